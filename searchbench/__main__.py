@@ -1,0 +1,3 @@
+from searchbench.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""Settings from the environment: one registry, strict parsing, clear errors.
+
+Every variable searchbench reads is declared once in SETTINGS. Django's settings module, the CLI,
+the container entrypoint docs and the README's table are all derived from it, and a test checks
+that the docs list every entry. Secrets may also be given as ``NAME_FILE`` (a path whose content
+is the value), as Docker/compose secrets do.
+
+This module has no Django imports: the CLI reads the data directory without starting Django.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class SettingError(ValueError):
+    """A variable in the environment has a value we refuse."""
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
+
+
+def _parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise SettingError(f"{name}={raw!r}: expected a whole number") from None
+
+
+def _parse_list(name: str, raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _parse_str(name: str, raw: str) -> str:
+    return raw
+
+
+def _parse_path(name: str, raw: str) -> Path:
+    if not raw.strip():
+        raise SettingError(f"{name} is set but empty: give a directory path or unset it")
+    return Path(raw).expanduser()
+
+
+PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "bool": _parse_bool,
+    "int": _parse_int,
+    "list": _parse_list,
+    "str": _parse_str,
+    "path": _parse_path,
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    kind: str  # a key of PARSERS
+    default: Any
+    help: str
+    secret: bool = False  # may come from NAME_FILE; never printed
+    choices: tuple[str, ...] = ()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SEARCHBENCH_DATA_DIR", "path", Path("searchbench-data"),
+            "Directory for the SQLite database, local search indexes and uploads."),
+    Setting("DATABASE_URL", "str", "",
+            "Database to use instead of SQLite in the data directory: "
+            "postgres://USER:PASS@HOST:PORT/NAME or mysql://USER:PASS@HOST:PORT/NAME (MariaDB).",
+            secret=True),
+    Setting("SEARCHBENCH_SECRET_KEY", "str", "",
+            "Django secret key; also derives the key that encrypts endpoint credentials at rest. "
+            "Required when SEARCHBENCH_DEBUG is off.", secret=True),
+    Setting("SEARCHBENCH_DEBUG", "bool", False, "Django debug mode (never in production)."),
+    Setting("SEARCHBENCH_ALLOWED_HOSTS", "list", ["127.0.0.1", "localhost"],
+            "Comma-separated host names the web app answers to."),
+    Setting("SEARCHBENCH_CSRF_TRUSTED_ORIGINS", "list", [],
+            "Comma-separated origins (scheme://host[:port]) trusted for CSRF behind a proxy."),
+    Setting("SEARCHBENCH_LOG_LEVEL", "str", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR.",
+            choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    Setting("SEARCHBENCH_LOG_FORMAT", "str", "json",
+            "Log format on stdout: json (one JSON object a line) or console.",
+            choices=("json", "console")),
+    Setting("SEARCHBENCH_LOG_DIR", "path", None,
+            "When set, logs are also written as JSON lines to searchbench.log in this directory "
+            "(for a log-shipper sidecar)."),
+    Setting("SEARCHBENCH_ENGINE_TIMEOUT", "int", 10, "Seconds before a search engine request times out."),
+    Setting("SEARCHBENCH_ENGINE_CONCURRENCY", "int", 8,
+            "How many queries of one case run against an engine at once."),
+    Setting("SEARCHBENCH_URL_ALLOW", "list", [],
+            "Hosts or networks (CIDR) that endpoints may always reach, even in the deny list."),
+    Setting("SEARCHBENCH_URL_DENY", "list", [],
+            "Hosts or networks (CIDR) endpoints may never reach. Without SEARCHBENCH_ALLOW_PRIVATE_URLS, "
+            "loopback, link-local and private networks are denied too."),
+    Setting("SEARCHBENCH_ALLOW_PRIVATE_URLS", "bool", True,
+            "Let endpoints reach loopback and private networks (on for the demo and a laptop; "
+            "the container image turns it off)."),
+    Setting("PORT", "int", 8000, "Port the web server listens on."),
+    Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
+    Setting("SEARCHBENCH_DB_WAIT", "int", 30,
+            "Seconds the container entrypoint waits for the database before giving up."),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def get(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """The value of a declared setting, parsed; its default when unset."""
+    env = os.environ if environ is None else environ
+    setting = BY_NAME[name]  # KeyError: an undeclared setting is a programming error
+    raw = env.get(name)
+    if raw is None and setting.secret and env.get(f"{name}_FILE"):
+        path = Path(env[f"{name}_FILE"])
+        try:
+            raw = path.read_text().strip()
+        except OSError as exc:
+            raise SettingError(f"{name}_FILE={path}: cannot read it ({exc.strerror})") from None
+    if raw is None:
+        return setting.default
+    value = PARSERS[setting.kind](name, raw)
+    if setting.choices and value not in setting.choices:
+        allowed = ", ".join(setting.choices)
+        raise SettingError(f"{name}={raw!r}: expected one of {allowed}")
+    return value
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The data directory, created if missing."""
+    path = Path(get("SEARCHBENCH_DATA_DIR", environ)).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def settings_table_markdown() -> str:
+    """The Markdown table of every setting, as the docs show it."""
+    rows = ["| variable | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for s in SETTINGS:
+        default = "" if s.default in (None, "", []) else s.default
+        if isinstance(default, list):
+            default = ",".join(default)
+        note = " Also `NAME_FILE`." if s.secret else ""
+        rows.append(f"| `{s.name}` | {s.kind} | `{default}` | {s.help}{note} |")
+    return "\n".join(rows) + "\n"
