@@ -1,0 +1,78 @@
+"""The OpenSearch test node itself: it is the real engine, analyses English and enforces auth."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.engines.harness_opensearch import BASIC_AUTH, CRANFIELD_INDEX, SECURED_PREFIX, EngineNode
+
+pytestmark = pytest.mark.engines
+
+
+def test_it_is_a_real_opensearch_2_19_node(opensearch_node: EngineNode) -> None:
+    info = httpx.get(opensearch_node.url, timeout=10).json()
+    assert info["version"]["distribution"] == "opensearch"
+    assert info["version"]["number"].startswith("2.19.")
+    health = httpx.get(f"{opensearch_node.url}/_cluster/health", timeout=10).json()
+    assert health["status"] == "green"
+    print(
+        f"\nOpenSearch {info['version']['number']}: "
+        f"{'cold' if opensearch_node.cold else 'warm'} start {opensearch_node.start_seconds:.1f}s, "
+        f"Cranfield ({opensearch_node.notes['documents']} docs) indexed in "
+        f"{opensearch_node.notes['index_seconds']}s"
+    )
+
+
+def test_it_holds_all_of_cranfield(opensearch_node: EngineNode) -> None:
+    count = httpx.get(f"{opensearch_node.url}/{CRANFIELD_INDEX}/_count", timeout=10).json()
+    assert count["count"] == 1400
+
+
+def test_it_analyses_title_body_and_author_as_english(opensearch_node: EngineNode) -> None:
+    for field in ("title", "body", "author"):
+        tokens = httpx.post(
+            f"{opensearch_node.url}/{CRANFIELD_INDEX}/_analyze",
+            json={"field": field, "text": "The Boundary Layers"},
+            timeout=10,
+        ).json()["tokens"]
+        assert [t["token"] for t in tokens] == ["boundari", "layer"], field
+
+
+def test_it_finds_a_known_document(opensearch_node: EngineNode) -> None:
+    hits = httpx.post(
+        f"{opensearch_node.url}/{CRANFIELD_INDEX}/_search",
+        json={"query": {"match": {"title": "aerodynamics of a wing in a slipstream"}}, "size": 1},
+        timeout=10,
+    ).json()["hits"]
+    assert hits["hits"][0]["_id"] == "1"
+
+
+def test_it_demands_basic_auth_on_the_secured_alias(opensearch_node: EngineNode) -> None:
+    url = f"{opensearch_node.url}/{SECURED_PREFIX}{CRANFIELD_INDEX}/_count"
+    refused = httpx.get(url, timeout=10)
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"].startswith("Basic")
+    assert httpx.get(url, auth=("searchbench", "wrong"), timeout=10).status_code == 401
+    assert httpx.get(url, auth=BASIC_AUTH, timeout=10).json()["count"] == 1400
+
+
+def test_it_refuses_wrong_credentials_everywhere(opensearch_node: EngineNode) -> None:
+    url = f"{opensearch_node.url}/{CRANFIELD_INDEX}/_count"
+    assert httpx.get(url, auth=("nobody", "nothing"), timeout=10).status_code == 401
+
+
+def test_it_runs_painless_scripts(opensearch_node: EngineNode) -> None:
+    hits = httpx.post(
+        f"{opensearch_node.url}/{CRANFIELD_INDEX}/_search",
+        json={
+            "query": {
+                "script_score": {
+                    "query": {"ids": {"values": ["1"]}},
+                    "script": {"source": "params.base + 1", "params": {"base": 41}},
+                }
+            }
+        },
+        timeout=10,
+    ).json()["hits"]
+    assert hits["hits"][0]["_score"] == 42.0
