@@ -1,0 +1,195 @@
+"""`searchbench index`: build, list, delete and try out local (tantivy) indexes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+HELP = "Build, list, delete and query local search indexes (the built-in tantivy engine)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, help="data directory (default: SEARCHBENCH_DATA_DIR)"
+    )
+    sub = parser.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+
+    create = sub.add_parser("create", help="build (or rebuild) an index from a JSONL file")
+    create.add_argument("name", help="index name; endpoints refer to it as local://NAME")
+    create.add_argument(
+        "--from", dest="source", type=Path, required=True, help="JSON Lines file, one doc a line"
+    )
+    create.add_argument(
+        "--id-field", default="id", help="the field holding each doc's unique id (default: id)"
+    )
+    create.add_argument(
+        "--fields",
+        default="title,body",
+        help="comma-separated text fields to search (default: title,body)",
+    )
+    create.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("list", help="list the local indexes")
+
+    delete = sub.add_parser("delete", help="delete an index")
+    delete.add_argument("name")
+
+    search = sub.add_parser("search", help="run one query against an index (for debugging)")
+    search.add_argument("name")
+    search.add_argument("query")
+    search.add_argument(
+        "--fields", default="", help='default fields with boosts, e.g. "title^2,body"'
+    )
+    search.add_argument("--rows", type=int, default=10)
+    search.add_argument("--field-spec", default="", help="Quepid field spec for what to show")
+    search.add_argument("--explain", action="store_true", help="print each hit's score breakdown")
+    search.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    search.add_argument("--raw", action="store_true", help="do not escape query syntax characters")
+
+
+def run(args: argparse.Namespace) -> int:
+    from searchbench.engines.local import LocalIndexError
+
+    console = Console(stderr=True)
+    try:
+        return _ACTIONS[args.index_command](args)
+    except LocalIndexError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        return 2
+
+
+def _data_dir(args: argparse.Namespace) -> Path | None:
+    return args.data_dir.resolve() if args.data_dir else None
+
+
+def _create(args: argparse.Namespace) -> int:
+    from searchbench.engines.local import create_index
+
+    fields = [f.strip() for f in args.fields.split(",") if f.strip()]
+    out = Console()
+    if args.quiet:
+        info = create_index(args.name, args.source, args.id_field, fields, _data_dir(args))
+    else:
+        with Progress(
+            TextColumn("indexing [bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(args.name, total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            info = create_index(
+                args.name, args.source, args.id_field, fields, _data_dir(args), progress
+            )
+    out.print(
+        f"index [bold]{info.name}[/bold]: {info.doc_count} docs, fields {', '.join(info.fields)}, "
+        f"built in {info.build_seconds:.2f} s → endpoint url local://{info.name}",
+        highlight=False,
+    )
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from searchbench.engines.local import indexes_dir, list_indexes
+
+    infos = list_indexes(_data_dir(args))
+    out = Console()
+    if not infos:
+        out.print(f"no local indexes in {indexes_dir(_data_dir(args))}")
+        return 0
+    table = Table("name", "docs", "id field", "fields", "created", "source")
+    for info in infos:
+        table.add_row(
+            info.name,
+            str(info.doc_count),
+            info.id_field,
+            ", ".join(info.fields),
+            info.created,
+            info.source,
+        )
+    out.print(table)
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from searchbench.engines.local import delete_index
+
+    delete_index(args.name, _data_dir(args))
+    Console().print(f"deleted index {args.name}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from searchbench.engines import EndpointConfig, QueryContext, TryConfig, make_engine
+    from searchbench.engines.explain import contributions
+
+    options = {"data_dir": _data_dir(args)} if args.data_dir else {}
+    engine = make_engine(EndpointConfig(kind="local", url=f"local://{args.name}", options=options))
+    body: dict[str, object] = {"query": "#$query##"}
+    if args.fields:
+        body["fields"] = [f.strip() for f in args.fields.split(",") if f.strip()]
+    tc = TryConfig(
+        template=json.dumps(body),
+        field_spec=args.field_spec,
+        rows=args.rows,
+        escape=not args.raw,
+        explain=args.explain,
+    )
+    res = engine.search(QueryContext(args.query), tc)
+    if res.error:
+        Console(stderr=True).print(f"[red]error:[/red] {res.error}", highlight=False)
+        return 2
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "total": res.total,
+                    "elapsed_ms": round(res.elapsed_ms, 2),
+                    "docs": [
+                        {
+                            "id": d.id,
+                            "score": d.score,
+                            "title": d.title,
+                            "fields": d.fields,
+                            "explain": d.explain.to_dict() if d.explain else None,
+                        }
+                        for d in res.docs
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    out = Console()
+    table = Table("#", "id", "score", "title", title=f"{res.total} hits in {res.elapsed_ms:.1f} ms")
+    for d in res.docs:
+        table.add_row(
+            str(d.position + 1),
+            d.id,
+            f"{d.score:.4f}" if d.score is not None else "",
+            d.title or "",
+        )
+    out.print(table)
+    if args.explain:
+        for d in res.docs:
+            parts = (
+                ", ".join(f"{c.label}={c.value:.3f}" for c in contributions(d.explain))
+                if d.explain
+                else "-"
+            )
+            out.print(f"{d.id}: {parts}", highlight=False)
+    return 0
+
+
+_ACTIONS = {"create": _create, "list": _list, "delete": _delete, "search": _search}

@@ -1,0 +1,251 @@
+"""The narrow interface every search engine adapter implements.
+
+An adapter subclasses :class:`Engine` and implements ``execute(query, try_config)`` (and ``ping()``).
+``execute`` may raise :class:`EngineError` (or let a TemplateError/FieldSpecError/HttpError escape);
+the public ``search()`` turns every such fault into ``SearchResult(error=...)`` and times the call, so
+a case run records the fault for that one query and goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from searchbench.domain.fieldspec import FieldSpec, FieldSpecError, parse_field_spec
+from searchbench.domain.templating import TemplateContext, TemplateError
+
+
+class EngineError(Exception):
+    """A fault of the engine or of the request we built, with a message fit for the user."""
+
+
+@dataclass
+class EndpointConfig:
+    kind: str
+    url: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    username: str | None = None
+    password: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    requests_per_minute: int | None = None
+    timeout: float = 10.0
+
+    def __repr__(self) -> str:  # never show the password, even in a traceback
+        return (
+            f"EndpointConfig(kind={self.kind!r}, url={self.url!r}, method={self.method!r}, "
+            f"username={self.username!r}, password={'***' if self.password else None})"
+        )
+
+
+@dataclass
+class TryConfig:
+    template: str
+    field_spec: str = ""
+    rows: int = 10
+    start: int = 0
+    escape: bool = True
+    curator_vars: dict[str, Any] = field(default_factory=dict)
+    explain: bool = True
+
+
+@dataclass
+class QueryContext:
+    text: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExplainNode:
+    """One node of a score breakdown, the same shape for every engine.
+
+    ``kind`` is one of EXPLAIN_KINDS (what the node computes); ``field``/``term`` are set on the
+    nodes that score one term (or phrase) in one field.
+    """
+
+    value: float
+    description: str
+    children: list[ExplainNode] = field(default_factory=list)
+    kind: str = "other"
+    field: str | None = None
+    term: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "description": self.description,
+            "kind": self.kind,
+            "field": self.field,
+            "term": self.term,
+            "children": [c.to_dict() for c in self.children],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExplainNode:
+        return cls(
+            value=float(data.get("value", 0.0)),
+            description=str(data.get("description", "")),
+            children=[cls.from_dict(c) for c in data.get("children", [])],
+            kind=str(data.get("kind", "other")),
+            field=data.get("field"),
+            term=data.get("term"),
+        )
+
+
+@dataclass
+class ResultDoc:
+    id: str
+    position: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    score: float | None = None
+    explain: ExplainNode | None = None
+    title: str | None = None
+    thumb: str | None = None
+    image: str | None = None
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    total: int = 0
+    docs: list[ResultDoc] = field(default_factory=list)
+    error: str | None = None
+    request: dict[str, Any] | None = None
+    response: Any = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class PingResult:
+    ok: bool
+    message: str
+    elapsed_ms: float = 0.0
+
+
+class Engine(ABC):
+    """Base class of the adapters. Instances are shared by the runner's threads: keep them
+    free of per-query state."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, config: EndpointConfig) -> None:
+        self.config = config
+
+    def search(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
+        """Run one query. Never raises for engine, network, template or field-spec faults."""
+        from searchbench.engines.http import HttpError  # the seam imports base; avoid a cycle
+
+        started = time.perf_counter()
+        try:
+            result = self.execute(query, try_config)
+        except (EngineError, TemplateError, FieldSpecError, HttpError) as exc:
+            result = SearchResult(error=str(exc), request=getattr(exc, "request", None))
+        if not result.elapsed_ms:
+            result.elapsed_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    @abstractmethod
+    def execute(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
+        """Build the request, send it, parse the answer. May raise EngineError."""
+
+    @abstractmethod
+    def ping(self) -> PingResult:
+        """Whether the endpoint answers (never raises)."""
+
+
+def template_context(query: QueryContext, try_config: TryConfig, escape: bool) -> TemplateContext:
+    return TemplateContext(
+        query=query.text,
+        options=query.options,
+        curator_vars=try_config.curator_vars,
+        escape=escape,
+    )
+
+
+def field_spec(try_config: TryConfig) -> FieldSpec:
+    return parse_field_spec(try_config.field_spec)
+
+
+def _lookup(source: Mapping[str, Any], name: str) -> Any:
+    """A field value; dotted names reach into nested objects (``author.name``)."""
+    if name in source:
+        return source[name]
+    value: Any = source
+    for part in name.split("."):
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _first_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return _first_text(value[0]) if value else None
+    return str(value)
+
+
+def build_doc(
+    spec: FieldSpec,
+    position: int,
+    source: Mapping[str, Any],
+    *,
+    doc_id: str | None = None,
+    score: float | None = None,
+    explain: ExplainNode | None = None,
+    highlights: Mapping[str, list[str]] | None = None,
+) -> ResultDoc:
+    """A ResultDoc with the field-spec roles filled from a doc's source fields."""
+    if doc_id is None:
+        raw_id = _lookup(source, spec.id)
+        if raw_id is None:
+            raise EngineError(
+                f"result #{position + 1} has no id field {spec.id!r} "
+                f"(fields: {', '.join(sorted(source)) or 'none'}); fix the field spec's id:"
+            )
+        doc_id = _first_text(raw_id) or ""
+    if spec.all_fields:
+        fields = dict(source)
+    else:
+        fields = {}
+        for name in spec.field_names():
+            value = _lookup(source, name)
+            if value is not None:
+                fields[name] = value
+    thumb = _media(
+        spec.thumb.prefix if spec.thumb else "",
+        _lookup(source, spec.thumb.name) if spec.thumb else None,
+    )
+    image = _media(
+        spec.image.prefix if spec.image else "",
+        _lookup(source, spec.image.name) if spec.image else None,
+    )
+    return ResultDoc(
+        id=doc_id,
+        position=position,
+        fields=fields,
+        score=score,
+        explain=explain,
+        title=_first_text(_lookup(source, spec.title_field)) or doc_id,
+        thumb=thumb,
+        image=image,
+        highlights={k: list(v) for k, v in (highlights or {}).items()},
+    )
+
+
+def _media(prefix: str, value: Any) -> str | None:
+    text = _first_text(value)
+    if not text:
+        return None
+    if prefix and not text.startswith(("http://", "https://", "data:")):
+        return prefix + text
+    return text

@@ -1,0 +1,408 @@
+"""The one module that makes outbound HTTP requests (tests patch or serve against this seam).
+
+Every request to a user-given URL goes through :func:`send`, which
+
+1. checks the URL against the safety policy (``SEARCHBENCH_URL_ALLOW`` / ``SEARCHBENCH_URL_DENY`` /
+   ``SEARCHBENCH_ALLOW_PRIVATE_URLS``): the host name is resolved and *every* address is checked, so
+   a name that resolves to a private address is refused like the address itself;
+2. waits for the endpoint's requests-per-minute budget (a thread-safe token bucket per endpoint);
+3. sends with a timeout, custom headers and basic auth, never following redirects (a redirect could
+   lead past the policy);
+4. turns transport failures into an :class:`HttpError` subclass with a plain message.
+
+HTTP error statuses are *returned*, not raised, because each engine knows how to read its own error
+body; :func:`error_text` gives the engine-neutral reading (JSON message, HTML title, text).
+
+Credentials never leave this module in clear: :func:`describe_request` masks secret headers and URL
+user info for ``SearchResult.request`` and error messages.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from searchbench import env
+
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "x-api-key",
+        "api-key",
+        "apikey",
+        "x-auth-token",
+    }
+)
+MASK = "***"
+MAX_BODY_IN_ERROR = 300
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class HttpError(Exception):
+    """A request that did not produce an HTTP response we can read."""
+
+    kind = "http"
+
+    def __init__(self, message: str, request: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class UrlDenied(HttpError):
+    kind = "denied"
+
+
+class BadUrl(HttpError):
+    kind = "bad-url"
+
+
+class ConnectFailed(HttpError):
+    kind = "connect"
+
+
+class Timeout(HttpError):
+    kind = "timeout"
+
+
+class BadResponse(HttpError):
+    """A response whose body is not what the engine promised (HTML instead of JSON, truncated …)."""
+
+    kind = "bad-response"
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    text: str
+    url: str
+    elapsed_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        """The body as JSON, or BadResponse saying what it is instead."""
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            raise BadResponse(
+                f"HTTP {self.status} from {mask_url(self.url)}: expected JSON but got "
+                f"{describe_body(self.text, self.headers.get('content-type', ''))}"
+            ) from None
+
+
+# --- the URL safety policy -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    allow_private: bool = True
+
+    @classmethod
+    def from_settings(cls, environ: Mapping[str, str] | None = None) -> UrlPolicy:
+        return cls(
+            allow=tuple(env.get("SEARCHBENCH_URL_ALLOW", environ)),
+            deny=tuple(env.get("SEARCHBENCH_URL_DENY", environ)),
+            allow_private=bool(env.get("SEARCHBENCH_ALLOW_PRIVATE_URLS", environ)),
+        )
+
+
+def _entries(items: Sequence[str]) -> tuple[set[str], list[Network]]:
+    hosts: set[str] = set()
+    nets: list[Network] = []
+    for item in items:
+        try:
+            nets.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            hosts.add(item.strip().lower().rstrip("."))
+    return hosts, nets
+
+
+def _host_matches(host: str, names: set[str]) -> bool:
+    # "example.com" also covers its sub-domains; ".example.com" only the sub-domains.
+    for name in names:
+        if name.startswith("."):
+            if host.endswith(name):
+                return True
+        elif host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def _is_private(addr: Address) -> bool:
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return _is_private(addr.ipv4_mapped)
+    return bool(
+        addr.is_loopback
+        or addr.is_private
+        or addr.is_link_local
+        or addr.is_reserved
+        or addr.is_multicast
+        or addr.is_unspecified
+        or (
+            isinstance(addr, ipaddress.IPv4Address)
+            and addr in ipaddress.ip_network("100.64.0.0/10")
+        )
+    )
+
+
+def resolve_host(host: str, port: int) -> list[Address]:
+    """Every address a host name resolves to (tests may patch this)."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConnectFailed(f"cannot resolve host {host!r}: {exc.strerror}") from None
+    addrs: list[Address] = []
+    for info in infos:
+        addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if addr not in addrs:
+            addrs.append(addr)
+    return addrs
+
+
+def check_url(url: str, policy: UrlPolicy | None = None) -> None:
+    """Raise UrlDenied (or BadUrl) unless the policy lets requests reach ``url``."""
+    policy = policy or UrlPolicy.from_settings()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BadUrl(f"{mask_url(url)}: only http:// and https:// URLs are supported")
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host:
+        raise BadUrl(f"{mask_url(url)}: the URL has no host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise BadUrl(f"{mask_url(url)}: bad port") from None
+    allow_hosts, allow_nets = _entries(policy.allow)
+    deny_hosts, deny_nets = _entries(policy.deny)
+    if _host_matches(host, allow_hosts):
+        return
+    if _host_matches(host, deny_hosts):
+        raise UrlDenied(f"{host} is in SEARCHBENCH_URL_DENY")
+    for addr in resolve_host(host, port):
+        if any(addr in net for net in allow_nets):
+            continue
+        if any(addr in net for net in deny_nets):
+            raise UrlDenied(f"{host} resolves to {addr}, which is in SEARCHBENCH_URL_DENY")
+        if not policy.allow_private and _is_private(addr):
+            raise UrlDenied(
+                f"{host} resolves to {addr}, a loopback/private/link-local address; "
+                "set SEARCHBENCH_ALLOW_PRIVATE_URLS=1 or add it to SEARCHBENCH_URL_ALLOW"
+            )
+
+
+# --- requests-per-minute limiter -------------------------------------------------------------
+
+
+class TokenBucket:
+    """``rate_per_minute`` requests a minute, bursts of at most ``capacity``. Thread-safe."""
+
+    def __init__(self, rate_per_minute: float, capacity: float | None = None) -> None:
+        if rate_per_minute <= 0:
+            raise ValueError("requests per minute must be positive")
+        self.rate = rate_per_minute / 60.0
+        # A small burst keeps any 60-second window close to the limit.
+        self.capacity = capacity if capacity is not None else max(1.0, self.rate)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one token, sleeping as long as needed; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1.0:
+                    self.tokens -= 1.0
+                    return waited
+                delay = (1.0 - self.tokens) / self.rate
+            time.sleep(delay)
+            waited += delay
+
+
+_buckets: dict[tuple[str, int], TokenBucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def bucket_for(key: str, requests_per_minute: int) -> TokenBucket:
+    with _buckets_lock:
+        bucket = _buckets.get((key, requests_per_minute))
+        if bucket is None:
+            bucket = _buckets[(key, requests_per_minute)] = TokenBucket(requests_per_minute)
+        return bucket
+
+
+# --- masking and error reading ---------------------------------------------------------------
+
+
+def mask_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"{MASK}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def describe_request(
+    method: str,
+    url: str,
+    *,
+    params: Sequence[tuple[str, str]] | None = None,
+    json_body: Any = None,
+    headers: Mapping[str, str] | None = None,
+    basic_auth: bool = False,
+) -> dict[str, Any]:
+    """What was sent, safe to store and show: secret headers and URL credentials masked."""
+    full = str(httpx.URL(url, params=list(params) if params else None))
+    shown = mask_headers(headers or {})
+    if basic_auth:
+        shown["Authorization"] = f"Basic {MASK}"
+    record: dict[str, Any] = {"method": method, "url": mask_url(full), "headers": shown}
+    if json_body is not None:
+        record["body"] = json_body
+    return record
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def describe_body(text: str, content_type: str = "") -> str:
+    """A one-line description of a body that is not the JSON we wanted."""
+    stripped = text.strip()
+    if not stripped:
+        return "an empty body"
+    if "html" in content_type.lower() or stripped[:1] == "<":
+        m = _TITLE.search(stripped) or _H1.search(stripped)
+        title = html.unescape(_TAGS.sub("", m.group(1))).strip() if m else ""
+        return f"an HTML page ({title!r})" if title else "an HTML page"
+    snippet = stripped[:MAX_BODY_IN_ERROR].replace("\n", " ")
+    more = "…" if len(stripped) > MAX_BODY_IN_ERROR else ""
+    return f"text {snippet!r}{more}"
+
+
+def error_text(resp: HttpResponse) -> str:
+    """``HTTP 503 from URL: <the server's own words>`` for an error status."""
+    return f"HTTP {resp.status} from {mask_url(resp.url)}: {describe_body(resp.text, resp.headers.get('content-type', ''))}"
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+_client_lock = threading.Lock()
+_client: httpx.Client | None = None
+
+
+def _get_client() -> httpx.Client:
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            )
+        return _client
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    params: Sequence[tuple[str, str]] | None = None,
+    json_body: Any = None,
+    data: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    timeout: float = 10.0,
+    requests_per_minute: int | None = None,
+    limiter_key: str | None = None,
+    policy: UrlPolicy | None = None,
+) -> HttpResponse:
+    """Send one request; raise HttpError for anything that is not an HTTP response."""
+    record = describe_request(
+        method,
+        url,
+        params=params,
+        json_body=json_body,
+        headers=headers,
+        basic_auth=username is not None,
+    )
+    try:
+        check_url(url, policy)
+    except HttpError as exc:
+        exc.request = record
+        raise
+    if requests_per_minute:
+        bucket_for(limiter_key or url, requests_per_minute).acquire()
+    auth = httpx.BasicAuth(username, password or "") if username is not None else None
+    shown = mask_url(url)
+    started = time.perf_counter()
+    try:
+        resp = _get_client().request(
+            method,
+            url,
+            params=list(params) if params else None,
+            json=json_body,
+            data=data,  # type: ignore[arg-type]
+            headers=dict(headers or {}),
+            auth=auth,
+            timeout=timeout,
+        )
+    except httpx.TimeoutException:
+        raise Timeout(f"no answer from {shown} within {timeout:g} s (timeout)", record) from None
+    except httpx.ConnectError as exc:
+        raise ConnectFailed(f"cannot connect to {shown}: {_reason(exc)}", record) from None
+    except httpx.RemoteProtocolError as exc:
+        raise BadResponse(f"{shown} closed the connection or broke HTTP: {exc}", record) from None
+    except httpx.HTTPError as exc:
+        raise HttpError(f"request to {shown} failed: {_reason(exc)}", record) from None
+    elapsed = (time.perf_counter() - started) * 1000
+    result = HttpResponse(resp.status_code, resp.headers, resp.text, str(resp.url), elapsed)
+    if 300 <= resp.status_code < 400:
+        where = mask_url(resp.headers.get("location", "?"))
+        raise BadResponse(
+            f"HTTP {resp.status_code} from {shown}: redirects are not followed (to {where}); "
+            "use the final URL as the endpoint",
+            record,
+        )
+    return result
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if "Connection refused" in text or "[Errno 111]" in text:
+        return "connection refused (is the engine running on that host and port?)"
+    return text or type(exc).__name__

@@ -1,0 +1,295 @@
+"""On-disk tantivy indexes under ``data_dir()/indexes``.
+
+Layout: ``indexes/NAME`` is a symlink to ``indexes/.versions/NAME-<stamp>``, which holds the tantivy
+files and ``searchbench.json`` (metadata). A rebuild writes a new version and swaps the symlink with
+one atomic rename, so searches never see a half-built index.
+
+Schema: ``__id`` (raw, the doc id), one ``en_stem`` text field per searchable field (stored, for
+highlights), and ``__source`` (the whole source doc as JSON, stored, not indexed) so a field spec can
+show any field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from searchbench import env
+
+META_FILE = "searchbench.json"
+FORMAT_VERSION = 1
+ID_FIELD = "__id"
+SOURCE_FIELD = "__source"
+TOKENIZER = "en_stem"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+Progress = Callable[[int, int], None]  # (bytes read so far, total bytes)
+
+
+class LocalIndexError(ValueError):
+    """A bad index name, a bad source file, or a missing index. The message says what to fix."""
+
+
+@dataclass
+class IndexInfo:
+    name: str
+    path: Path
+    id_field: str
+    fields: list[str]
+    doc_count: int
+    created: str
+    source: str = ""
+    build_seconds: float = 0.0
+    format: int = FORMAT_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["path"] = str(self.path)
+        return data
+
+
+def indexes_dir(data_dir: Path | None = None) -> Path:
+    base = data_dir if data_dir is not None else env.data_dir()
+    path = Path(base) / "indexes"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def index_name(url_or_name: str) -> str:
+    """``local://demo`` or ``demo`` → ``demo``; refuse names that could escape the directory."""
+    name = url_or_name.removeprefix("local://").strip().strip("/")
+    if not _NAME.fullmatch(name):
+        raise LocalIndexError(
+            f"bad index name {url_or_name!r}: use letters, digits, '.', '_' or '-' "
+            "(up to 64, starting with a letter or digit)"
+        )
+    return name
+
+
+def _schema(fields: list[str]) -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field(ID_FIELD, stored=True, tokenizer_name="raw")
+    for name in fields:
+        builder.add_text_field(name, stored=True, tokenizer_name=TOKENIZER)
+    builder.add_bytes_field(SOURCE_FIELD, stored=True, indexed=False)
+    return builder.build()
+
+
+def _read_jsonl(
+    source: Path, id_field: str, fields: list[str]
+) -> Iterator[tuple[int, int, str, dict[str, Any]]]:
+    """Yield (line number, bytes read, doc id, doc) with clear errors for bad lines."""
+    seen: set[str] = set()
+    read = 0
+    with source.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            read += len(raw)
+            if not raw.strip():
+                continue
+            try:
+                doc = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise LocalIndexError(f"{source}:{lineno}: not valid JSON ({exc})") from None
+            if not isinstance(doc, dict):
+                raise LocalIndexError(
+                    f"{source}:{lineno}: expected a JSON object, got {type(doc).__name__}"
+                )
+            if id_field not in doc or doc[id_field] in (None, ""):
+                raise LocalIndexError(f"{source}:{lineno}: missing id field {id_field!r}")
+            raw_id = doc[id_field]
+            if isinstance(raw_id, dict | list):
+                raise LocalIndexError(
+                    f"{source}:{lineno}: id field {id_field!r} must be a string or number"
+                )
+            doc_id = str(raw_id)
+            if doc_id in seen:
+                raise LocalIndexError(
+                    f"{source}:{lineno}: duplicate id {doc_id!r} in field {id_field!r}"
+                )
+            seen.add(doc_id)
+            for name in fields:
+                value = doc.get(name)
+                if value is not None and not isinstance(value, str | int | float | list):
+                    raise LocalIndexError(
+                        f"{source}:{lineno}: field {name!r} must be text (or a list of texts), "
+                        f"got {type(value).__name__}"
+                    )
+            yield lineno, read, doc_id, doc
+
+
+def _texts(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None and not isinstance(v, dict | list)]
+    return [str(value)]
+
+
+def create_index(
+    name: str,
+    source: Path,
+    id_field: str = "id",
+    fields: list[str] | None = None,
+    data_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> IndexInfo:
+    """Build (or rebuild) index NAME from a JSONL file; the old index stays usable until the end."""
+    name = index_name(name)
+    fields = list(fields or ["title", "body"])
+    if not fields:
+        raise LocalIndexError("give at least one field to search (--fields title,body)")
+    for f in fields:
+        if not _FIELD.fullmatch(f) or f.startswith("__"):
+            raise LocalIndexError(
+                f"bad field name {f!r}: use letters, digits and '_', starting with a letter"
+            )
+    if len(set(fields)) != len(fields):
+        raise LocalIndexError(f"a field is listed twice in {','.join(fields)}")
+    source = Path(source)
+    if not source.is_file():
+        raise LocalIndexError(f"{source}: no such file")
+    total = source.stat().st_size
+    root = indexes_dir(data_dir)
+    versions = root / ".versions"
+    versions.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    target = versions / f"{name}-{stamp}"
+    target.mkdir()
+    started = time.perf_counter()
+    try:
+        index = tantivy.Index(_schema(fields), path=str(target), reuse=False)
+        writer = index.writer(heap_size=64_000_000, num_threads=1)
+        count = 0
+        last_report = 0
+        for _lineno, read, doc_id, doc in _read_jsonl(source, id_field, fields):
+            tdoc = tantivy.Document()
+            tdoc.add_text(ID_FIELD, doc_id)
+            for f in fields:
+                for text in _texts(doc.get(f)):
+                    tdoc.add_text(f, text)
+            tdoc.add_bytes(SOURCE_FIELD, json.dumps(doc, ensure_ascii=False).encode())
+            writer.add_document(tdoc)
+            count += 1
+            if progress and read - last_report > 256 * 1024:
+                progress(read, total)
+                last_report = read
+        writer.commit()
+        writer.wait_merging_threads()
+        if progress:
+            progress(total, total)
+        info = IndexInfo(
+            name=name,
+            path=target,
+            id_field=id_field,
+            fields=fields,
+            doc_count=count,
+            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            source=str(source),
+            build_seconds=round(time.perf_counter() - started, 3),
+            extra={"tokenizer": TOKENIZER, "tantivy": getattr(tantivy, "__version__", "")},
+        )
+        meta = info.to_json()
+        del meta["path"]
+        (target / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    _swap(root, name, target)
+    info.path = root / name
+    return info
+
+
+def _swap(root: Path, name: str, target: Path) -> None:
+    link = root / name
+    if link.exists() and not link.is_symlink():
+        raise LocalIndexError(
+            f"{link} exists and is not an index made by searchbench; move it away"
+        )
+    old = link.resolve() if link.is_symlink() else None
+    tmp = root / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+    os.symlink(os.path.relpath(target, root), tmp)
+    os.replace(tmp, link)  # atomic: readers see the old or the new index, never neither
+    if old is not None and old != target and old.parent == target.parent:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _read_info(root: Path, name: str) -> IndexInfo:
+    link = root / name
+    meta_path = link / META_FILE
+    try:
+        meta = json.loads(meta_path.read_text())
+    except FileNotFoundError:
+        raise LocalIndexError(
+            f"no local index {name!r} in {root} (make one with `searchbench index create`)"
+        ) from None
+    except ValueError as exc:
+        raise LocalIndexError(f"{meta_path}: unreadable metadata ({exc})") from None
+    meta.pop("path", None)
+    return IndexInfo(path=link, **meta)
+
+
+def list_indexes(data_dir: Path | None = None) -> list[IndexInfo]:
+    root = indexes_dir(data_dir)
+    out = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(".") or not entry.is_symlink():
+            continue
+        try:
+            out.append(_read_info(root, entry.name))
+        except LocalIndexError:
+            continue
+    return out
+
+
+def delete_index(name: str, data_dir: Path | None = None) -> None:
+    name = index_name(name)
+    root = indexes_dir(data_dir)
+    link = root / name
+    if not link.is_symlink():
+        raise LocalIndexError(f"no local index {name!r} in {root}")
+    target = link.resolve()
+    link.unlink()
+    shutil.rmtree(target, ignore_errors=True)
+    with _cache_lock:
+        _cache.pop(str(target), None)
+
+
+@dataclass
+class OpenIndex:
+    info: IndexInfo
+    index: tantivy.Index
+    schema_fields: list[str]  # tantivy field ids are positions in this list
+
+
+_cache: dict[str, OpenIndex] = {}
+_cache_lock = threading.Lock()
+
+
+def open_index(name: str, data_dir: Path | None = None) -> OpenIndex:
+    """The current version of index NAME (cached per version: a rebuild is picked up at once)."""
+    name = index_name(name)
+    root = indexes_dir(data_dir)
+    info = _read_info(root, name)
+    real = str((root / name).resolve())
+    with _cache_lock:
+        cached = _cache.get(real)
+        if cached is None:
+            try:
+                index = tantivy.Index.open(real)
+            except Exception as exc:  # tantivy raises plain ValueError/OSError
+                raise LocalIndexError(f"cannot open local index {name!r}: {exc}") from None
+            cached = _cache[real] = OpenIndex(info, index, [ID_FIELD, *info.fields, SOURCE_FIELD])
+        return cached

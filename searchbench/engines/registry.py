@@ -1,0 +1,68 @@
+"""The table of engine kinds. The UI's choices, the CLI help and docs/engines.md derive from it.
+
+To add a kind, add one line to ENGINES: ``"kind": EngineKind("kind", "module.path:Class", "…")``.
+Classes are imported on first use, so one broken adapter does not break the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from searchbench.engines.base import EndpointConfig, Engine, EngineError
+
+
+@dataclass(frozen=True)
+class EngineKind:
+    kind: str
+    target: str  # "package.module:ClassName"
+    label: str
+    url_hint: str
+    template_example: str
+
+    def load(self) -> type[Engine]:
+        module_name, _, cls_name = self.target.partition(":")
+        cls: type[Engine] = getattr(importlib.import_module(module_name), cls_name)
+        return cls
+
+
+ENGINES: dict[str, EngineKind] = {
+    "local": EngineKind(
+        "local",
+        "searchbench.engines.local.engine:LocalEngine",
+        "Built-in (tantivy)",
+        "local://NAME (an index made with `searchbench index create`)",
+        '{"query": "#$query##", "fields": ["title^2", "body"]}',
+    ),
+    "solr": EngineKind(
+        "solr",
+        "searchbench.engines.solr.engine:SolrEngine",
+        "Apache Solr",
+        "http://host:8983/solr/COLLECTION",
+        "q=#$query##&defType=edismax&qf=title^2 body",
+    ),
+    "elasticsearch": EngineKind(
+        "elasticsearch",
+        "searchbench.engines.elasticsearch.engine:ElasticsearchEngine",
+        "Elasticsearch",
+        "http://host:9200/INDEX",
+        '{"query": {"multi_match": {"query": "#$query##", "fields": ["title^2", "body"]}}}',
+    ),
+    "opensearch": EngineKind(
+        "opensearch",
+        "searchbench.engines.opensearch.engine:OpenSearchEngine",
+        "OpenSearch",
+        "https://host:9200/INDEX",
+        '{"query": {"multi_match": {"query": "#$query##", "fields": ["title^2", "body"]}}}',
+    ),
+}
+
+
+def make_engine(config: EndpointConfig) -> Engine:
+    """An engine for an endpoint; EngineError for an unknown kind."""
+    try:
+        entry = ENGINES[config.kind]
+    except KeyError:
+        known = ", ".join(sorted(ENGINES))
+        raise EngineError(f"unknown engine kind {config.kind!r} (known: {known})") from None
+    return entry.load()(config)
