@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The image's entrypoint: one image, many commands.
+#   web            the production web server (gunicorn; PORT, WEB_CONCURRENCY); never migrates
+#   migrate        apply database migrations (run it as a one-off container before `web`)
+#   manage ARGS…   any Django management command, e.g. `manage createsuperuser`
+#   demo           the embedded demo (SQLite in /data + built-in engine + demo case)
+#   shell          bash
+#   anything else  exec'd as given
+# Commands that use the database first wait for it (SEARCHBENCH_DB_WAIT seconds, then a clear error).
+set -euo pipefail
+
+wait_for_db() {
+    python /app/docker/wait_for_db.py
+}
+
+cmd=${1:-web}
+[ $# -gt 0 ] && shift
+
+case "$cmd" in
+    web)
+        wait_for_db
+        exec gunicorn --config /app/docker/gunicorn.conf.py "$@" searchbench.web.wsgi:application
+        ;;
+    migrate)
+        wait_for_db
+        exec django-admin migrate --noinput "$@"
+        ;;
+    manage)
+        wait_for_db
+        exec django-admin "$@"
+        ;;
+    demo)
+        exec searchbench demo --host 0.0.0.0 --port "${PORT:-8000}" "$@"
+        ;;
+    shell)
+        exec bash "$@"
+        ;;
+    *)
+        exec "$cmd" "$@"
+        ;;
+esac
