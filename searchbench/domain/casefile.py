@@ -369,9 +369,7 @@ def parse_case(
         try:
             rows = read_ratings_csv(csv_path)
         except RatingsFormatError as exc:
-            raise CaseFileError(
-                str(exc), shown, lines["ratings_csv"], "ratings_csv"
-            ) from None
+            raise CaseFileError(str(exc), shown, lines["ratings_csv"], "ratings_csv") from None
         had_queries = bool(queries)
         by_text: dict[str, str] = {}
         for q in queries:

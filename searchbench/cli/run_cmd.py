@@ -1,0 +1,389 @@
+"""`searchbench run CASE.yaml`: relevance tests as code.
+
+Loads a case file (docs/casefile.md), checks everything that can be checked before a request is
+sent (the file, the scorer and measures, the thresholds, the template for every query, the field
+spec, the engine), runs the queries concurrently through the engines runner, scores them with
+``score_case`` and prints a table or JSON. Exit codes: 0 all good; 1 a ``--fail-under`` threshold
+was missed (a quality failure); 2 an error — bad input, or any query the engine failed on, since
+scores over failed queries say nothing about quality.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from searchbench import env
+
+HELP = "Run a case file (YAML) against its endpoint, score it, and gate CI on the scores."
+
+EXIT_OK = 0
+EXIT_BELOW_THRESHOLD = 1
+EXIT_ERROR = 2
+
+
+class RunError(Exception):
+    """A problem found before or instead of running: printed, exit 2."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Exit status: 0 passed; 1 a --fail-under threshold was missed; 2 an error (malformed case "
+        "file, unknown measure, bad template, or any query the engine failed on). "
+        "The case file format is described in docs/casefile.md."
+    )
+    parser.add_argument("case", metavar="CASE.yaml", type=Path, help="the case file")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output on stdout: a table (default) or one JSON document",
+    )
+    parser.add_argument(
+        "--export-run",
+        metavar="FILE",
+        type=Path,
+        help="write the results as a TREC run file (engine order kept; run id = case name slug)",
+    )
+    parser.add_argument(
+        "--fail-under",
+        metavar="MEASURE=VALUE",
+        action="append",
+        default=[],
+        help="exit 1 when the case score of MEASURE (the scorer or any measure) is below VALUE; "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="queries in flight at once (default: SEARCHBENCH_ENGINE_CONCURRENCY, 8)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="data directory holding local indexes (default: SEARCHBENCH_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no warnings on stderr"
+    )
+
+
+@dataclass
+class Threshold:
+    measure: str
+    minimum: float
+
+
+def parse_threshold(text: str) -> Threshold:
+    # rsplit: measure names may hold "=" themselves, e.g. ERR(max=3)@10=0.5
+    name, sep, raw = text.rpartition("=")
+    if not sep or not name.strip():
+        raise RunError(f"--fail-under {text!r}: expected MEASURE=VALUE, e.g. nDCG@10=0.45")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise RunError(f"--fail-under {text!r}: {raw!r} is not a number") from None
+    return Threshold(name.strip(), value)
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower()
+    return text or "searchbench"
+
+
+@dataclass
+class QueryOutcome:
+    id: str
+    text: str
+    docs: list[Any]
+    total: int
+    error: str | None
+    elapsed_ms: float
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        return _run(args, err)
+    except RunError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        return EXIT_ERROR
+
+
+def _plain(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _run(args: argparse.Namespace, err: Any) -> int:
+    from searchbench.domain.casefile import CaseFileError, load_case
+    from searchbench.domain.scoring import UnknownScorerError, check_scorer
+
+    if args.data_dir is not None:
+        # The engines find local indexes through the settings registry; point it at this run's dir.
+        os.environ["SEARCHBENCH_DATA_DIR"] = str(args.data_dir)
+    thresholds = [parse_threshold(t) for t in args.fail_under]
+    concurrency = args.concurrency or env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
+    if concurrency < 1:
+        raise RunError(f"--concurrency {concurrency}: must be at least 1")
+
+    try:
+        from searchbench.engines import ENGINES
+
+        case = load_case(args.case, environ=os.environ, engine_kinds=list(ENGINES))
+    except CaseFileError as exc:
+        raise RunError(str(exc)) from None
+
+    # Scorer handles to compute: the case scorer, its extra measures, and any threshold measure.
+    display = {case.scorer.handle: case.scorer.name}
+    wanted = [case.scorer.handle]
+    for m in case.measures:
+        if m not in wanted:
+            wanted.append(m)
+            display[m] = m
+    by_display = {v: k for k, v in display.items()}
+    for t in thresholds:
+        if t.measure in by_display:
+            continue
+        try:
+            check_scorer(t.measure)
+        except UnknownScorerError as exc:
+            raise RunError(f"--fail-under {t.measure}={t.minimum:g}: {exc}") from None
+        wanted.append(t.measure)
+        display[t.measure] = t.measure
+        by_display[t.measure] = t.measure
+
+    engine, try_config, contexts = _prepare(case)
+    if not args.quiet:
+        for w in case.warnings:
+            err.print(f"[yellow]warning:[/] {_plain(w)}")
+    outcomes = _execute(engine, try_config, case, contexts, concurrency, err, args.quiet)
+
+    from searchbench.domain.scoring import ranked_run, score_case_many
+
+    results = {o.id: o.docs for o in outcomes}
+    ratings = case.ratings()
+    scores = score_case_many(
+        wanted,
+        results,
+        ratings,
+        num_found={o.id: o.total for o in outcomes},
+        options=case.options,
+    )
+    main = scores[case.scorer.handle]
+    scorer_errors = {qid: msg for cs in scores.values() for qid, msg in cs.errors.items()}
+
+    if args.export_run is not None:
+        _export(args.export_run, ranked_run(results), slug(case.name))
+
+    verdicts = [
+        (t, scores[by_display[t.measure]].score, scores[by_display[t.measure]].score >= t.minimum)
+        for t in thresholds
+    ]
+    report = _report(case, outcomes, scores, display, ratings, verdicts, scorer_errors)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _print_table(report, [display[w] for w in wanted[1:]])
+
+    failed_queries = [o for o in outcomes if o.error]
+    if failed_queries or scorer_errors:
+        n = len(failed_queries)
+        err.print(
+            f"[bold red]error:[/] {n} of {len(outcomes)} queries failed at the engine"
+            + (f", {len(scorer_errors)} in the scorer" if scorer_errors else "")
+            + f"; the case score {main.score:.4f} counts them as 0"
+        )
+        return EXIT_ERROR
+    missed = [v for v in verdicts if not v[2]]
+    if missed:
+        for t, value, _ in missed:
+            err.print(
+                f"[bold red]FAIL:[/] {_plain(t.measure)} = {value:.4f} is below {t.minimum:g}"
+            )
+        return EXIT_BELOW_THRESHOLD
+    return EXIT_OK
+
+
+def _prepare(case: Any) -> tuple[Any, Any, list[tuple[str, Any]]]:
+    """Everything checked before the first request: template per query, field spec, engine."""
+    from searchbench.domain.fieldspec import FieldSpecError, parse_field_spec
+    from searchbench.domain.templating import TemplateContext, TemplateError, render, validate
+    from searchbench.engines import EndpointConfig, QueryContext, TryConfig, make_engine
+
+    t = case.try_
+    try:
+        validate(t.template)
+    except TemplateError as exc:
+        raise RunError(f"{case.where('try.template')} {exc}") from None
+    contexts: list[tuple[str, Any]] = []
+    for q in case.queries:
+        options = {**case.options, **q.options}
+        try:
+            render(t.template, TemplateContext(q.text, options, t.curator_vars, t.escape))
+        except TemplateError as exc:
+            raise RunError(f"{case.where('try.template')} {exc} (for query {q.id!r})") from None
+        contexts.append((q.id, QueryContext(text=q.text, options=options)))
+    try:
+        parse_field_spec(t.field_spec)
+    except FieldSpecError as exc:
+        raise RunError(f"{case.where('try.field_spec')} {exc}") from None
+    e = case.endpoint
+    timeout = e.timeout if e.timeout is not None else float(env.get("SEARCHBENCH_ENGINE_TIMEOUT"))
+    config = EndpointConfig(
+        kind=e.engine,
+        url=e.url,
+        method=e.method,
+        headers=dict(e.headers),
+        username=e.username,
+        password=e.password,
+        options=dict(e.options),
+        requests_per_minute=e.requests_per_minute,
+        timeout=timeout,
+    )
+    try:
+        engine = make_engine(config)
+    except (ValueError, KeyError) as exc:
+        raise RunError(f"{case.where('endpoint')} {exc}") from None
+    try_config = TryConfig(
+        template=t.template,
+        field_spec=t.field_spec,
+        rows=t.rows,
+        start=t.start,
+        escape=t.escape,
+        curator_vars=dict(t.curator_vars),
+        explain=False,  # explain costs engine time and a case run never shows it
+    )
+    return engine, try_config, contexts
+
+
+def _execute(
+    engine: Any,
+    try_config: Any,
+    case: Any,
+    contexts: Sequence[tuple[str, Any]],
+    concurrency: int,
+    err: Any,
+    quiet: bool,
+) -> list[QueryOutcome]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from searchbench.engines.runner import run_queries
+
+    queries = [ctx for _, ctx in contexts]
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet,
+    ) as progress:
+        task = progress.add_task(f"{case.name}: {len(queries)} queries", total=len(queries))
+
+        def advance(*_: Any) -> None:
+            progress.advance(task)
+
+        results = run_queries(
+            engine, queries, try_config, concurrency=concurrency, progress=advance
+        )
+    by_text = {q.id: q.text for q in case.queries}
+    return [
+        QueryOutcome(qid, by_text[qid], list(res.docs), int(res.total), res.error, res.elapsed_ms)
+        for (qid, _), res in zip(contexts, results, strict=True)
+    ]
+
+
+def _export(path: Path, run: dict[str, list[tuple[str, float]]], run_id: str) -> None:
+    from searchbench.domain.formats.trec import write_run
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_run(path, run, run_id)
+    except OSError as exc:
+        raise RunError(f"--export-run {path}: cannot write it ({exc.strerror})") from None
+
+
+def _report(
+    case: Any,
+    outcomes: Sequence[QueryOutcome],
+    scores: dict[str, Any],
+    display: dict[str, str],
+    ratings: dict[str, dict[str, float]],
+    verdicts: Sequence[tuple[Threshold, float, bool]],
+    scorer_errors: dict[str, str],
+) -> dict[str, Any]:
+    main_handle = case.scorer.handle
+    extra = [h for h in scores if h != main_handle]
+    queries = []
+    for o in outcomes:
+        q_ratings = ratings.get(o.id, {})
+        entry: dict[str, Any] = {
+            "id": o.id,
+            "query": o.text,
+            "score": scores[main_handle].per_query[o.id],
+            "measures": {display[h]: scores[h].per_query[o.id] for h in extra},
+            "num_found": o.total,
+            "elapsed_ms": round(o.elapsed_ms, 1),
+            "error": o.error or scorer_errors.get(o.id),
+            "docs": [{"id": d.id, "rating": q_ratings.get(d.id)} for d in o.docs],
+        }
+        queries.append(entry)
+    return {
+        "case": case.name,
+        "scorer": case.scorer.name,
+        "score": scores[main_handle].score,
+        "measures": {display[h]: scores[h].score for h in extra},
+        "engine": case.endpoint.engine,
+        "url": case.endpoint.url,
+        "errors": sum(1 for q in queries if q["error"]),
+        "thresholds": [
+            {"measure": t.measure, "min": t.minimum, "value": v, "passed": ok}
+            for t, v, ok in verdicts
+        ],
+        "queries": queries,
+    }
+
+
+def _print_table(report: dict[str, Any], extra: Sequence[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console(highlight=False, soft_wrap=False)
+    table = Table(title=f"{report['case']} ({report['engine']}: {report['url']})", show_footer=True)
+    show_ids = any(q["id"] != q["query"] for q in report["queries"])
+    if show_ids:
+        table.add_column("id", footer="case")
+    table.add_column("query", overflow="fold", footer="" if show_ids else "case")
+    table.add_column(report["scorer"], justify="right", footer=f"{report['score']:.4f}")
+    for name in extra:
+        table.add_column(name, justify="right", footer=f"{report['measures'][name]:.4f}")
+    table.add_column("found", justify="right")
+    table.add_column("error")
+    for q in report["queries"]:
+        cells = [q["id"]] if show_ids else []
+        cells += [q["query"], f"{q['score']:.4f}"]
+        cells += [f"{q['measures'][name]:.4f}" for name in extra]
+        cells += [str(q["num_found"]), "error" if q["error"] else ""]
+        table.add_row(*cells, style="red" if q["error"] else None)
+    out.print(table)
+    failed = [q for q in report["queries"] if q["error"]]
+    for q in failed:
+        out.print(f"error in query {q['id']!r}: {q['error']}", markup=False)
+    for t in report["thresholds"]:
+        mark = "pass" if t["passed"] else "FAIL"
+        cmp = ">=" if t["passed"] else "<"
+        out.print(f"{mark}: {t['measure']} = {t['value']:.4f} {cmp} {t['min']:g}", markup=False)

@@ -1,0 +1,230 @@
+"""Case scoring: one entry point from ranked results + ratings to per-query and case scores.
+
+``score_case`` dispatches on the scorer name:
+
+- ``quepid:NAME`` (e.g. ``quepid:nDCG@10``): Quepid's client-side scorers, one query at a time;
+- ``js:CODE``: a custom JavaScript scorer (Quepid's scorer API) run in the sandbox;
+- anything else is a measure name for ``metrics.evaluate`` (``nDCG@10``, ``map``, ``P_10``, ...),
+  computed with trec_eval's rules over the engine's order: the doc at 0-based rank i gets the
+  score ``len(docs) - i``. ``ranked_run`` gives exactly that run, so a TREC run file written
+  from it re-evaluates (``searchbench eval -c``) to the same numbers.
+
+The case score is the mean over every query given in ``results``; a query with no ratings scores
+0 (it is still a query of the case), as does one with no results. Scorer failures on one query
+(a JavaScript exception) are recorded in ``CaseScore.errors`` and score 0, so a run goes on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+QUEPID_PREFIX = "quepid:"
+JS_PREFIX = "js:"
+
+
+class UnknownScorerError(ValueError):
+    """A scorer or measure name nobody knows."""
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+@dataclass
+class CaseScore:
+    scorer: str
+    score: float
+    per_query: dict[str, float]
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _quepid_names() -> list[str]:
+    from searchbench.domain.scorers import SCORERS
+
+    return [str(n) for n in SCORERS]
+
+
+def _measure_names() -> list[str]:
+    from searchbench.domain.metrics import MEASURES
+
+    return [str(n) for n in MEASURES]
+
+
+def scorer_names() -> list[str]:
+    """Every built-in scorer name (Quepid's, then the measures), for help texts and the UI."""
+    return _quepid_names() + _measure_names()
+
+
+def check_scorer(name: str) -> None:
+    """Raise UnknownScorerError (with a did-you-mean) unless ``name`` can score a case."""
+    if name.startswith(JS_PREFIX):
+        if not name[len(JS_PREFIX) :].strip():
+            raise UnknownScorerError("a js: scorer needs JavaScript code")
+        return
+    if name.startswith(QUEPID_PREFIX):
+        from searchbench.domain.scorers import UnknownScorer, get_scorer
+
+        try:
+            get_scorer(name)
+        except UnknownScorer as exc:
+            names = _quepid_names()
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UnknownScorerError(
+                f"unknown scorer {name!r}{hint}; Quepid scorers: {', '.join(names)}"
+            ) from exc
+        return
+    from searchbench.domain.metrics import UnknownMeasure, parse_measure
+
+    try:
+        parse_measure(name)
+    except (UnknownMeasure, ValueError) as exc:  # ValueError: bad parameters, e.g. P@x
+        close = difflib.get_close_matches(name, scorer_names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownScorerError(f"unknown scorer or measure {name!r}{hint}: {exc}") from exc
+
+
+def ranked_run(results: Mapping[str, Sequence[HasId]]) -> dict[str, list[tuple[str, float]]]:
+    """Each query's docs as (docid, score) with score ``len(docs) - i``, duplicates dropped.
+
+    An engine may return the same id twice (grouping, a bad index); trec_eval rejects a docno
+    twice in a topic, so only the first (best-ranked) occurrence is kept, here and in exports.
+    """
+    run: dict[str, list[tuple[str, float]]] = {}
+    for qid, docs in results.items():
+        seen: set[str] = set()
+        ids: list[str] = []
+        for doc in docs:
+            if doc.id not in seen:
+                seen.add(doc.id)
+                ids.append(doc.id)
+        run[qid] = [(doc_id, float(len(ids) - i)) for i, doc_id in enumerate(ids)]
+    return run
+
+
+def _clean(value: float | None) -> float:
+    # Quepid shows NaN or a missing score as 0 and clamps negatives to 0.
+    if value is None or not math.isfinite(value) or value < 0:
+        return 0.0
+    return float(value)
+
+
+def _qrel_value(rating: float) -> int | float:
+    return int(rating) if float(rating).is_integer() else float(rating)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def score_case(
+    scorer: str,
+    results: Mapping[str, Sequence[Any]],
+    ratings: Mapping[str, Mapping[str, float]],
+    num_found: Mapping[str, int] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> CaseScore:
+    """Score every query in ``results`` (RankedDoc lists in rank order) with one scorer."""
+    return score_case_many([scorer], results, ratings, num_found, options)[scorer]
+
+
+def score_case_many(
+    scorers: Sequence[str],
+    results: Mapping[str, Sequence[Any]],
+    ratings: Mapping[str, Mapping[str, float]],
+    num_found: Mapping[str, int] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> dict[str, CaseScore]:
+    """Like score_case for several scorers; measure names share one evaluation pass."""
+    out: dict[str, CaseScore] = {}
+    measures = [s for s in scorers if not s.startswith((QUEPID_PREFIX, JS_PREFIX))]
+    if measures:
+        out.update(_score_measures(measures, results, ratings))
+    for s in scorers:
+        if s in out:
+            continue
+        if s.startswith(QUEPID_PREFIX) or s.startswith(JS_PREFIX):
+            out[s] = _score_per_query(s, results, ratings, num_found or {}, options or {})
+    return {s: out[s] for s in scorers}
+
+
+def _score_measures(
+    measures: Sequence[str],
+    results: Mapping[str, Sequence[Any]],
+    ratings: Mapping[str, Mapping[str, float]],
+) -> dict[str, CaseScore]:
+    from searchbench.domain.metrics import evaluate
+
+    for m in measures:
+        check_scorer(m)
+    qids = list(results)
+    qrels = {
+        q: {doc: _qrel_value(r) for doc, r in ratings[q].items()} for q in qids if ratings.get(q)
+    }
+    run = {q: dict(docs) for q, docs in ranked_run(results).items() if docs and q in qrels}
+    per_measure: dict[str, dict[str, float]] = {m: {} for m in measures}
+    if qrels:
+        # complete=True: a rated query with no results scores 0 instead of vanishing.
+        ev = evaluate(qrels, run, list(measures), rel_level=1, complete=True)
+        for m in measures:
+            per_measure[m] = {q: float(v) for q, v in ev.per_query[m].items()}
+    scores: dict[str, CaseScore] = {}
+    for m in measures:
+        per_query = {q: per_measure[m].get(q, 0.0) for q in qids}
+        scores[m] = CaseScore(m, _mean(list(per_query.values())), per_query)
+    return scores
+
+
+def _score_per_query(
+    name: str,
+    results: Mapping[str, Sequence[Any]],
+    ratings: Mapping[str, Mapping[str, float]],
+    num_found: Mapping[str, int],
+    options: Mapping[str, Any],
+) -> CaseScore:
+    from searchbench.domain.scorers import RankedDoc, ScoringInput
+
+    scorer: Any
+    recoverable: tuple[type[Exception], ...] = ()
+    if name.startswith(JS_PREFIX):
+        from searchbench.domain.scorers import JsScorer, ScorerError
+
+        scorer = JsScorer(name[len(JS_PREFIX) :])
+        recoverable = (ScorerError,)
+    else:
+        from searchbench.domain.scorers import get_scorer
+
+        check_scorer(name)
+        scorer = get_scorer(name)
+    per_query: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for qid, docs in results.items():
+        q_ratings = {doc: float(r) for doc, r in (ratings.get(qid) or {}).items()}
+        if not q_ratings:
+            per_query[qid] = 0.0
+            continue
+        ranked = [
+            RankedDoc(
+                id=d.id,
+                fields=dict(getattr(d, "fields", {}) or {}),
+                rating=q_ratings.get(d.id, getattr(d, "rating", None)),
+            )
+            for d in docs
+        ]
+        inp = ScoringInput(
+            docs=ranked,
+            ratings=q_ratings,
+            num_found=int(num_found.get(qid, len(ranked))),
+            options=dict(options),
+        )
+        try:
+            per_query[qid] = _clean(scorer.score(inp))
+        except recoverable as exc:  # a user's JavaScript may fail on one query: record, go on
+            errors[qid] = str(exc)
+            per_query[qid] = 0.0
+    return CaseScore(name, _mean(list(per_query.values())), per_query, errors)
