@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -54,14 +56,6 @@ def random_query(rng: random.Random) -> ScoringInput:
     return ScoringInput(docs=docs, ratings=ratings, num_found=len(returned) * 3)
 
 
-def js_scores(code: str, **inp: object) -> float | None:
-    scorer = JsScorer(code)
-    try:
-        return scorer.score(ScoringInput(**inp))  # type: ignore[arg-type]
-    finally:
-        scorer.close()
-
-
 def example() -> ScoringInput:
     docs = [
         RankedDoc("a", {"title": "Alpha", "year": 1999}, 3),
@@ -73,12 +67,15 @@ def example() -> ScoringInput:
     )
 
 
+MakeScorer = Callable[..., JsScorer]
+
+
 @pytest.fixture
-def scorer_for():
+def scorer_for() -> Iterator[MakeScorer]:
     made: list[JsScorer] = []
 
-    def make(code: str, **kw: int) -> JsScorer:
-        scorer = JsScorer(code, **kw)
+    def make(code: str, time_limit_ms: int = 1000, memory_limit_mb: int = 64) -> JsScorer:
+        scorer = JsScorer(code, time_limit_ms, memory_limit_mb)
         made.append(scorer)
         return scorer
 
@@ -88,7 +85,9 @@ def scorer_for():
 
 
 @pytest.mark.parametrize(("code", "native"), [(AP_AT_10, "AP@10"), (NDCG_AT_10, "nDCG@10")])
-def test_a_js_scorer_matches_the_native_one_on_500_random_queries(scorer_for, code, native) -> None:
+def test_a_js_scorer_matches_the_native_one_on_500_random_queries(
+    scorer_for: MakeScorer, code: str, native: str
+) -> None:
     rng = random.Random(20261128)
     js = scorer_for(code)
     builtin = get_scorer(f"quepid:{native}")
@@ -97,7 +96,7 @@ def test_a_js_scorer_matches_the_native_one_on_500_random_queries(scorer_for, co
         assert js.score(inp) == pytest.approx(builtin.score(inp), abs=1e-12), inp
 
 
-def test_the_api_exposes_docs_fields_counts_and_options(scorer_for) -> None:
+def test_the_api_exposes_docs_fields_counts_and_options(scorer_for: MakeScorer) -> None:
     code = """
     var parts = [];
     eachDoc(function (doc, i) { parts.push(i + ':' + doc.id + ':' + doc.title); });
@@ -118,7 +117,7 @@ def test_the_api_exposes_docs_fields_counts_and_options(scorer_for) -> None:
     ) in str(err.value)
 
 
-def test_each_doc_defaults_to_10_and_honours_k(scorer_for) -> None:
+def test_each_doc_defaults_to_10_and_honours_k(scorer_for: MakeScorer) -> None:
     docs = [RankedDoc(f"d{i}", {}, 1) for i in range(15)]
     inp = ScoringInput(docs=docs, ratings={}, num_found=15)
     count_default = scorer_for("var n = 0; eachDoc(function () { n++; }); setScore(n);")
@@ -143,16 +142,18 @@ def test_each_doc_defaults_to_10_and_honours_k(scorer_for) -> None:
         ("assertOrScore(false, 0.3);", 0.3),
     ],
 )
-def test_the_score_settles_like_quepids_promise(scorer_for, code: str, expected) -> None:
+def test_the_score_settles_like_quepids_promise(
+    scorer_for: MakeScorer, code: str, expected: Any
+) -> None:
     assert scorer_for(code).score(example()) == expected
 
 
-def test_a_non_number_score_is_an_error(scorer_for) -> None:
+def test_a_non_number_score_is_an_error(scorer_for: MakeScorer) -> None:
     with pytest.raises(ScorerError, match="string"):
         scorer_for("setScore('high');").score(example())
 
 
-def test_a_throwing_scorer_reports_the_line_in_the_users_code(scorer_for) -> None:
+def test_a_throwing_scorer_reports_the_line_in_the_users_code(scorer_for: MakeScorer) -> None:
     code = "var a = 1;\nvar b = 2;\nvar c = null;\nsetScore(c.length);\n"
     with pytest.raises(ScorerError) as err:
         scorer_for(code).score(example())
@@ -167,7 +168,7 @@ def test_a_syntax_error_is_reported_with_its_line_when_the_scorer_is_made() -> N
     assert "SyntaxError" in str(err.value)
 
 
-def test_an_endless_loop_is_stopped_within_the_limit(scorer_for) -> None:
+def test_an_endless_loop_is_stopped_within_the_limit(scorer_for: MakeScorer) -> None:
     scorer = scorer_for("while (true) {}", time_limit_ms=300)
     started = time.monotonic()
     with pytest.raises(ScorerError, match="time limit"):
@@ -177,14 +178,14 @@ def test_an_endless_loop_is_stopped_within_the_limit(scorer_for) -> None:
     assert scorer_for("setScore(1)", time_limit_ms=300).score(example()) == 1.0
 
 
-def test_a_memory_bomb_is_stopped(scorer_for) -> None:
+def test_a_memory_bomb_is_stopped(scorer_for: MakeScorer) -> None:
     code = "var a = [];\nwhile (true) { a.push(new Array(1e5).fill(a.length)); }"
     scorer = scorer_for(code, time_limit_ms=20000, memory_limit_mb=32)
     with pytest.raises(ScorerError, match="memory limit"):
         scorer.score(example())
 
 
-def test_state_does_not_leak_between_queries(scorer_for) -> None:
+def test_state_does_not_leak_between_queries(scorer_for: MakeScorer) -> None:
     code = """
     calls = typeof calls === 'undefined' ? 1 : calls + 1;   // an implicit global
     globalThis.seen = (globalThis.seen || 0) + 1;
@@ -195,7 +196,7 @@ def test_state_does_not_leak_between_queries(scorer_for) -> None:
     assert [scorer.score(example()) for _ in range(3)] == [111.0, 111.0, 111.0]
 
 
-def test_there_is_no_io(scorer_for) -> None:
+def test_there_is_no_io(scorer_for: MakeScorer) -> None:
     for code in (
         "require('fs');",
         "fetch('http://example.com');",

@@ -90,7 +90,7 @@ def test_precision_divides_by_what_was_returned_up_to_k() -> None:
 
 def test_average_precision_is_not_capped_at_k() -> None:
     docs = [RankedDoc("a", {}, 1), RankedDoc("b", {}, 0), RankedDoc("c", {}, 1)]
-    stored = {"a": 1, "b": 0, "c": 1, "d": 1, "e": 1}  # four relevant overall
+    stored = {"a": 1.0, "b": 0.0, "c": 1.0, "d": 1.0, "e": 1.0}  # four relevant overall
     inp = ScoringInput(docs=docs, ratings=stored, num_found=3)
     assert score("quepid:AP@10", inp) == pytest.approx((1 / 1 + 2 / 3) / 4)
     assert score("quepid:AP@2", inp) == pytest.approx((1 / 1) / 4)
