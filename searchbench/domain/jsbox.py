@@ -18,10 +18,12 @@ Used for Quepid custom scorers and for the JSON-API engine's mapper functions
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
 from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import Any
 
 from py_mini_racer import (
@@ -30,6 +32,7 @@ from py_mini_racer import (
     JSParseException,
     JSTimeoutException,
     MiniRacer,
+    mini_racer,
 )
 
 USER_FILE = "user.js"
@@ -119,6 +122,25 @@ _BASE = r"""
 _PARSE_LINE = re.compile(r"^<anonymous>:(\d+): (.*)$", re.MULTILINE)
 
 
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """One long-lived loop for mini-racer's callbacks, shared by every context.
+
+    mini-racer otherwise starts a loop thread per context and closes it with the context; V8's
+    late "terminated" callback after a timeout then hits a closed loop.
+    """
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="jsbox-loop", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
 class JsError(Exception):
     """User JavaScript failed: a syntax error, a throw, the time or the memory limit.
 
@@ -167,6 +189,7 @@ class JsBox:
         self.contexts_created = 0  # how often a fresh context was needed (tests, diagnostics)
         self._lock = threading.Lock()
         self._mr: MiniRacer | None = None
+        self._stack: ExitStack | None = None
         exported = ", ".join(
             f"{name}: typeof {name} === 'function' ? {name} : undefined" for name in self.exports
         )
@@ -185,7 +208,8 @@ class JsBox:
     def _context(self) -> MiniRacer:
         if self._mr is not None:
             return self._mr
-        mr = MiniRacer()
+        stack = ExitStack()
+        mr = stack.enter_context(mini_racer(_event_loop()))
         try:
             mr.set_hard_memory_limit(self.memory_limit_mb * 1024 * 1024)
             mr.eval(_BASE)
@@ -197,16 +221,18 @@ class JsBox:
                 raise self._syntax_error(str(exc)) from None
             mr.eval("__sb_seal()")
         except BaseException:
-            mr.close()
+            stack.close()
             raise
         self._mr = mr
+        self._stack = stack
         self.contexts_created += 1
         return mr
 
     def _discard(self) -> None:
-        if self._mr is not None:
-            self._mr.close()
-            self._mr = None
+        if self._stack is not None:
+            self._stack.close()
+        self._mr = None
+        self._stack = None
 
     def close(self) -> None:
         with self._lock:
