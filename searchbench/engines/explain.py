@@ -6,8 +6,10 @@ the UI's tree, the "why is A above B" view and the per-clause summary are comput
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from searchbench.engines.base import ExplainNode
 
@@ -118,3 +120,78 @@ def summarize(trees: Iterable[ExplainNode | None]) -> list[Contribution]:
                 c.label, c.value + (prev.value if prev else 0.0), c.field, c.term
             )
     return sorted(totals.values(), key=lambda c: -c.value)
+
+
+# --- Lucene explain (Solr structured debug explain, Elasticsearch/OpenSearch _explanation) ----
+
+_WEIGHT = re.compile(r"^weight\((.*) in \d+\)")
+_FIELD_TERM = re.compile(r"^([\w.@-]+):(.*)$")
+_SYNONYM = re.compile(r"^Synonym\(([\w.@-]+):")
+
+_LUCENE_KINDS: tuple[tuple[str, str], ...] = (
+    ("sum of", "sum"),
+    ("max of", "max"),
+    ("max plus", "max"),
+    ("product of", "product"),
+    ("score(", "product"),
+    ("idf", "idf"),
+    ("tf,", "tf"),
+    ("tf(", "tf"),
+    ("termFreq", "param"),
+    ("fieldNorm", "norm"),
+    ("queryNorm", "norm"),
+    ("coord(", "coord"),
+    ("boost", "param"),
+    ("FunctionQuery", "function"),
+    ("function score", "function"),
+    ("script score", "function"),
+    ("min of", "product"),
+    ("ConstantScore", "const"),
+    ("MatchAllDocsQuery", "const"),
+    ("*:*", "const"),
+    ("freq", "param"),
+    ("k1", "param"),
+    ("b,", "param"),
+    ("dl,", "param"),
+    ("avgdl", "param"),
+    ("n,", "param"),
+    ("N,", "param"),
+)
+
+
+def _lucene_kind(description: str) -> tuple[str, str | None, str | None]:
+    m = _WEIGHT.match(description)
+    if m:
+        inner = m.group(1)
+        syn = _SYNONYM.match(inner)
+        if syn:
+            return "term", syn.group(1), inner
+        ft = _FIELD_TERM.match(inner)
+        if ft:
+            term = ft.group(2)
+            kind = "phrase" if term.startswith('"') else "term"
+            return kind, ft.group(1), term.strip('"')
+        return "term", None, inner
+    for prefix, kind in _LUCENE_KINDS:
+        if description.startswith(prefix):
+            return kind, None, None
+    return "other", None, None
+
+
+def parse_lucene_explain(data: Mapping[str, Any]) -> ExplainNode:
+    """A Lucene explanation as JSON (``value``, ``description``, ``details``) → ExplainNode."""
+    description = str(data.get("description", "")).strip()
+    kind, field, term = _lucene_kind(description)
+    try:
+        value = float(data.get("value", 0.0))
+    except (TypeError, ValueError):
+        value = 0.0
+    details = data.get("details") or []
+    return ExplainNode(
+        value=value,
+        description=description,
+        children=[parse_lucene_explain(d) for d in details if isinstance(d, Mapping)],
+        kind=kind,
+        field=field,
+        term=term,
+    )

@@ -1,0 +1,5 @@
+"""OpenSearch adapter."""
+
+from searchbench.engines.opensearch.engine import OpenSearchEngine
+
+__all__ = ["OpenSearchEngine"]

@@ -1,0 +1,50 @@
+"""Run many queries against one engine with bounded concurrency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from searchbench.engines.base import Engine, QueryContext, SearchResult, TryConfig
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def run_queries(
+    engine: Engine,
+    queries: Sequence[QueryContext],
+    try_config: TryConfig,
+    concurrency: int = 8,
+    progress: Progress | None = None,
+) -> list[SearchResult]:
+    """Results in input order. A query that fails (even with an unexpected exception) becomes a
+    result with ``error``; the others go on."""
+    total = len(queries)
+    results: list[SearchResult | None] = [None] * total
+    done = 0
+
+    def one(i: int) -> tuple[int, SearchResult]:
+        try:
+            return i, engine.search(queries[i], try_config)
+        except Exception as exc:  # a bug in an adapter must not sink the whole run
+            return i, SearchResult(
+                error=f"internal error in the {engine.kind} adapter: {type(exc).__name__}: {exc}"
+            )
+
+    workers = max(1, min(concurrency, total or 1))
+    if workers == 1:
+        for i in range(total):
+            _, results[i] = one(i)
+            done += 1
+            if progress:
+                progress(done, total)
+    else:
+        with ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=f"search-{engine.kind}"
+        ) as pool:
+            for i, res in pool.map(one, range(total)):
+                results[i] = res
+                done += 1
+                if progress:
+                    progress(done, total)
+    return [r if r is not None else SearchResult(error="not run") for r in results]
