@@ -131,9 +131,6 @@ def _run(args: argparse.Namespace, err: Any) -> int:
     from searchbench.domain.casefile import CaseFileError, load_case
     from searchbench.domain.scoring import UnknownScorerError, check_scorer
 
-    if args.data_dir is not None:
-        # The engines find local indexes through the settings registry; point it at this run's dir.
-        os.environ["SEARCHBENCH_DATA_DIR"] = str(args.data_dir)
     thresholds = [parse_threshold(t) for t in args.fail_under]
     concurrency = args.concurrency or env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
     if concurrency < 1:
@@ -165,7 +162,7 @@ def _run(args: argparse.Namespace, err: Any) -> int:
         display[t.measure] = t.measure
         by_display[t.measure] = t.measure
 
-    engine, try_config, contexts = _prepare(case)
+    engine, try_config, contexts = _prepare(case, args.data_dir)
     if not args.quiet:
         for w in case.warnings:
             err.print(f"[yellow]warning:[/] {_plain(w)}")
@@ -217,11 +214,17 @@ def _run(args: argparse.Namespace, err: Any) -> int:
     return EXIT_OK
 
 
-def _prepare(case: Any) -> tuple[Any, Any, list[tuple[str, Any]]]:
+def _prepare(case: Any, data_dir: Path | None) -> tuple[Any, Any, list[tuple[str, Any]]]:
     """Everything checked before the first request: template per query, field spec, engine."""
     from searchbench.domain.fieldspec import FieldSpecError, parse_field_spec
     from searchbench.domain.templating import TemplateContext, TemplateError, render, validate
-    from searchbench.engines import EndpointConfig, QueryContext, TryConfig, make_engine
+    from searchbench.engines import (
+        EndpointConfig,
+        EngineError,
+        QueryContext,
+        TryConfig,
+        make_engine,
+    )
 
     t = case.try_
     try:
@@ -242,6 +245,9 @@ def _prepare(case: Any) -> tuple[Any, Any, list[tuple[str, Any]]]:
         raise RunError(f"{case.where('try.field_spec')} {exc}") from None
     e = case.endpoint
     timeout = e.timeout if e.timeout is not None else float(env.get("SEARCHBENCH_ENGINE_TIMEOUT"))
+    endpoint_options = dict(e.options)
+    if data_dir is not None and e.engine == "local":
+        endpoint_options["data_dir"] = data_dir.resolve()
     config = EndpointConfig(
         kind=e.engine,
         url=e.url,
@@ -249,13 +255,13 @@ def _prepare(case: Any) -> tuple[Any, Any, list[tuple[str, Any]]]:
         headers=dict(e.headers),
         username=e.username,
         password=e.password,
-        options=dict(e.options),
+        options=endpoint_options,
         requests_per_minute=e.requests_per_minute,
         timeout=timeout,
     )
     try:
         engine = make_engine(config)
-    except (ValueError, KeyError) as exc:
+    except (EngineError, ValueError) as exc:
         raise RunError(f"{case.where('endpoint')} {exc}") from None
     try_config = TryConfig(
         template=t.template,
@@ -294,8 +300,8 @@ def _execute(
     ) as progress:
         task = progress.add_task(f"{case.name}: {len(queries)} queries", total=len(queries))
 
-        def advance(*_: Any) -> None:
-            progress.advance(task)
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
 
         results = run_queries(
             engine, queries, try_config, concurrency=concurrency, progress=advance

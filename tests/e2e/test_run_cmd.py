@@ -1,0 +1,259 @@
+"""`searchbench run` on small cases: output shapes, exit codes, and bad input answered clearly."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from searchbench.cli.main import main
+
+DOCS = [
+    {"id": "1", "title": "boundary layer flow", "body": "the boundary layer on a flat plate"},
+    {"id": "2", "title": "heat transfer", "body": "heat transfer in a boundary layer"},
+    {"id": "3", "title": "wing slipstream", "body": "aerodynamics of a wing in a slipstream"},
+    {"id": "4", "title": "supersonic flow", "body": "shock waves in supersonic flow past a wedge"},
+]
+
+CASE = """\
+case: Tiny case
+endpoint:
+  engine: local
+  index: tiny
+try:
+  template: '{"query": "#$query##", "fields": ["title^2", "body"]}'
+  field_spec: id:id title:title
+scorer: SCORER
+measures: [quepid:nDCG@10]
+queries:
+  - query: boundary layer
+    id: q1
+    ratings: {"1": 3, "2": 1, "3": 0}
+  - query: supersonic (flow)
+    id: q2
+    ratings: {"4": 1}
+"""
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("data")
+    src = data / "docs.jsonl"
+    src.write_text("".join(json.dumps(d) + "\n" for d in DOCS))
+    code = main(["index", "--data-dir", str(data), "create", "tiny", "--from", str(src), "--quiet"])
+    assert code == 0
+    return data
+
+
+def write_case(tmp_path: Path, text: str, scorer: str = "quepid:P@10") -> Path:
+    path = tmp_path / "case.yaml"
+    path.write_text(text.replace("SCORER", scorer))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["run", *map(str, args), "--quiet"])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_it_prints_json_with_the_agreed_shape(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, CASE)
+    code, out, err = run(capsys, case, "--format", "json", "--data-dir", data_dir)
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["case"], report["scorer"]) == ("Tiny case", "quepid:P@10")
+    q1, q2 = report["queries"]
+    assert q1["query"] == "boundary layer"
+    # q1 returns 1 and 2 (both rated relevant); 3 is not matched
+    assert [d["id"] for d in q1["docs"]] == ["1", "2"]
+    assert q1["docs"] == [{"id": "1", "rating": 3.0}, {"id": "2", "rating": 1.0}]
+    assert q1["score"] == 1.0
+    # q2: "supersonic (flow)" is escaped, so it matches docs 4 and 1; only 4 is relevant
+    assert [d["rating"] for d in q2["docs"]] == [1.0, None]
+    assert q2["score"] == 0.5
+    assert report["score"] == pytest.approx((1.0 + 0.5) / 2)
+    assert set(report["measures"]) == {"quepid:nDCG@10"}
+    assert report["errors"] == 0 and q1["error"] is None
+
+
+def test_it_prints_a_table_with_the_case_score(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, write_case(tmp_path, CASE), "--data-dir", data_dir)
+    assert code == 0, err
+    assert "boundary layer" in out and "quepid:P@10" in out
+    assert "0.7500" in out  # the case score in the footer
+
+
+def test_fail_under_exits_1_and_names_the_measure(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, CASE)
+    code, _, err = run(
+        capsys, case, "--data-dir", data_dir, "--fail-under", "quepid:P@10=0.8",
+        "--fail-under", "quepid:nDCG@10=0.5",
+    )  # fmt: skip
+    assert code == 1
+    assert "quepid:P@10 = 0.7500 is below 0.8" in err
+    assert "nDCG" not in err  # that one passed
+    code, _, err = run(capsys, case, "--data-dir", data_dir, "--fail-under", "quepid:P@10=0.75")
+    assert code == 0, err
+
+
+def test_fail_under_can_name_a_measure_the_case_does_not_list(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, CASE)
+    code, out, err = run(
+        capsys, case, "--data-dir", data_dir, "--format", "json", "--fail-under", "quepid:RR@10=1"
+    )
+    assert code == 0, err
+    assert json.loads(out)["thresholds"] == [
+        {"measure": "quepid:RR@10", "min": 1.0, "value": 1.0, "passed": True}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fail-under", "quepid:Q@10=0.5"], "unknown scorer 'quepid:Q@10'"),
+        (["--fail-under", "quepid:P@10"], "expected MEASURE=VALUE"),
+        (["--fail-under", "quepid:P@10=high"], "'high' is not a number"),
+    ],
+)
+def test_bad_thresholds_exit_2(
+    tmp_path: Path,
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    code, _, err = run(capsys, write_case(tmp_path, CASE), "--data-dir", data_dir, *args)
+    assert code == 2
+    assert message in err
+
+
+def test_a_malformed_case_file_names_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, CASE.replace("  field_spec:", "  rows: many\n  field_spec:"))
+    code, out, err = run(capsys, case)
+    assert code == 2 and out == ""
+    assert "case.yaml:7: try.rows: expected a whole number, got 'many'" in err
+    case = write_case(tmp_path, CASE.replace("measures:", "measure:"))
+    code, _, err = run(capsys, case)
+    assert code == 2
+    assert "case.yaml:9: measure: unknown key (did you mean 'measures'?)" in err
+    code, _, err = run(capsys, tmp_path / "missing.yaml")
+    assert code == 2 and "missing.yaml: file not found" in err
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """A stand-in Solr: records every request, answers with a documented select response."""
+
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+        Recorder.requests.append(self.path)
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        q = query.get("q", [""])[0]
+        docs = [{"id": "1", "title": "boundary layer flow"}] if "boundary" in q else []
+        body = json.dumps(
+            {
+                "responseHeader": {"status": 0},
+                "response": {"numFound": len(docs), "start": 0, "docs": docs},
+            }
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_solr() -> Iterator[str]:
+    Recorder.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/solr/tiny"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def solr_case(url: str, template: str) -> str:
+    return CASE.replace("engine: local\n  index: tiny", f"engine: solr\n  url: {url}").replace(
+        """'{"query": "#$query##", "fields": ["title^2", "body"]}'""", f"'{template}'"
+    )
+
+
+def test_it_runs_against_an_http_engine(
+    tmp_path: Path, fake_solr: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, solr_case(fake_solr, "q=#$query##&defType=edismax"))
+    code, out, err = run(capsys, case, "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert [q["score"] for q in report["queries"]] == [1.0, 0.0]
+    assert len(Recorder.requests) == 2
+
+
+def test_an_unknown_placeholder_is_refused_before_any_request(
+    tmp_path: Path, fake_solr: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, solr_case(fake_solr, "q=#$qurey##&defType=edismax"))
+    code, out, err = run(capsys, case, "--format", "json")
+    assert code == 2 and out == ""
+    assert "case.yaml:6: try.template:" in err
+    assert "unknown placeholder #$qurey##" in err and "position 2" in err
+    assert Recorder.requests == []
+
+
+def test_a_missing_curator_variable_is_refused_before_any_request(
+    tmp_path: Path, fake_solr: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = write_case(tmp_path, solr_case(fake_solr, "q=#$query##&qf=title^##boost##"))
+    code, _, err = run(capsys, case)
+    assert code == 2
+    assert "##boost##" in err and "try.template" in err
+    assert Recorder.requests == []
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_unreachable_endpoint_lists_every_query_error_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/solr/tiny"
+    case = write_case(tmp_path, solr_case(url, "q=#$query##"))
+    run_file = tmp_path / "out.run"
+    code, out, err = run(capsys, case, "--format", "json", "--export-run", run_file)
+    assert code == 2
+    report = json.loads(out)  # the run finished and reported every query
+    assert [q["id"] for q in report["queries"]] == ["q1", "q2"]
+    assert all(q["error"] and q["score"] == 0.0 for q in report["queries"])
+    assert report["errors"] == 2 and report["score"] == 0.0
+    assert "2 of 2 queries failed at the engine" in err
+    assert run_file.read_text() == ""  # nothing returned, nothing invented
+    code, out, err = run(capsys, case)
+    assert code == 2
+    assert "error in query 'q1'" in out and "error in query 'q2'" in out
