@@ -106,6 +106,10 @@ SETTINGS: tuple[Setting, ...] = (
             "the container image turns it off)."),
     Setting("PORT", "int", 8000, "Port the web server listens on."),
     Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
+    Setting("SEARCHBENCH_STATIC_ROOT", "path", Path("staticfiles"),
+            "Directory `searchbench manage collectstatic` fills and the web app serves /static/ from."),
+    Setting("SEARCHBENCH_REVISION", "str", "",
+            "Source revision shown by /healthz (the image sets it); else `git rev-parse` of the checkout."),
     Setting("SEARCHBENCH_DB_WAIT", "int", 30,
             "Seconds the container entrypoint waits for the database before giving up."),
 )

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from searchbench.accounts.models import Team
+from searchbench.cases.models import Case, Scorer, SearchEndpoint, Try
+
+DEFAULT_TEMPLATE = '{"query": {"query_string": {"query": "#$query##"}}}'
+
+
+class JSONObjectField(forms.CharField):
+    """A JSON object typed into a textarea; errors say where the JSON broke."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "class": "mono"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return json.dumps(value, indent=2) if value else ""
+        return value
+
+    def to_python(self, value: Any) -> dict[str, Any]:
+        text = (value or "").strip()
+        if not text:
+            return {}
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            ) from None
+        if not isinstance(parsed, dict):
+            raise forms.ValidationError('expected a JSON object, e.g. {"key": "value"}')
+        return parsed
+
+
+def user_teams(user: Any) -> QuerySet[Team]:
+    return Team.objects.filter(memberships__user=user).distinct()
+
+
+def usable_endpoints(user: Any) -> QuerySet[SearchEndpoint]:
+    return SearchEndpoint.objects.filter(
+        Q(owner=user) | Q(teams__memberships__user=user)
+    ).distinct()
+
+
+class CaseCreateForm(forms.ModelForm):
+    endpoint = forms.ModelChoiceField(queryset=SearchEndpoint.objects.none())
+    query_template = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
+        initial="#$query##",
+        help_text="The first try's query: tantivy syntax for the built-in engine, a JSON body for "
+        "Elasticsearch/OpenSearch, request parameters for Solr.",
+    )
+    field_spec = forms.CharField(required=False, initial="id:id title:title *")
+
+    class Meta:
+        model = Case
+        fields = ["name", "scorer", "public", "teams"]
+        widgets = {"teams": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = user_teams(user)
+        self.fields["endpoint"].queryset = usable_endpoints(user)
+        self.fields["scorer"].queryset = Scorer.objects.all()
+
+
+class QueryForm(forms.Form):
+    text = forms.CharField(max_length=500, label="New query")
+
+
+class TryForm(forms.ModelForm):
+    curator_vars = JSONObjectField(label="Curator variables", help_text='e.g. {"boost": "2"}')
+
+    class Meta:
+        model = Try
+        fields = [
+            "name",
+            "query_template",
+            "field_spec",
+            "rows",
+            "escape",
+            "curator_vars",
+            "endpoint",
+        ]
+        widgets = {
+            "query_template": forms.Textarea(attrs={"rows": 6, "class": "mono"}),
+            "field_spec": forms.TextInput(attrs={"class": "mono"}),
+        }
+
+    def __init__(
+        self, *args: Any, user: Any, current: SearchEndpoint | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        qs = usable_endpoints(user)
+        if current is not None:
+            qs = SearchEndpoint.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=current.pk))
+        self.fields["endpoint"].queryset = qs
+        self.fields["rows"].widget.attrs.update({"min": 1, "max": 500})
+
+    def clean_rows(self) -> int:
+        rows = int(self.cleaned_data["rows"])
+        if not 1 <= rows <= 500:
+            raise forms.ValidationError("rows must be between 1 and 500")
+        return rows
+
+
+class EndpointForm(forms.ModelForm):
+    headers = JSONObjectField(label="Custom headers", help_text='e.g. {"X-Api-Key": "…"}')
+    options = JSONObjectField(label="Options")
+    # Write-only: the stored password is never rendered back, not even masked.
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave blank to keep the stored password.",
+    )
+    clear_password = forms.BooleanField(required=False, label="Remove the stored password")
+
+    class Meta:
+        model = SearchEndpoint
+        fields = [
+            "name",
+            "kind",
+            "url",
+            "method",
+            "headers",
+            "username",
+            "options",
+            "requests_per_minute",
+            "timeout",
+            "teams",
+        ]
+        widgets = {
+            "teams": forms.CheckboxSelectMultiple,
+            "url": forms.TextInput(attrs={"class": "mono"}),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = user_teams(user)
+
+    def clean_headers(self) -> dict[str, str]:
+        headers = self.cleaned_data["headers"]
+        bad = [k for k, v in headers.items() if not isinstance(v, str)]
+        if bad:
+            raise forms.ValidationError(f"header values must be strings: {', '.join(bad)}")
+        return dict(headers)
+
+    def clean_timeout(self) -> float:
+        timeout = float(self.cleaned_data["timeout"])
+        if not 0 < timeout <= 300:
+            raise forms.ValidationError("timeout must be between 0 and 300 seconds")
+        return timeout
+
+    def save(self, commit: bool = True) -> SearchEndpoint:
+        endpoint: SearchEndpoint = super().save(commit=False)
+        if self.cleaned_data.get("clear_password"):
+            endpoint.set_password(None)
+        elif self.cleaned_data.get("password"):
+            endpoint.set_password(self.cleaned_data["password"])
+        if commit:
+            endpoint.save()
+            self.save_m2m()
+        return endpoint

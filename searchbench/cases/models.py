@@ -1,0 +1,309 @@
+"""The relevance workbench's data: endpoints, cases, tries, queries, ratings, scorers, snapshots,
+score history. Behaviour lives in services.py; models hold data and small invariants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Max
+
+from searchbench.web import crypto
+
+User = settings.AUTH_USER_MODEL
+
+
+def engine_kind_choices() -> list[tuple[str, str]]:
+    """Choices from the engines registry (a callable, so new engines need no migration)."""
+    from searchbench.engines import ENGINES
+
+    choices = []
+    for kind, record in ENGINES.items():
+        label = getattr(record, "label", None) or getattr(record, "title", None) or kind
+        choices.append((kind, str(label)))
+    return choices
+
+
+class SearchEndpoint(models.Model):
+    class Method(models.TextChoices):
+        GET = "GET", "GET"
+        POST = "POST", "POST"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField("engine", max_length=32, choices=engine_kind_choices)
+    url = models.CharField(
+        "URL",
+        max_length=2000,
+        help_text="Engine URL (e.g. http://localhost:8983/solr/core/select) or, for the built-in "
+        "engine, the index name (local://demo).",
+    )
+    method = models.CharField("HTTP method", max_length=8, choices=Method.choices, default="GET")
+    headers = models.JSONField("custom headers", default=dict, blank=True)
+    username = models.CharField("basic-auth user", max_length=200, blank=True)
+    # Fernet token (web/crypto.py); the clear password is never stored nor shown back.
+    password_encrypted = models.TextField(blank=True, editable=False)
+    options = models.JSONField(default=dict, blank=True)
+    requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    timeout = models.FloatField("timeout (s)", default=10.0)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="endpoints")
+    teams = models.ManyToManyField("accounts.Team", blank=True, related_name="endpoints")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+    def set_password(self, raw: str | None) -> None:
+        """Store a new password (encrypted); an empty value removes it."""
+        self.password_encrypted = crypto.encrypt(raw) if raw else ""
+
+    def get_password(self) -> str | None:
+        return crypto.decrypt(self.password_encrypted) if self.password_encrypted else None
+
+    def to_config(self) -> Any:
+        """The engines layer's EndpointConfig for this row."""
+        from searchbench.engines.base import EndpointConfig
+
+        return EndpointConfig(
+            kind=self.kind,
+            url=self.url,
+            method=self.method,
+            headers=dict(self.headers or {}),
+            username=self.username or None,
+            password=self.get_password(),
+            options=dict(self.options or {}),
+            requests_per_minute=self.requests_per_minute,
+            timeout=self.timeout,
+        )
+
+
+class Scorer(models.Model):
+    class Kind(models.TextChoices):
+        BUILTIN = "builtin", "Built-in"
+        CUSTOM = "custom", "Custom (JavaScript)"
+
+    # For built-ins the name is what scoring.score_case() accepts ("quepid:nDCG@10", "nDCG@10").
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOM)
+    description = models.TextField(blank=True)
+    scale = models.JSONField(default=list, help_text="Rating values offered, e.g. [0, 1, 2, 3].")
+    labels = models.JSONField(
+        default=dict, blank=True, help_text='e.g. {"0": "Poor", "3": "Perfect"}'
+    )
+    code = models.TextField(blank=True, help_text="JavaScript for custom scorers.")
+    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def scale_with_labels(self) -> list[tuple[float, str]]:
+        labels = {float(k): v for k, v in (self.labels or {}).items()}
+        return [(float(v), labels.get(float(v), "")) for v in self.scale or []]
+
+    @property
+    def handle(self) -> str:
+        """What score_case() is given: the registry name, or the custom JavaScript."""
+        return self.name if self.kind == self.Kind.BUILTIN else f"js:{self.code}"
+
+
+class Case(models.Model):
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="cases")
+    teams = models.ManyToManyField("accounts.Team", blank=True, related_name="cases")
+    scorer = models.ForeignKey(Scorer, on_delete=models.PROTECT, related_name="cases")
+    archived = models.BooleanField(default=False)
+    public = models.BooleanField(default=False, help_text="Anyone logged in may read it.")
+    options = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "id"]
+        indexes = [models.Index(fields=["owner", "archived"], name="case_owner_archived")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def current_try(self) -> Try | None:
+        return self.tries.order_by("-number").first()
+
+    def next_try_number(self) -> int:
+        return (self.tries.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+class Try(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveIntegerField()
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    query_template = models.TextField()
+    field_spec = models.TextField(blank=True)
+    rows = models.PositiveIntegerField(default=10)
+    escape = models.BooleanField("escape query", default=True)
+    curator_vars = models.JSONField("curator variables", default=dict, blank=True)
+    endpoint = models.ForeignKey(SearchEndpoint, on_delete=models.PROTECT, related_name="tries")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="try_unique_case_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} try {self.number}"
+
+    def to_config(self) -> Any:
+        from searchbench.engines.base import TryConfig
+
+        return TryConfig(
+            template=self.query_template,
+            field_spec=self.field_spec,
+            rows=self.rows,
+            escape=self.escape,
+            curator_vars=dict(self.curator_vars or {}),
+        )
+
+
+class Query(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="queries")
+    text = models.CharField(max_length=500)
+    position = models.PositiveIntegerField(default=0)
+    notes = models.TextField(blank=True)
+    information_need = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "position", "id"]
+        indexes = [models.Index(fields=["case", "position"], name="query_case_position")]
+        verbose_name_plural = "queries"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Rating(models.Model):
+    query = models.ForeignKey(Query, on_delete=models.CASCADE, related_name="ratings")
+    doc_id = models.CharField(max_length=255)
+    rating = models.FloatField()
+    rated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    rated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["query", "doc_id"], name="rating_unique_query_doc")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.query_id}/{self.doc_id}={self.rating}"
+
+
+class Snapshot(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="snapshots")
+    try_ref = models.ForeignKey(
+        Try,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="snapshots",
+        db_column="try_id",
+        verbose_name="try",
+    )
+    name = models.CharField(max_length=200)
+    scorer_name = models.CharField(max_length=100, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="snapshot_case_created")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SnapshotQuery(models.Model):
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="queries")
+    query = models.ForeignKey(Query, null=True, blank=True, on_delete=models.SET_NULL)
+    query_text = models.CharField(max_length=500)
+    score = models.FloatField(null=True, blank=True)
+    num_results = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["snapshot", "id"]
+
+    def __str__(self) -> str:
+        return self.query_text
+
+
+class SnapshotDoc(models.Model):
+    snapshot_query = models.ForeignKey(SnapshotQuery, on_delete=models.CASCADE, related_name="docs")
+    doc_id = models.CharField(max_length=255)
+    position = models.PositiveIntegerField()
+    fields = models.JSONField(default=dict)
+    explain = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["snapshot_query", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot_query", "position"], name="snapshotdoc_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_id}@{self.position}"
+
+
+class ScoreHistory(models.Model):
+    """One record per scoring of a case (a full run, or a re-score after a rating)."""
+
+    class Trigger(models.TextChoices):
+        RUN = "run", "Run"
+        RATING = "rating", "Rating"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="score_history")
+    try_ref = models.ForeignKey(
+        Try,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="score_history",
+        db_column="try_id",
+        verbose_name="try",
+    )
+    scorer = models.ForeignKey(Scorer, null=True, blank=True, on_delete=models.SET_NULL)
+    scorer_name = models.CharField(max_length=100)
+    score = models.FloatField()
+    # {str(query id): score}; queries whose search failed are in errors, not here.
+    per_query = models.JSONField(default=dict)
+    errors = models.JSONField(default=dict, blank=True)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.RUN)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="scorehistory_case_created")]
+        verbose_name_plural = "score history"
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.scorer_name}={self.score:.4f}"

@@ -1,0 +1,289 @@
+"""The relevance loop on stored cases: search, score, record, rate. Views and the demo call these;
+they know nothing about HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+
+from searchbench.cases.models import Case, Query, Rating, ScoreHistory, Scorer, Try
+
+
+class ServiceError(Exception):
+    """The request makes sense but cannot be done (no try, no endpoint, bad rating...)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Access
+
+
+def readable_cases(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
+    """Cases the user may see: own, shared with one of their teams, or public."""
+    if not user.is_authenticated:
+        return Case.objects.none()
+    return Case.objects.filter(
+        Q(owner=user) | Q(teams__memberships__user=user) | Q(public=True)
+    ).distinct()
+
+
+def can_write(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
+    if not user.is_authenticated:
+        return False
+    if case.owner_id == user.pk:
+        return True
+    return case.teams.filter(memberships__user=user).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Searching and scoring
+
+
+@dataclass
+class QueryOutcome:
+    query: Query
+    result: Any  # engines.base.SearchResult, or None when the search could not even start
+    docs: list[Any] = field(default_factory=list)  # domain.scorers RankedDoc, rank order
+    score: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class CaseRun:
+    case: Case
+    try_: Try
+    score: float
+    outcomes: list[QueryOutcome]
+    history: ScoreHistory
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {str(o.query.pk): o.error for o in self.outcomes if o.error}
+
+
+def _require_try(case: Case, try_: Try | None) -> Try:
+    chosen = try_ or case.current_try()
+    if chosen is None:
+        raise ServiceError(f"case {case.name!r} has no try yet: create one first")
+    return chosen
+
+
+def _ratings_of(queries: Iterable[Query]) -> dict[int, dict[str, float]]:
+    ratings: dict[int, dict[str, float]] = {q.pk: {} for q in queries}
+    for qid, doc_id, value in Rating.objects.filter(query__in=list(ratings)).values_list(
+        "query_id", "doc_id", "rating"
+    ):
+        ratings[qid][doc_id] = value
+    return ratings
+
+
+def _query_context(case: Case, query: Query) -> Any:
+    from searchbench.engines.base import QueryContext
+
+    options = {**(case.options or {}), **(query.options or {})}
+    return QueryContext(query.text, options)
+
+
+def _search(case: Case, try_: Try, queries: Sequence[Query]) -> list[Any]:
+    from searchbench.engines import make_engine
+    from searchbench.engines.runner import run_queries
+
+    engine = make_engine(try_.endpoint.to_config())
+    contexts = [_query_context(case, q) for q in queries]
+    return list(
+        run_queries(
+            engine,
+            contexts,
+            try_.to_config(),
+            concurrency=settings.SEARCHBENCH_ENGINE_CONCURRENCY,
+        )
+    )
+
+
+def _score(
+    case: Case, queries: Sequence[Query], results: Sequence[Any]
+) -> tuple[list[QueryOutcome], dict[str, float]]:
+    from searchbench.domain.scorers import RankedDoc
+    from searchbench.domain.scoring import score_case
+
+    ratings = _ratings_of(queries)
+    outcomes: list[QueryOutcome] = []
+    ranked: dict[str, list[Any]] = {}
+    num_found: dict[str, int] = {}
+    rating_map: dict[str, dict[str, float]] = {}
+    for query, result in zip(queries, results, strict=True):
+        outcome = QueryOutcome(query=query, result=result)
+        outcomes.append(outcome)
+        if result.error:
+            outcome.error = result.error
+            continue
+        qratings = ratings[query.pk]
+        outcome.docs = [
+            RankedDoc(id=d.id, fields=d.fields, rating=qratings.get(d.id)) for d in result.docs
+        ]
+        key = str(query.pk)
+        ranked[key] = outcome.docs
+        num_found[key] = result.total
+        rating_map[key] = qratings
+    per_query: dict[str, float] = {}
+    if ranked:
+        scored = score_case(
+            case.scorer.handle, ranked, rating_map, num_found=num_found, options=case.options
+        )
+        per_query = {k: float(v) for k, v in scored.per_query.items()}
+    for outcome in outcomes:
+        outcome.score = per_query.get(str(outcome.query.pk))
+    return outcomes, per_query
+
+
+def _mean(values: Iterable[float]) -> float:
+    items = list(values)
+    return sum(items) / len(items) if items else 0.0
+
+
+def run_case(
+    case: Case,
+    *,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    try_: Try | None = None,
+) -> CaseRun:
+    """Run every query of the case's current try, score it and record a ScoreHistory row.
+
+    An engine fault on one query is recorded in the run's errors; the other queries still count.
+    The case score is the mean over the queries that ran (failed queries are listed, not zeroed).
+    """
+    chosen = _require_try(case, try_)
+    queries = list(case.queries.all())
+    results = _search(case, chosen, queries) if queries else []
+    outcomes, per_query = _score(case, queries, results)
+    score = _mean(per_query.values())
+    history = ScoreHistory.objects.create(
+        case=case,
+        try_ref=chosen,
+        scorer=case.scorer,
+        scorer_name=case.scorer.name,
+        score=score,
+        per_query=per_query,
+        errors={str(o.query.pk): o.error for o in outcomes if o.error},
+        trigger=ScoreHistory.Trigger.RUN,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    return CaseRun(case=case, try_=chosen, score=score, outcomes=outcomes, history=history)
+
+
+def search_query(case: Case, query: Query, try_: Try | None = None) -> QueryOutcome:
+    """One query's results with their ratings and score, for the results page (nothing recorded)."""
+    chosen = _require_try(case, try_)
+    outcomes, _ = _score(case, [query], _search(case, chosen, [query]))
+    return outcomes[0]
+
+
+def latest_history(case: Case) -> ScoreHistory | None:
+    return case.score_history.select_related("try_ref", "scorer").first()
+
+
+def rescore_query(
+    case: Case, query: Query, *, user: AbstractBaseUser | AnonymousUser | None = None
+) -> tuple[QueryOutcome, ScoreHistory]:
+    """Re-score one query after its ratings changed and record the new case score.
+
+    The other queries keep their last scores when the last record is for the same try and scorer;
+    otherwise the whole case is run, so a history row never mixes tries or scorers.
+    """
+    chosen = _require_try(case, None)
+    last = latest_history(case)
+    if last is None or last.try_ref_id != chosen.pk or last.scorer_name != case.scorer.name:
+        run = run_case(case, user=user, try_=chosen)
+        outcome = next(o for o in run.outcomes if o.query.pk == query.pk)
+        return outcome, run.history
+    outcome = search_query(case, query, chosen)
+    live = {str(pk) for pk in case.queries.values_list("pk", flat=True)}
+    per_query = {k: v for k, v in last.per_query.items() if k in live}
+    errors = {k: v for k, v in (last.errors or {}).items() if k in live}
+    key = str(query.pk)
+    if outcome.error:
+        per_query.pop(key, None)
+        errors[key] = outcome.error
+    else:
+        errors.pop(key, None)
+        per_query[key] = outcome.score if outcome.score is not None else 0.0
+    history = ScoreHistory.objects.create(
+        case=case,
+        try_ref=chosen,
+        scorer=case.scorer,
+        scorer_name=case.scorer.name,
+        score=_mean(per_query.values()),
+        per_query=per_query,
+        errors=errors,
+        trigger=ScoreHistory.Trigger.RATING,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    return outcome, history
+
+
+# ---------------------------------------------------------------------------------------------
+# Ratings, queries, tries
+
+
+def check_rating(scorer: Scorer, value: float) -> float:
+    scale = [float(v) for v in scorer.scale or []]
+    if scale and float(value) not in scale:
+        allowed = ", ".join(f"{v:g}" for v in scale)
+        raise ServiceError(f"rating {value:g} is not on scorer {scorer.name}'s scale ({allowed})")
+    return float(value)
+
+
+def rate_doc(
+    query: Query,
+    doc_id: str,
+    value: float | None,
+    *,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> Rating | None:
+    """Set (upsert) or, with value None, clear one rating. One row per (query, doc), always."""
+    doc_id = doc_id.strip()
+    if not doc_id:
+        raise ServiceError("a rating needs a doc id")
+    if value is None:
+        Rating.objects.filter(query=query, doc_id=doc_id).delete()
+        return None
+    rating = check_rating(query.case.scorer, value)
+    rated_by = user if user is not None and user.is_authenticated else None
+    try:
+        with transaction.atomic():
+            obj, _ = Rating.objects.update_or_create(
+                query=query, doc_id=doc_id, defaults={"rating": rating, "rated_by": rated_by}
+            )
+    except IntegrityError:
+        # Two raters at once: the other insert won the unique constraint; update that row.
+        obj = Rating.objects.get(query=query, doc_id=doc_id)
+        obj.rating, obj.rated_by = rating, rated_by
+        obj.save(update_fields=["rating", "rated_by", "rated_at"])
+    return obj
+
+
+def add_query(case: Case, text: str, **extra: Any) -> Query:
+    text = " ".join(text.split())
+    if not text:
+        raise ServiceError("a query needs some text")
+    last = case.queries.order_by("-position").values_list("position", flat=True).first()
+    return Query.objects.create(case=case, text=text, position=(last or 0) + 1, **extra)
+
+
+def create_try(case: Case, *, parent: Try | None = None, **fields: Any) -> Try:
+    """A new try numbered after the case's last one (the unique constraint guards races)."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return Try.objects.create(
+                    case=case, number=case.next_try_number(), parent=parent, **fields
+                )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from searchbench.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("cases/<int:case_id>/", views.case_detail, name="detail"),
+    path("cases/<int:case_id>/run", views.case_run, name="run"),
+    path("cases/<int:case_id>/queries/add", views.query_add, name="query_add"),
+    path("cases/<int:case_id>/queries/<int:query_id>/", views.query_detail, name="query"),
+    path(
+        "cases/<int:case_id>/queries/<int:query_id>/delete", views.query_delete, name="query_delete"
+    ),
+    path("cases/<int:case_id>/queries/<int:query_id>/rate", views.rate, name="rate"),
+    path("cases/<int:case_id>/tries/new", views.try_new, name="try_new"),
+    path("endpoints/", views.endpoint_list, name="endpoints"),
+    path("endpoints/new", views.endpoint_edit, name="endpoint_new"),
+    path("endpoints/<int:endpoint_id>/edit", views.endpoint_edit, name="endpoint_edit"),
+]

@@ -1,0 +1,312 @@
+"""Server-rendered pages. Each view: check access, call services, render. No scoring here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from searchbench.cases import services
+from searchbench.cases.forms import CaseCreateForm, EndpointForm, QueryForm, TryForm
+from searchbench.cases.models import Case, Query, SearchEndpoint
+
+FIELD_PREVIEW_CHARS = 300
+
+
+def _case_for(request: HttpRequest, case_id: int, *, write: bool = False) -> Case:
+    """The case if the user may see it (404 otherwise: its existence is not disclosed)."""
+    case = (
+        services.readable_cases(request.user)
+        .select_related("scorer", "owner")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise Http404("No such case")
+    if write and not services.can_write(request.user, case):
+        raise PermissionDenied("This case is read-only for you.")
+    return case
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CaseCreateForm(request.POST, user=request.user)
+        if form.is_valid():
+            with transaction.atomic():
+                case = form.save(commit=False)
+                case.owner = request.user
+                case.save()
+                form.save_m2m()
+                services.create_try(
+                    case,
+                    query_template=form.cleaned_data["query_template"],
+                    field_spec=form.cleaned_data["field_spec"],
+                    endpoint=form.cleaned_data["endpoint"],
+                )
+            messages.success(request, f"Case “{case.name}” created. Add some queries.")
+            return redirect("cases:detail", case_id=case.pk)
+    else:
+        form = CaseCreateForm(user=request.user)
+    show_archived = request.GET.get("archived") == "1"
+    cases = services.readable_cases(request.user).select_related("owner", "scorer")
+    if not show_archived:
+        cases = cases.filter(archived=False)
+    rows = []
+    for case in cases:
+        last = services.latest_history(case)
+        rows.append({"case": case, "last": last, "mine": case.owner_id == request.user.pk})
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "rows": rows,
+            "form": form,
+            "show_archived": show_archived,
+            "has_endpoints": form.fields["endpoint"].queryset.exists(),
+        },
+    )
+
+
+def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    last = services.latest_history(case)
+    per_query = last.per_query if last else {}
+    errors = (last.errors or {}) if last else {}
+    queries = [
+        {
+            "query": q,
+            "score": per_query.get(str(q.pk)),
+            "error": errors.get(str(q.pk)),
+            "rated": q.num_ratings,
+        }
+        for q in case.queries.annotate(num_ratings=Count("ratings"))
+    ]
+    return {
+        "case": case,
+        "current_try": case.current_try(),
+        "last": last,
+        "history": case.score_history.all()[:10],
+        "queries": queries,
+        "can_write": services.can_write(request.user, case),
+        "query_form": QueryForm(),
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_for(request, case_id)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+def case_run(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_for(request, case_id, write=True)
+    try:
+        run = services.run_case(case, user=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        failed = len(run.errors)
+        note = (
+            f" — {failed} quer{'y' if failed == 1 else 'ies'} failed, see below" if failed else ""
+        )
+        messages.success(
+            request, f"Ran try {run.try_.number}: {case.scorer.name} = {run.score:.3f}{note}"
+        )
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def query_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_for(request, case_id, write=True)
+    form = QueryForm(request.POST)
+    if form.is_valid():
+        try:
+            query = services.add_query(case, form.cleaned_data["text"])
+        except services.ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Added “{query.text}”.")
+    else:
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def query_delete(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    case = _case_for(request, case_id, write=True)
+    query = get_object_or_404(Query, pk=query_id, case=case)
+    text = query.text
+    query.delete()
+    messages.success(request, f"Removed “{text}” and its ratings.")
+    return redirect("cases:detail", case_id=case.pk)
+
+
+def _display_doc(doc: Any, rankeddoc: Any, scale: list[tuple[float, str]]) -> dict[str, Any]:
+    title = doc.title or doc.id
+    fields = []
+    for name, value in (doc.fields or {}).items():
+        text = (
+            value
+            if isinstance(value, str)
+            else repr(value)
+            if not isinstance(value, list)
+            else ", ".join(map(str, value))
+        )
+        if text == title:
+            continue
+        if len(text) > FIELD_PREVIEW_CHARS:
+            text = text[:FIELD_PREVIEW_CHARS] + "…"
+        fields.append((name, text))
+    return {
+        "id": doc.id,
+        "position": doc.position,
+        "title": title,
+        "fields": fields,
+        "thumb": doc.thumb or doc.image,
+        "score": doc.score,
+        "rating": rankeddoc.rating if rankeddoc is not None else None,
+        "scale": scale,
+    }
+
+
+def _query_context(
+    request: HttpRequest,
+    case: Case,
+    query: Query,
+    outcome: services.QueryOutcome | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    if outcome is None and error is None:
+        try:
+            outcome = services.search_query(case, query)
+        except services.ServiceError as exc:
+            error = str(exc)
+    scale = case.scorer.scale_with_labels()
+    docs = []
+    if outcome is not None and outcome.result is not None and not outcome.error:
+        docs = [
+            _display_doc(d, r, scale)
+            for d, r in zip(outcome.result.docs, outcome.docs, strict=False)
+        ]
+    last = services.latest_history(case)
+    return {
+        "case": case,
+        "query": query,
+        "outcome": outcome,
+        "error": error or (outcome.error if outcome else None),
+        "docs": docs,
+        "total": outcome.result.total if outcome and outcome.result is not None else None,
+        "query_score": outcome.score if outcome else None,
+        "case_score": last.score if last else None,
+        "can_write": services.can_write(request.user, case),
+        "unrated_label": "unrated",
+    }
+
+
+@login_required
+def query_detail(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    case = _case_for(request, case_id)
+    query = get_object_or_404(Query, pk=query_id, case=case)
+    return render(request, "cases/query_detail.html", _query_context(request, case, query))
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    """One rating per request; answers a fragment to fetch(), a redirect to a plain form post."""
+    case = _case_for(request, case_id, write=True)
+    query = get_object_or_404(Query, pk=query_id, case=case)
+    doc_id = request.POST.get("doc_id", "")
+    raw = request.POST.get("rating", "")
+    try:
+        value = None if raw == "clear" else float(raw)
+        services.rate_doc(query, doc_id, value, user=request.user)
+    except ValueError:
+        return HttpResponse(
+            f"rating {raw!r} is not a number", status=400, content_type="text/plain"
+        )
+    except services.ServiceError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    outcome, _history = services.rescore_query(case, query, user=request.user)
+    if _wants_partial(request):
+        context = _query_context(request, case, query, outcome=outcome)
+        return render(request, "cases/_partials/query_panel.html", context)
+    return redirect(reverse("cases:query", args=[case.pk, query.pk]) + f"#doc-{doc_id}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def try_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_for(request, case_id, write=True)
+    current = case.current_try()
+    endpoint = current.endpoint if current else None
+    if request.method == "POST":
+        form = TryForm(request.POST, user=request.user, current=endpoint)
+        if form.is_valid():
+            new_try = services.create_try(case, parent=current, **form.cleaned_data)
+            try:
+                run = services.run_case(case, user=request.user, try_=new_try)
+            except services.ServiceError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request, f"Try {new_try.number}: {case.scorer.name} = {run.score:.3f}"
+                )
+            return redirect("cases:detail", case_id=case.pk)
+    else:
+        form = TryForm(instance=current, user=request.user, current=endpoint)
+    tries = case.tries.select_related("endpoint")[:20]
+    return render(
+        request,
+        "cases/try_form.html",
+        {"case": case, "form": form, "current": current, "tries": tries},
+    )
+
+
+@login_required
+def endpoint_list(request: HttpRequest) -> HttpResponse:
+    endpoints = SearchEndpoint.objects.filter(
+        Q(owner=request.user) | Q(teams__memberships__user=request.user)
+    ).distinct()
+    return render(request, "cases/endpoint_list.html", {"endpoints": endpoints})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def endpoint_edit(request: HttpRequest, endpoint_id: int | None = None) -> HttpResponse:
+    endpoint = None
+    if endpoint_id is not None:
+        endpoint = get_object_or_404(SearchEndpoint, pk=endpoint_id)
+        # Only the owner edits: credentials are theirs to change.
+        if endpoint.owner_id != request.user.pk:
+            raise Http404("No such endpoint")
+    if request.method == "POST":
+        form = EndpointForm(request.POST, instance=endpoint, user=request.user)
+        if form.is_valid():
+            saved = form.save(commit=False)
+            if endpoint is None:
+                saved.owner = request.user
+            saved.save()
+            form.save_m2m()
+            messages.success(request, f"Endpoint “{saved.name}” saved.")
+            return redirect("cases:endpoints")
+    else:
+        form = EndpointForm(instance=endpoint, user=request.user)
+    return render(request, "cases/endpoint_form.html", {"form": form, "endpoint": endpoint})

@@ -1,0 +1,32 @@
+"""`searchbench manage ARGS…`: Django's manage.py with searchbench's settings."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+
+from searchbench.web.bootstrap import SETTINGS_MODULE
+
+HELP = "Run a Django management command (migrate, createsuperuser, collectstatic, settings_doc, …)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "args", nargs=argparse.REMAINDER, help="the management command and its arguments"
+    )
+
+
+def run_raw(argv: Sequence[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["searchbench manage", *argv])
+    except SystemExit as exc:  # Django exits on its own errors; hand back the code, not a trace
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_raw(list(args.args))

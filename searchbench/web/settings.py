@@ -1,0 +1,142 @@
+"""Django settings, every value from the searchbench.env registry (never os.environ here)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from searchbench import env
+from searchbench.web.database import DatabaseUrlError, parse_database_url, sqlite_config
+from searchbench.web.logging import build_logging_config
+from searchbench.web.secretkey import persisted_secret_key
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env.data_dir()
+
+DEBUG: bool = env.get("SEARCHBENCH_DEBUG")
+
+
+def _under_test_runner() -> bool:
+    return "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+
+
+SECRET_KEY: str = env.get("SEARCHBENCH_SECRET_KEY")
+if not SECRET_KEY:
+    if DEBUG or _under_test_runner():
+        SECRET_KEY = persisted_secret_key(DATA_DIR)
+    else:
+        raise ImproperlyConfigured(
+            "SEARCHBENCH_SECRET_KEY is not set (or SEARCHBENCH_SECRET_KEY_FILE): it is required "
+            "when SEARCHBENCH_DEBUG is off. Generate one with: python -c "
+            "'import secrets; print(secrets.token_urlsafe(50))'. `searchbench demo` makes its own."
+        )
+
+ALLOWED_HOSTS: list[str] = env.get("SEARCHBENCH_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS: list[str] = env.get("SEARCHBENCH_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "searchbench.accounts",
+    "searchbench.cases",
+]
+
+MIDDLEWARE = [
+    "searchbench.web.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "searchbench.web.urls"
+WSGI_APPLICATION = "searchbench.web.wsgi.application"
+ASGI_APPLICATION = "searchbench.web.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "searchbench.web.views.version_context",
+            ],
+        },
+    },
+]
+
+_database_url: str = env.get("DATABASE_URL")
+try:
+    DATABASES = {
+        "default": parse_database_url(_database_url)
+        if _database_url
+        else sqlite_config(DATA_DIR / "searchbench.sqlite3")
+    }
+except DatabaseUrlError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+
+if DATABASES["default"]["ENGINE"].endswith("mysql"):
+    import pymysql
+
+    pymysql.install_as_MySQLdb()
+    # Django checks the mysqlclient version; PyMySQL reports its own, so claim a supported one.
+    pymysql.version_info = (2, 2, 1, "final", 0)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if _under_test_runner():
+    # Hashing cost is a production concern; tests create many users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "cases:list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.get("SEARCHBENCH_STATIC_ROOT")).resolve()
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not (DEBUG or _under_test_runner())
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # the rating buttons' fetch() reads the token from the form instead
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING_CONFIG = None
+LOGGING = build_logging_config()
+
+SEARCHBENCH_ENGINE_TIMEOUT: int = env.get("SEARCHBENCH_ENGINE_TIMEOUT")
+SEARCHBENCH_ENGINE_CONCURRENCY: int = env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
+# Without collectstatic (tests, DEBUG) whitenoise serves straight from the apps' static dirs.
+WHITENOISE_USE_FINDERS = DEBUG or _under_test_runner()
