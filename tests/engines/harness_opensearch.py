@@ -1,54 +1,50 @@
-"""Start a real OpenSearch (or Elasticsearch) node from Maven Central jars, index Cranfield, stop it.
+"""A real OpenSearch 2.19.6 node (and Elasticsearch 7.10.2, the same way) with Cranfield indexed.
 
-The Java side lives in ``tests/engines/opensearch/`` (a pom plus a launcher). We never run a Maven
-build: ``mvn dependency:build-classpath`` resolves the jars into ``~/.m2`` and writes the classpath,
-``javac`` compiles the launcher, and both results are cached under ``tests/engines/.cache/`` keyed by
-the hash of the pom and the Java sources, so a warm start is a bare ``java -cp … Launcher PORT DIR``.
+``tests/engines/opensearch/`` holds the pom and a launcher that hands the netty4, analysis-common and
+painless plugin classes to OpenSearch's protected ``Node`` constructor (what a distribution loads
+from ``modules/``); ``tests/engines/elasticsearch/`` is the same for Elasticsearch. Classpath caching
+and JVM start/stop come from :mod:`tests.engines.harness`. Documents go in through the bulk API.
 
-Without java/javac/mvn every engine test goes through ``service_missing`` (a skip on a laptop, a
-failure in CI). The node's stdout/stderr go to ``<data dir>/node.log``, quoted in any start error.
+The node also enforces HTTP basic auth on paths under ``/secured-`` (Cranfield is reachable there as
+the alias ``secured-cranfield``) and refuses wrong credentials everywhere, like a secured cluster
+with anonymous read access to some indexes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from searchbench.testing import service_missing
+from searchbench.engines.base import EndpointConfig
+from tests.engines.harness import (
+    HERE,
+    EngineNode,
+    EngineTarget,
+    HarnessContext,
+    HarnessError,
+    JavaProject,
+    cranfield_docs,
+    free_port,
+    start_jvm,
+)
 
-HERE = Path(__file__).resolve().parent
-CACHE = HERE / ".cache"
-OPENSEARCH_PROJECT = HERE / "opensearch"
-OPENSEARCH_MAIN = "searchbench.harness.OpenSearchLauncher"
-
-# Credentials the test node demands for index paths starting with SECURED_PREFIX (and refuses
-# everywhere when wrong): lets the conformance suite prove that endpoint basic auth reaches the engine.
+OPENSEARCH_VERSION = "2.19.6"
+ELASTICSEARCH_VERSION = "7.10.2"
 BASIC_AUTH = ("searchbench", "s3cret-pass")
 SECURED_PREFIX = "secured-"
 CRANFIELD_INDEX = "cranfield"
 
-START_TIMEOUT = float(os.environ.get("SEARCHBENCH_TEST_ENGINE_START_TIMEOUT", "180"))
-HEAP = "-Xmx512m"
-
-# Same schema as the Solr core and the local engine: id, title, author, body with English analysis
-# (stop words, possessives, Porter stemming), bib stored but not searched.
+# The schema of the Solr core and the local index: id, title, author, body with the English
+# analyzer (possessives, stop words, Porter stemming); bib and thumb stored, not searched.
 CRANFIELD_INDEX_BODY: dict[str, object] = {
-    "settings": {
-        "number_of_shards": 1,
-        # One shard: BM25 statistics then cover the whole collection, as in Solr and tantivy.
-        "number_of_replicas": 0,
-    },
+    # One shard: BM25 statistics then cover the whole collection, as in Solr and tantivy.
+    "settings": {"number_of_shards": 1, "number_of_replicas": 0},
     "mappings": {
         "dynamic": "strict",
         "properties": {
@@ -57,200 +53,54 @@ CRANFIELD_INDEX_BODY: dict[str, object] = {
             "author": {"type": "text", "analyzer": "english"},
             "body": {"type": "text", "analyzer": "english"},
             "bib": {"type": "keyword", "index": False},
+            "thumb": {"type": "keyword", "index": False},
         },
     },
 }
 
-
-@dataclass
-class JavaProject:
-    """A pom + launcher sources whose classpath and classes are cached by content hash."""
-
-    name: str
-    directory: Path
-    main_class: str
-    java: str = "java"
-    javac: str = "javac"
-
-    def key(self) -> str:
-        digest = hashlib.sha256()
-        for path in sorted([self.directory / "pom.xml", *self.sources()]):
-            digest.update(path.relative_to(self.directory).as_posix().encode())
-            digest.update(path.read_bytes())
-        return digest.hexdigest()[:16]
-
-    def sources(self) -> list[Path]:
-        return sorted((self.directory / "src" / "main" / "java").rglob("*.java"))
-
-    def cache_dir(self) -> Path:
-        return CACHE / f"{self.name}-{self.key()}"
-
-    def prepare(self) -> tuple[str, bool]:
-        """The full classpath (classes first); True when it had to be built (a cold start)."""
-        for tool in (self.java, self.javac, "mvn"):
-            if shutil.which(tool) is None:
-                service_missing(
-                    f"{tool} not found: the {self.name} test node needs Java 17 and Maven"
-                )
-        target = self.cache_dir()
-        classpath_file = target / "classpath.txt"
-        classes = target / "classes"
-        if classpath_file.is_file() and (classes / ".done").is_file():
-            return f"{classes}{os.pathsep}{classpath_file.read_text().strip()}", False
-        _ensure_cache_dir()
-        target.mkdir(parents=True, exist_ok=True)
-        _run(
-            [
-                "mvn",
-                "-q",
-                "-B",
-                "-f",
-                str(self.directory / "pom.xml"),
-                "dependency:build-classpath",
-                f"-Dmdep.outputFile={classpath_file}",
-            ],
-            f"resolving the {self.name} jars from Maven Central",
-        )
-        jars = classpath_file.read_text().strip()
-        shutil.rmtree(classes, ignore_errors=True)
-        _run(
-            [
-                self.javac,
-                "-nowarn",
-                "--release",
-                "17",
-                "-cp",
-                jars,
-                "-d",
-                str(classes),
-                *map(str, self.sources()),
-            ],
-            f"compiling the {self.name} launcher",
-        )
-        (classes / ".done").write_text("ok\n")
-        return f"{classes}{os.pathsep}{jars}", True
-
-
-@dataclass
-class EngineNode:
-    """A running engine process."""
-
-    name: str
-    url: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    start_seconds: float
-    cold: bool
-    auth: tuple[str, str] | None = None
-    notes: dict[str, object] = field(default_factory=dict)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self, timeout: float = 30.0) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()  # SIGTERM runs the launcher's shutdown hook: node.close()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+# most_fields sums the per-field BM25 scores of each word, like Solr edismax tie=1 and tantivy.
+TEMPLATES: dict[str, str] = {
+    "bm25": '{"query": {"multi_match": {"query": "#$query##", "type": "most_fields", '
+    '"fields": ["title", "body"]}}}',
+    "keyword": '{"query": {"multi_match": {"query": "#$keyword1##", "type": "most_fields", '
+    '"fields": ["title", "body"]}}}',
+    "option": '{"query": {"multi_match": {"query": "#$query##", "fields": ["#$qOption.field##"]}}}',
+    "curator": '{"query": {"multi_match": {"query": "#$query##", "type": "most_fields", '
+    '"fields": ["title^##title_boost##", "body"]}}}',
+    "bad": '{"query": {"query_string": {"query": "title:(#$query##"}}}',
+}
+BAD_QUERY_ERROR = "Failed to parse query"
 
 
 def opensearch_project() -> JavaProject:
-    return JavaProject("opensearch", OPENSEARCH_PROJECT, OPENSEARCH_MAIN)
+    return JavaProject("opensearch", HERE / "opensearch", "searchbench.harness.OpenSearchLauncher")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def elasticsearch_project() -> JavaProject:
+    return JavaProject(
+        "elasticsearch", HERE / "elasticsearch", "searchbench.harness.ElasticsearchLauncher"
+    )
 
 
 def start_node(
-    project: JavaProject,
-    data_dir: Path,
-    *,
-    auth: tuple[str, str] | None = BASIC_AUTH,
-    secured_prefix: str = SECURED_PREFIX,
+    project: JavaProject, work_dir: Path, *, auth: tuple[str, str] | None = BASIC_AUTH
 ) -> EngineNode:
-    """Start the project's launcher on a free loopback port and wait until HTTP answers."""
-    began = time.monotonic()
-    classpath, cold = project.prepare()
+    """Start the node on a free loopback port; wait until the cluster is at least yellow."""
     port = free_port()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = data_dir / "node.log"
-    args = [str(port), str(data_dir)]
+    url = f"http://127.0.0.1:{port}"
+    args = [str(port), str(work_dir / "node")]
     if auth:
-        args += [f"{auth[0]}:{auth[1]}", secured_prefix]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                project.java,
-                "-Xms256m",
-                HEAP,
-                "-XX:+UseSerialGC",
-                "-Djava.awt.headless=true",
-                "-Dlog4j2.disable.jmx=true",
-                "-cp",
-                classpath,
-                project.main_class,
-                *args,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+        args += [f"{auth[0]}:{auth[1]}", SECURED_PREFIX]
+
+    def ready(client: httpx.Client) -> bool:
+        health = client.get(
+            f"{url}/_cluster/health", params={"wait_for_status": "yellow", "timeout": "1s"}
         )
-    node = EngineNode(
-        project.name, f"http://127.0.0.1:{port}", port, process, log_path, 0.0, cold, auth
+        return health.status_code == 200
+
+    return start_jvm(
+        project, args, port=port, url=url, log_path=work_dir / f"{project.name}.log", ready=ready
     )
-    try:
-        _wait_until_up(node, began + START_TIMEOUT)
-    except BaseException:
-        node.stop()
-        raise
-    node.start_seconds = time.monotonic() - began
-    return node
-
-
-def _wait_until_up(node: EngineNode, deadline: float) -> None:
-    while True:
-        if node.process.poll() is not None:
-            raise RuntimeError(
-                f"{node.name} exited with status {node.process.returncode} before answering on "
-                f"{node.url}; last lines of {node.log_path}:\n{node.log_tail()}"
-            )
-        try:
-            response = httpx.get(
-                f"{node.url}/_cluster/health",
-                params={"wait_for_status": "yellow", "timeout": "1s"},
-                timeout=5,
-            )
-            if response.status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"{node.name} did not answer on {node.url} within {START_TIMEOUT:.0f}s; "
-                f"last lines of {node.log_path}:\n{node.log_tail()}"
-            )
-        time.sleep(0.25)
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, object]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from None
 
 
 def index_documents(
@@ -262,11 +112,10 @@ def index_documents(
     batch: int = 500,
     aliases: Iterable[str] = (),
 ) -> int:
-    """(Re)create ``index`` with ``body`` and bulk-load ``docs`` (``_id`` = ``id``); returns the count."""
-    with httpx.Client(base_url=url, timeout=60) as client:
+    """(Re)create ``index`` and bulk-load ``docs`` (``_id`` = ``id``); returns the indexed count."""
+    with httpx.Client(base_url=url, timeout=120) as client:
         client.delete(f"/{index}", params={"ignore_unavailable": "true"})
         _check(client.put(f"/{index}", json=body), f"creating index {index}")
-        count = 0
         chunk: list[str] = []
 
         def flush() -> None:
@@ -281,67 +130,98 @@ def index_documents(
             result = response.json()
             if result.get("errors"):
                 failed = [i for i in result["items"] if next(iter(i.values())).get("error")]
-                raise RuntimeError(
-                    f"bulk-loading {index}: {len(failed)} failed, first: {failed[0]}"
-                )
+                raise HarnessError(f"bulk-loading {index}: {len(failed)} failed, e.g. {failed[0]}")
             chunk.clear()
 
         for doc in docs:
             action = {"index": {"_index": index, "_id": str(doc["id"])}}
             chunk.append(json.dumps(action) + "\n" + json.dumps(doc) + "\n")
-            count += 1
             if len(chunk) >= batch:
                 flush()
         flush()
         _check(client.post(f"/{index}/_refresh"), f"refreshing {index}")
         for alias in aliases:
             _check(client.put(f"/{index}/_alias/{alias}"), f"adding alias {alias}")
-        return count
+        count = client.get(f"/{index}/_count")
+        _check(count, f"counting {index}")
+        return int(count.json()["count"])
 
 
-def index_cranfield(url: str, shared_data: Path, index: str = CRANFIELD_INDEX) -> int:
-    docs = shared_data / "cranfield" / "docs.jsonl"
-    if not docs.is_file():
-        service_missing(f"Cranfield documents not found at {docs}")
-    return index_documents(url, index, read_jsonl(docs), aliases=[SECURED_PREFIX + index])
-
-
-def _check(response: httpx.Response, doing: str) -> None:
-    if response.status_code >= 300:
-        raise RuntimeError(f"{doing}: HTTP {response.status_code}: {response.text[:500]}")
-
-
-def _ensure_cache_dir() -> None:
-    # The cache holds jars' classpath and compiled classes for this machine only; it ignores itself
-    # so nothing in it is ever committed, whatever the repository's .gitignore says.
-    CACHE.mkdir(parents=True, exist_ok=True)
-    ignore = CACHE / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n")
-
-
-def _run(command: list[str], doing: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr).strip()[-3000:]
-        raise RuntimeError(
-            f"{doing} failed (exit {result.returncode}): {' '.join(command[:4])} …\n{output}"
+@contextmanager
+def node_with_cranfield(
+    project: JavaProject, work_dir: Path, shared_data: Path
+) -> Iterator[EngineNode]:
+    """A started node with Cranfield in ``cranfield`` (+ alias ``secured-cranfield``); stopped after."""
+    docs = cranfield_docs(shared_data)
+    node = start_node(project, work_dir)
+    try:
+        began = time.monotonic()
+        node.notes["documents"] = index_documents(
+            node.url, CRANFIELD_INDEX, docs, aliases=[SECURED_PREFIX + CRANFIELD_INDEX]
         )
+        node.notes["index_seconds"] = round(time.monotonic() - began, 2)
+        yield node
+    finally:
+        node.stop()
+
+
+def _target(
+    kind: str, version: str, project: JavaProject, ctx: HarnessContext
+) -> Iterator[EngineTarget]:
+    with node_with_cranfield(project, ctx.work_dir, ctx.shared_data) as node:
+        yield EngineTarget(
+            name=kind,
+            endpoint=EndpointConfig(kind=kind, url=f"{node.url}/{CRANFIELD_INDEX}", timeout=30.0),
+            templates=dict(TEMPLATES),
+            bad_query_error=BAD_QUERY_ERROR,
+            node=node,
+            notes={
+                "version": version,
+                **node.notes,
+                "start_seconds": round(node.start_seconds, 2),
+                "cold": node.cold,
+            },
+        )
+
+
+def opensearch_target(ctx: HarnessContext) -> Iterator[EngineTarget]:
+    """The conformance suite's view of a fresh OpenSearch node with Cranfield."""
+    yield from _target("opensearch", OPENSEARCH_VERSION, opensearch_project(), ctx)
+
+
+def elasticsearch_target(ctx: HarnessContext) -> Iterator[EngineTarget]:
+    """The conformance suite's view of a fresh Elasticsearch 7.10.2 node with Cranfield."""
+    yield from _target("elasticsearch", ELASTICSEARCH_VERSION, elasticsearch_project(), ctx)
+
+
+def _node_fixture(project: JavaProject, work_dir: Path, shared_data: Path) -> Iterator[EngineNode]:
+    try:
+        with node_with_cranfield(project, work_dir, shared_data) as node:
+            yield node
+    except HarnessError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def opensearch_node(
     tmp_path_factory: pytest.TempPathFactory, shared_data: Path
 ) -> Iterator[EngineNode]:
-    """A real OpenSearch 2.19 node with Cranfield in index ``cranfield`` (alias ``secured-cranfield``)."""
-    try:
-        node = start_node(opensearch_project(), tmp_path_factory.mktemp("opensearch"))
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        began = time.monotonic()
-        node.notes["documents"] = index_cranfield(node.url, shared_data)
-        node.notes["index_seconds"] = round(time.monotonic() - began, 2)
-        yield node
-    finally:
-        node.stop()
+    """A bare OpenSearch node with Cranfield, for tests of the node itself."""
+    yield from _node_fixture(
+        opensearch_project(), tmp_path_factory.mktemp("opensearch"), shared_data
+    )
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_node(
+    tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+) -> Iterator[EngineNode]:
+    """A bare Elasticsearch node with Cranfield, for tests of the node itself."""
+    yield from _node_fixture(
+        elasticsearch_project(), tmp_path_factory.mktemp("elasticsearch"), shared_data
+    )
+
+
+def _check(response: httpx.Response, doing: str) -> None:
+    if response.status_code >= 300:
+        raise HarnessError(f"{doing}: HTTP {response.status_code}: {response.text[:800]}")

@@ -1,5 +1,5 @@
-"""Fixtures of the Elasticsearch node tests (the conformance suite imports the same ones)."""
+"""Fixtures of the Elasticsearch node tests."""
 
-from tests.engines.harness_elasticsearch import elasticsearch_node
+from tests.engines.harness_opensearch import elasticsearch_node
 
 __all__ = ["elasticsearch_node"]

@@ -99,6 +99,20 @@ public final class ElasticsearchLauncher {
         }, "searchbench-shutdown"));
 
         node.start();
+        // The harness holds our stdin open and never writes to it: end of input means the test
+        // process is gone (even if killed), so the node must not outlive it.
+        Thread watchdog = new Thread(() -> {
+            try {
+                while (System.in.read() != -1) {
+                    // ignore input
+                }
+            } catch (java.io.IOException e) {
+                // treat like end of input
+            }
+            System.exit(0);
+        }, "searchbench-stdin-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         System.out.println("searchbench: Elasticsearch " + org.elasticsearch.Version.CURRENT + " listening on http://127.0.0.1:" + port);
         System.out.flush();
         stopped.await();
