@@ -184,3 +184,30 @@ def test_queries_tsv_errors_name_the_tsv_line(tmp_path: Path) -> None:
     (tmp_path / "q.tsv").write_text("1\tfine\n2 no tab here\n")
     with pytest.raises(CaseFileError, match=r"q.tsv:2: expected id<TAB>query text"):
         load(write(tmp_path, MINIMAL + "    queries_tsv: q.tsv\n"))
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "casefile.md"
+
+
+def test_docs_casefile_md_lists_every_key() -> None:
+    from searchbench.domain import casefile
+
+    text = DOC.read_text()
+    tables = (casefile.TOP_KEYS, casefile.ENDPOINT_KEYS, casefile.TRY_KEYS, casefile.QUERY_KEYS)
+    missing = [k for table in tables for k in table if f"`{k}`" not in text]
+    assert not missing, f"docs/casefile.md does not document {missing}"
+
+
+def test_the_full_example_in_the_docs_loads(tmp_path: Path) -> None:
+    from searchbench.domain.templating import TemplateContext, render
+
+    text = DOC.read_text()
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "case.yaml"
+    path.write_text(example)
+    case = load_case(path)  # the real scorer check: every name in the example must exist
+    assert case.name == "Cranfield BM25"
+    assert case.measures == ["AP", "P@10", "quepid:nDCG@10"]
+    assert [q.id for q in case.queries] == ["boundary layer", "3"]
+    body = render(case.try_.template, TemplateContext("x", {}, case.try_.curator_vars))
+    assert body["fields"] == ["title^2", "body"]
