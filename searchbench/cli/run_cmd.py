@@ -296,7 +296,7 @@ def _execute(
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=quiet,
+        disable=quiet or not err.is_terminal,  # a log file gets no bar redraws
     ) as progress:
         task = progress.add_task(f"{case.name}: {len(queries)} queries", total=len(queries))
 
@@ -368,7 +368,10 @@ def _print_table(report: dict[str, Any], extra: Sequence[str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    # Piped into a CI log, rich would assume 80 columns and fold every query text.
     out = Console(highlight=False, soft_wrap=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, soft_wrap=False, width=160)
     table = Table(title=f"{report['case']} ({report['engine']}: {report['url']})", show_footer=True)
     show_ids = any(q["id"] != q["query"] for q in report["queries"])
     if show_ids:
