@@ -129,7 +129,7 @@ def _plain(text: str) -> str:
 
 def _run(args: argparse.Namespace, err: Any) -> int:
     from searchbench.domain.casefile import CaseFileError, load_case
-    from searchbench.domain.scoring import UnknownScorerError, check_scorer
+    from searchbench.domain.scoring import InvalidScorerError, check_scorer
 
     thresholds = [parse_threshold(t) for t in args.fail_under]
     concurrency = args.concurrency or env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
@@ -156,7 +156,7 @@ def _run(args: argparse.Namespace, err: Any) -> int:
             continue
         try:
             check_scorer(t.measure)
-        except UnknownScorerError as exc:
+        except InvalidScorerError as exc:
             raise RunError(f"--fail-under {t.measure}={t.minimum:g}: {exc}") from None
         wanted.append(t.measure)
         display[t.measure] = t.measure

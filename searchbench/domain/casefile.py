@@ -532,6 +532,10 @@ def _scorer(r: _Reader, node: yaml.Node, base: Path, check: Callable[[str], None
             raise r.error(m["js"], "scorer.js", f"cannot read {js_path}: {exc}") from None
         if not code.strip():
             raise r.error(m["js"], "scorer.js", f"{js_path} is empty")
+        try:
+            check("js:" + code)
+        except ValueError as exc:
+            raise r.error(m["js"], "scorer.js", f"{js_path}: {exc}") from None
         return ScorerSpec(f"js:{r.string(m['js'], 'scorer.js')}", "js:" + code)
     name = r.string(node, "scorer").strip()
     if name.startswith("js:"):

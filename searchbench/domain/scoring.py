@@ -26,7 +26,11 @@ QUEPID_PREFIX = "quepid:"
 JS_PREFIX = "js:"
 
 
-class UnknownScorerError(ValueError):
+class InvalidScorerError(ValueError):
+    """A scorer that cannot score: an unknown name, or JavaScript that does not compile."""
+
+
+class UnknownScorerError(InvalidScorerError):
     """A scorer or measure name nobody knows."""
 
 
@@ -61,10 +65,18 @@ def scorer_names() -> list[str]:
 
 
 def check_scorer(name: str) -> None:
-    """Raise UnknownScorerError (with a did-you-mean) unless ``name`` can score a case."""
+    """Raise InvalidScorerError unless ``name`` can score a case (UnknownScorerError, with a
+    did-you-mean, for a name nobody knows)."""
     if name.startswith(JS_PREFIX):
-        if not name[len(JS_PREFIX) :].strip():
-            raise UnknownScorerError("a js: scorer needs JavaScript code")
+        code = name[len(JS_PREFIX) :]
+        if not code.strip():
+            raise InvalidScorerError("a js: scorer needs JavaScript code")
+        from searchbench.domain.scorers import JsScorer, ScorerError
+
+        try:
+            JsScorer(code).close()  # compiles it: a syntax error is found before any query runs
+        except ScorerError as exc:
+            raise InvalidScorerError(str(exc)) from None
         return
     if name.startswith(QUEPID_PREFIX):
         from searchbench.domain.scorers import UnknownScorer, get_scorer
@@ -187,8 +199,6 @@ def _score_per_query(
     num_found: Mapping[str, int],
     options: Mapping[str, Any],
 ) -> CaseScore:
-    from searchbench.domain.scorers import RankedDoc, ScoringInput
-
     scorer: Any
     recoverable: tuple[type[Exception], ...] = ()
     if name.startswith(JS_PREFIX):
@@ -201,6 +211,24 @@ def _score_per_query(
 
         check_scorer(name)
         scorer = get_scorer(name)
+    try:
+        return _score_queries(name, scorer, recoverable, results, ratings, num_found, options)
+    finally:
+        if hasattr(scorer, "close"):
+            scorer.close()  # a JS scorer holds a V8 isolate
+
+
+def _score_queries(
+    name: str,
+    scorer: Any,
+    recoverable: tuple[type[Exception], ...],
+    results: Mapping[str, Sequence[Any]],
+    ratings: Mapping[str, Mapping[str, float]],
+    num_found: Mapping[str, int],
+    options: Mapping[str, Any],
+) -> CaseScore:
+    from searchbench.domain.scorers import RankedDoc, ScoringInput
+
     per_query: dict[str, float] = {}
     errors: dict[str, str] = {}
     for qid, docs in results.items():

@@ -257,3 +257,19 @@ def test_an_unreachable_endpoint_lists_every_query_error_and_exits_2(
     code, out, err = run(capsys, case)
     assert code == 2
     assert "error in query 'q1'" in out and "error in query 'q2'" in out
+
+
+def test_a_javascript_scorer_runs_and_a_broken_one_is_refused(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "returned.js").write_text("setScore(numReturned() / 10);\n")
+    case = write_case(tmp_path, CASE, scorer="{js: returned.js}")
+    code, out, err = run(capsys, case, "--data-dir", data_dir, "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["scorer"] == "js:returned.js"
+    assert [q["score"] for q in report["queries"]] == [0.2, 0.2]
+    (tmp_path / "returned.js").write_text("setScore(numReturned( / 10);\n")
+    code, out, err = run(capsys, case, "--data-dir", data_dir)
+    assert code == 2 and out == ""
+    assert "case.yaml:8: scorer.js:" in err and "does not compile" in err
