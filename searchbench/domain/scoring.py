@@ -126,8 +126,10 @@ def _clean(value: float | None) -> float:
     return float(value)
 
 
-def _qrel_value(rating: float) -> int | float:
-    return int(rating) if float(rating).is_integer() else float(rating)
+def _qrel_value(rating: float) -> int:
+    # trec_eval grades are integers; a fractional rating is truncated, as Quepid truncates
+    # ratings for its ideal list.
+    return int(rating)
 
 
 def _mean(values: Sequence[float]) -> float:
