@@ -19,7 +19,7 @@ in the same query order, and the difference is ``d = b - a``. All p-values are t
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -342,3 +342,60 @@ TESTS: dict[str, SignificanceTest] = {
                          lambda a, b, seed: permutation_test(a, b, seed=seed)),
     )
 }  # fmt: skip
+
+
+# -- comparing runs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One run's row for one measure. The baseline's row has delta 0 and no test."""
+
+    name: str
+    mean: float
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_adjusted: float
+    significant: bool
+
+
+def compare(
+    samples: Mapping[str, Sequence[float] | Vector],
+    *,
+    test: str = "ttest",
+    correction: str = "holm",
+    alpha: float = 0.05,
+    seed: int = 0,
+    confidence: float = 0.95,
+    n_resamples: int = DEFAULT_RESAMPLES,
+) -> list[Comparison]:
+    """Compare each sample with the first (the baseline), paired by position (query).
+
+    The p-values of one call are one family for ``correction`` (the runs compared on one
+    measure). ``significant`` means the adjusted p-value is below ``alpha``.
+    """
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r}; one of {', '.join(TESTS)}")
+    if correction not in CORRECTIONS:
+        raise ValueError(f"unknown correction {correction!r}; one of {', '.join(CORRECTIONS)}")
+    if not 0.0 < alpha < 1.0:
+        raise ValueError("alpha must be between 0 and 1")
+    names = list(samples)
+    if len(names) < 2:
+        raise ValueError("compare needs a baseline and at least one other sample")
+    base = np.asarray(samples[names[0]], dtype=np.float64)
+    rows: list[tuple[str, float, float, tuple[float, float], float]] = []
+    for name in names[1:]:
+        other = np.asarray(samples[name], dtype=np.float64)
+        result = TESTS[test].run(base, other, seed)
+        ci = bootstrap_ci(base, other, confidence=confidence, n_resamples=n_resamples, seed=seed)
+        rows.append((name, float(other.mean()), float((other - base).mean()), ci, result.p_value))
+    adjusted = adjust([row[4] for row in rows], correction)
+    base_mean = float(base.mean()) if base.size else math.nan
+    out = [Comparison(names[0], base_mean, 0.0, math.nan, math.nan, math.nan, math.nan, False)]
+    for (name, mean, delta, (low, high), p), p_adj in zip(rows, adjusted, strict=True):
+        significant = not math.isnan(p_adj) and p_adj < alpha
+        out.append(Comparison(name, mean, delta, low, high, p, p_adj, significant))
+    return out

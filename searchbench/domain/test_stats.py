@@ -146,3 +146,22 @@ def test_degenerate_samples() -> None:
     assert stats.paired_ttest([0, 0, 0], [1, 1, 1]).p_value == 0.0
     assert stats.paired_ttest([0.5, 0.5], [0.5, 0.5]).p_value == 1.0
     assert stats.wilcoxon([0.5, 0.5], [0.5, 0.5]).p_value == 1.0
+
+
+def test_compare_reports_each_run_against_the_first() -> None:
+    rng = np.random.default_rng(6)
+    base = rng.random(80)
+    same = base + rng.normal(0.0, 0.01, 80)
+    better = np.clip(base + 0.2 + rng.normal(0.0, 0.05, 80), 0, None)
+    rows = stats.compare({"base": base, "same": same, "better": better}, test="ttest")
+    assert [r.name for r in rows] == ["base", "same", "better"]
+    assert rows[0].delta == 0.0 and math.isnan(rows[0].p_value)
+    p = [sps.ttest_rel(same, base).pvalue, sps.ttest_rel(better, base).pvalue]
+    holm = stats.adjust(p, "holm")
+    assert rows[1].p_value == pytest.approx(p[0]) and rows[2].p_value == pytest.approx(p[1])
+    assert rows[1].p_adjusted == pytest.approx(holm[0])
+    assert rows[2].significant and rows[2].delta == pytest.approx(float(np.mean(better - base)))
+    assert rows[2].ci_low < rows[2].delta < rows[2].ci_high
+    assert rows == stats.compare({"base": base, "same": same, "better": better}, test="ttest")
+    with pytest.raises(ValueError, match="ttest"):
+        stats.compare({"a": base, "b": base}, test="sign")
