@@ -162,6 +162,15 @@ def _run(args: argparse.Namespace, err: Any) -> int:
         display[t.measure] = t.measure
         by_display[t.measure] = t.measure
 
+    if args.export_run is not None:
+        spaced = [q for q in case.queries if not q.id or any(c.isspace() for c in q.id)]
+        if spaced:
+            q = spaced[0]
+            at = f" (line {q.line})" if q.line else ""
+            raise RunError(
+                f"--export-run: a TREC run needs query ids without spaces; query {q.id!r}{at} "
+                f"and {len(spaced) - 1} more have none: give them an id: (or use queries_tsv)"
+            )
     engine, try_config, contexts = _prepare(case, args.data_dir)
     if not args.quiet:
         for w in case.warnings:
@@ -321,6 +330,8 @@ def _export(path: Path, run: dict[str, list[tuple[str, float]]], run_id: str) ->
         write_run(path, run, run_id)
     except OSError as exc:
         raise RunError(f"--export-run {path}: cannot write it ({exc.strerror})") from None
+    except ValueError as exc:  # a doc id with whitespace cannot be a TREC docno
+        raise RunError(f"--export-run {path}: {exc}") from None
 
 
 def _report(

@@ -273,3 +273,22 @@ def test_a_javascript_scorer_runs_and_a_broken_one_is_refused(
     code, out, err = run(capsys, case, "--data-dir", data_dir)
     assert code == 2 and out == ""
     assert "case.yaml:8: scorer.js:" in err and "does not compile" in err
+
+
+def test_export_writes_the_engine_order_and_needs_query_ids_without_spaces(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_file = tmp_path / "tiny.run"
+    case = write_case(tmp_path, CASE)
+    code, _, err = run(capsys, case, "--data-dir", data_dir, "--export-run", run_file)
+    assert code == 0, err
+    assert run_file.read_text().splitlines() == [
+        "q1 Q0 1 1 2.0 tiny-case",
+        "q1 Q0 2 2 1.0 tiny-case",
+        "q2 Q0 4 1 2.0 tiny-case",
+        "q2 Q0 1 2 1.0 tiny-case",
+    ]
+    case = write_case(tmp_path, CASE.replace("    id: q2\n", ""))
+    code, _, err = run(capsys, case, "--data-dir", data_dir, "--export-run", run_file)
+    assert code == 2
+    assert "query 'supersonic (flow)' (line 14) and 0 more have none" in err
