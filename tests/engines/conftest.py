@@ -11,58 +11,27 @@ next to its harness (``harness_<name>.py``). ``benchmarks/engines.py`` uses the 
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from searchbench.engines.base import EndpointConfig
 from tests.engines.harness import (
+    REPORT,
     EngineTarget,
     HarnessContext,
     HarnessError,
     HarnessFactory,
-    cranfield_docs,
 )
+from tests.engines.harness_local import local_target
+from tests.engines.harness_opensearch import elasticsearch_target, opensearch_target
 from tests.engines.harness_solr import solr_target
-
-LOCAL_TEMPLATES: dict[str, str] = {
-    "bm25": '{"query": "#$query##", "fields": ["title", "body"]}',
-    "keyword": '{"query": "#$keyword1##", "fields": ["title", "body"]}',
-    "option": '{"query": "#$query##", "fields": ["#$qOption.field##"]}',
-    "curator": '{"query": "#$query##", "fields": ["title^##title_boost##", "body"]}',
-    "bad": '{"query": "title:(#$query##"}',
-}
-
-
-def local_target(ctx: HarnessContext) -> Iterator[EngineTarget]:
-    """The built-in tantivy engine over a Cranfield index built in the scratch directory."""
-    from searchbench.engines.local import create_index
-
-    source = ctx.work_dir / "cranfield.jsonl"
-    with source.open("w", encoding="utf-8") as handle:
-        for doc in cranfield_docs(ctx.shared_data):
-            handle.write(json.dumps(doc) + "\n")
-    began = time.monotonic()
-    info = create_index(
-        "cranfield", source, fields=["title", "author", "body"], data_dir=ctx.work_dir
-    )
-    yield EngineTarget(
-        name="local",
-        endpoint=EndpointConfig(
-            kind="local", url="local://cranfield", options={"data_dir": ctx.work_dir}
-        ),
-        templates=dict(LOCAL_TEMPLATES),
-        bad_query_error="cannot parse",
-        notes={"documents": info.doc_count, "index_seconds": round(time.monotonic() - began, 2)},
-    )
-
 
 HARNESSES: dict[str, HarnessFactory] = {
     "local": local_target,
     "solr": solr_target,
+    "opensearch": opensearch_target,
+    "elasticsearch": elasticsearch_target,
 }
 
 
@@ -82,3 +51,19 @@ def engine(
         yield target
     finally:
         targets.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not REPORT:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("engine conformance: Cranfield (225 queries, BM25)")
+    write(f"{'engine':<15}{'nDCG@10':>9}{'MAP':>9}{'start s':>9}{'cold':>6}{'index s':>9}")
+    for name, facts in sorted(REPORT.items()):
+        scores = facts.get("cranfield") or {}
+        assert isinstance(scores, dict)
+        write(
+            f"{name:<15}{scores.get('nDCG@10', float('nan')):>9.4f}{scores.get('map', float('nan')):>9.4f}"
+            f"{facts.get('start_seconds', '-')!s:>9}{facts.get('cold', '-')!s:>6}"
+            f"{facts.get('index_seconds', '-')!s:>9}"
+        )

@@ -454,3 +454,7 @@ class HarnessContext:
 
 
 HarnessFactory = Callable[[HarnessContext], Iterator[EngineTarget]]
+
+# What the suite measured per engine (start times, Cranfield scores), printed at the end of the run
+# by conftest's terminal summary: engine name -> facts.
+REPORT: dict[str, dict[str, object]] = {}
