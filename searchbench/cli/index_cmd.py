@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _ACTIONS[args.index_command](args)
     except LocalIndexError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return 2
 
 
@@ -95,6 +95,7 @@ def _create(args: argparse.Namespace) -> int:
         f"index [bold]{info.name}[/bold]: {info.doc_count} docs, fields {', '.join(info.fields)}, "
         f"built in {info.build_seconds:.2f} s → endpoint url local://{info.name}",
         highlight=False,
+        soft_wrap=True,
     )
     return 0
 
@@ -147,7 +148,9 @@ def _search(args: argparse.Namespace) -> int:
     )
     res = engine.search(QueryContext(args.query), tc)
     if res.error:
-        Console(stderr=True).print(f"[red]error:[/red] {res.error}", highlight=False)
+        Console(stderr=True).print(
+            f"[red]error:[/red] {res.error}", highlight=False, soft_wrap=True
+        )
         return 2
     if args.json:
         print(
@@ -188,7 +191,7 @@ def _search(args: argparse.Namespace) -> int:
                 if d.explain
                 else "-"
             )
-            out.print(f"{d.id}: {parts}", highlight=False)
+            out.print(f"{d.id}: {parts}", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -29,7 +29,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -368,6 +368,14 @@ def send(
     if requests_per_minute:
         bucket_for(limiter_key or url, requests_per_minute).acquire()
     auth = httpx.BasicAuth(username, password or "") if username is not None else None
+    send_headers = dict(headers or {})
+    content: bytes | None = None
+    if data is not None:
+        # Repeated names (Solr's fq, bq …) survive only as an explicitly encoded body.
+        content = urlencode(
+            list(data.items()) if isinstance(data, Mapping) else list(data)
+        ).encode()
+        send_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
     shown = mask_url(url)
     started = time.perf_counter()
     try:
@@ -376,8 +384,8 @@ def send(
             url,
             params=list(params) if params else None,
             json=json_body,
-            data=data,  # type: ignore[arg-type]
-            headers=dict(headers or {}),
+            content=content,
+            headers=send_headers,
             auth=auth,
             timeout=timeout,
         )

@@ -11,6 +11,8 @@ show any field.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import re
@@ -169,6 +171,7 @@ def create_index(
     target = versions / f"{name}-{stamp}"
     target.mkdir()
     started = time.perf_counter()
+    writer = None
     try:
         index = tantivy.Index(_schema(fields), path=str(target), reuse=False)
         writer = index.writer(heap_size=64_000_000, num_threads=1)
@@ -205,6 +208,12 @@ def create_index(
         del meta["path"]
         (target / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     except BaseException:
+        # The writer's threads hold files open and may still write: stop them before removing.
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.rollback()
+            del writer
+        gc.collect()
         shutil.rmtree(target, ignore_errors=True)
         raise
     _swap(root, name, target)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import threading
+import time
+
+from searchbench.engines.base import (
+    Engine,
+    EngineError,
+    PingResult,
+    QueryContext,
+    SearchResult,
+    TryConfig,
+)
+from searchbench.engines.runner import run_queries
+
+
+class Recording(Engine):
+    kind = "test"
+
+    def __init__(self) -> None:
+        super().__init__(config=None)  # type: ignore[arg-type]
+        self.active = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+
+    def execute(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            time.sleep(0.01 * (len(query.text) % 3))
+            if query.text == "engine-fault":
+                raise EngineError("the engine said no")
+            if query.text == "bug":
+                raise KeyError("oops")
+            return SearchResult(total=len(query.text))
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def ping(self) -> PingResult:
+        return PingResult(True, "ok")
+
+
+def test_it_keeps_input_order_and_bounds_concurrency() -> None:
+    engine = Recording()
+    queries = [QueryContext("q" * (i % 7 + 1)) for i in range(40)]
+    seen: list[tuple[int, int]] = []
+    results = run_queries(
+        engine,
+        queries,
+        TryConfig(template=""),
+        concurrency=3,
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert [r.total for r in results] == [len(q.text) for q in queries]
+    assert 1 < engine.peak <= 3
+    assert seen[-1] == (40, 40) and len(seen) == 40
+
+
+def test_a_failing_query_is_recorded_and_the_rest_go_on() -> None:
+    queries = [QueryContext(t) for t in ("a", "engine-fault", "bug", "abcd")]
+    results = run_queries(Recording(), queries, TryConfig(template=""), concurrency=2)
+    assert [r.error for r in results][:2] == [None, "the engine said no"]
+    assert (
+        results[2].error is not None
+        and "internal error" in results[2].error
+        and "KeyError" in results[2].error
+    )
+    assert results[3].total == 4 and results[3].error is None
+
+
+def test_it_handles_no_queries_and_one_worker() -> None:
+    assert run_queries(Recording(), [], TryConfig(template="")) == []
+    results = run_queries(Recording(), [QueryContext("ab")], TryConfig(template=""), concurrency=1)
+    assert results[0].total == 2 and results[0].elapsed_ms > 0
