@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args, err)
     except RunError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err.print(f"[bold red]error:[/] {_plain(str(exc))}", highlight=False)
         return EXIT_ERROR
 
 

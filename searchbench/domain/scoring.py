@@ -96,9 +96,9 @@ def check_scorer(name: str) -> None:
     try:
         parse_measure(name)
     except (UnknownMeasure, ValueError) as exc:  # ValueError: bad parameters, e.g. P@x
-        close = difflib.get_close_matches(name, scorer_names(), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UnknownScorerError(f"unknown scorer or measure {name!r}{hint}: {exc}") from exc
+        # The measure parser names the problem and suggests measures; Quepid names are the
+        # other family a user may have meant.
+        raise UnknownScorerError(f"{exc} (Quepid scorers are named quepid:NAME@k)") from exc
 
 
 def ranked_run(results: Mapping[str, Sequence[HasId]]) -> dict[str, list[tuple[str, float]]]:
