@@ -29,6 +29,7 @@ class Evaluation:
     specs: dict[str, MeasureSpec]
     values: dict[str, FloatArray]
     aggregate: dict[str, float] = field(default_factory=dict)
+    text: dict[str, dict[str, str]] = field(default_factory=dict)  # per-query-only text measures
 
     @cached_property
     def per_query(self) -> dict[str, dict[str, float]]:
@@ -57,12 +58,18 @@ def _tables(qrels: QrelsLike, run: RunLike) -> tuple[QrelsTable, RunTable]:
 def evaluate_ranked(ranked: Ranked, specs: Sequence[MeasureSpec]) -> Evaluation:
     values: dict[str, FloatArray] = {}
     aggregate: dict[str, float] = {}
+    text: dict[str, dict[str, str]] = {}
     for spec in specs:
         info = MEASURES[spec.family]
+        if info.aggregate == "text":
+            text[spec.label] = dict(
+                zip(ranked.qids, info.compute(ranked, spec).tolist(), strict=True)
+            )
+            continue
         vals = np.asarray(info.compute(ranked, spec), dtype=np.float64)
         values[spec.label] = vals
         aggregate[spec.label] = summarise(vals, info.aggregate)
-    return Evaluation(list(ranked.qids), {s.label: s for s in specs}, values, aggregate)
+    return Evaluation(list(ranked.qids), {s.label: s for s in specs}, values, aggregate, text)
 
 
 def evaluate(

@@ -74,7 +74,7 @@ def _dotted(name: str, info: MeasureInfo, raw: str) -> list[MeasureSpec]:
     if not parts:
         raise _unknown(name, "no parameters after '.'")
     label = f"{info.name}_{raw}"
-    if info.params == "cutoffs":
+    if info.params in ("cutoffs", "length"):
         ks = sorted({_cutoff(p, name) for p in parts})
         return [MeasureSpec(f"{info.name}_{k}", info.name, cutoff=k) for k in ks]
     if info.params == "points":
@@ -112,9 +112,10 @@ def _trec(name: str) -> list[MeasureSpec] | None:
         info = MEASURES[base]
         return _dotted(name, info, raw) if dot else _expand_defaults(info)
     m = _TREC_SUFFIX.match(name)
-    if m and m["base"] in MEASURES and MEASURES[m["base"]].params in ("cutoffs", "points"):
+    with_arg = ("cutoffs", "points", "length")
+    if m and m["base"] in MEASURES and MEASURES[m["base"]].params in with_arg:
         info = MEASURES[m["base"]]
-        if info.params == "cutoffs":
+        if info.params != "points":
             return [MeasureSpec(name, info.name, cutoff=_cutoff(m["arg"], name))]
         return [MeasureSpec(name, info.name, value=_number(m["arg"], name))]
     return None
@@ -181,9 +182,22 @@ def parse_measure(name: str) -> list[MeasureSpec]:
 
 
 def parse_measures(names: Iterable[str | MeasureSpec]) -> list[MeasureSpec]:
-    """Many names -> specs, first occurrence of each label kept."""
+    """Many names -> specs, first occurrence of each label kept.
+
+    As in trec_eval, a measure named explicitly (``relstring.20``) replaces the default
+    parameters a group (``all_trec``) would have given it.
+    """
     out: dict[str, MeasureSpec] = {}
+    from_group: set[str] = set()
+    explicit: set[str] = set()
     for name in names:
-        for spec in [name] if isinstance(name, MeasureSpec) else parse_measure(name):
-            out.setdefault(spec.label, spec)
-    return list(out.values())
+        specs = [name] if isinstance(name, MeasureSpec) else parse_measure(name)
+        for spec in specs:
+            if out.setdefault(spec.label, spec) is spec:
+                (from_group if name in GROUPS else explicit).add(spec.label)
+    explicit_families = {out[label].family for label in explicit}
+    return [
+        spec
+        for label, spec in out.items()
+        if not (label in from_group and spec.family in explicit_families)
+    ]

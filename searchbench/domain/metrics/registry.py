@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy.typing as npt
 
 from searchbench.domain.metrics import (
     average_precision,
@@ -23,9 +26,8 @@ from searchbench.domain.metrics import (
 )
 from searchbench.domain.metrics.ranking import Ranked
 from searchbench.domain.metrics.spec import MeasureSpec
-from searchbench.domain.metrics.tables import FloatArray
 
-Compute = Callable[[Ranked, MeasureSpec], FloatArray]
+Compute = Callable[[Ranked, MeasureSpec], npt.NDArray[Any]]
 
 TREC_CUTOFFS = (5.0, 10.0, 15.0, 20.0, 30.0, 100.0, 200.0, 500.0, 1000.0)
 
@@ -38,10 +40,10 @@ class MeasureInfo:
     # How trec_eval-style parameters (``name.params``) are read:
     #   none | cutoffs (P.5,10 -> P_5, P_10) | points (iprec_at_recall..1,.2 -> _0.10, _0.20)
     #   | values (utility.2,-1,0,0; 11pt_avg..25,.5) | gains (ndcg.1=3,2=9) | p (rbp.p=0.8)
-    #   | beta (set_F.0.5) | grade (ERR max grade)
+    #   | beta (set_F.0.5) | grade (ERR max grade) | length (relstring.20 -> relstring_20)
     params: str = "none"
     defaults: tuple[float, ...] = ()
-    aggregate: str = "mean"  # mean | sum | gmean
+    aggregate: str = "mean"  # mean | sum | gmean | text (per query only, not a number)
     per_query: bool = True  # printed per query with -q (trec_eval hides the gm_ measures)
     integer: bool = False
     binary: bool = True  # relevance is "grade >= level", so rel= / -l apply
@@ -91,6 +93,15 @@ MEASURES: dict[str, MeasureInfo] = {
             interpolated.ELEVEN_POINTS,
         ),
         _m("P", precision.precision_at, precision.precision_at.__doc__, "cutoffs", TREC_CUTOFFS),
+        _m(
+            "relstring",
+            judged.relstring,
+            judged.relstring.__doc__,
+            "length",
+            (10.0,),
+            aggregate="text",
+            binary=False,
+        ),
         _m("recall", recall.recall_at, recall.recall_at.__doc__, "cutoffs", TREC_CUTOFFS),
         _m("infAP", average_precision.inferred_ap, average_precision.inferred_ap.__doc__),
         _m(
@@ -233,6 +244,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "recip_rank",
         "iprec_at_recall",
         "P",
+        "relstring",
         "recall",
         "infAP",
         "gm_bpref",

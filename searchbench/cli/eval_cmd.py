@@ -1,0 +1,154 @@
+"""`searchbench eval QRELS RUN`: trec_eval's output, from searchbench's measures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from searchbench.domain.formats.trec import TrecFormatError, load_qrels, load_run
+from searchbench.domain.metrics import GROUPS, MEASURES, UnknownMeasure, parse_measures
+from searchbench.domain.metrics.evaluate import Evaluation, evaluate_ranked
+from searchbench.domain.metrics.ranking import DuplicateDocument, build_ranked
+from searchbench.domain.metrics.spec import MeasureSpec
+
+HELP = "Evaluate a TREC run against qrels (trec_eval-compatible output and numbers)."
+
+_ORDER = {name: i for i, name in enumerate(MEASURES)}
+
+
+def _epilog() -> str:
+    families = ", ".join(MEASURES)
+    groups = "; ".join(f"{g} = {' '.join(members)}" for g, members in GROUPS.items())
+    return (
+        f"measures: {families}. "
+        "trec_eval names (map, P_10, ndcg_cut_10, P.5,10, ndcg.1=3,2=9) and ir_measures names "
+        "(AP, P@10, P(rel=2)@5, nDCG@10, nDCG(gain=exp)@10, RR, R@100, Success@1, "
+        f"ERR(max=4)@20, RBP(p=0.8), Judged@10) are both accepted. Groups: {groups}. "
+        "Without -m: official. See docs/metrics.md."
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = _epilog()
+    parser.add_argument("qrels", help="qrels file: qid iter docno rel")
+    parser.add_argument("run", help="run file: qid Q0 docno rank score run_id")
+    parser.add_argument(
+        "-m",
+        "--measure",
+        action="append",
+        default=[],
+        metavar="MEASURE",
+        help="measure or group to compute (repeatable; default: official)",
+    )
+    parser.add_argument("-q", "--per-query", action="store_true", help="also print every query")
+    parser.add_argument(
+        "-c",
+        "--complete",
+        action="store_true",
+        help="score queries missing from the run as 0 and count them in the mean",
+    )
+    parser.add_argument(
+        "-M", "--max-depth", type=int, metavar="N", help="use only the top N docs of each query"
+    )
+    parser.add_argument(
+        "-l",
+        "--rel-level",
+        type=int,
+        default=1,
+        metavar="N",
+        help="lowest grade that counts as relevant for binary measures (default 1)",
+    )
+    parser.add_argument(
+        "-n", "--no-summary", action="store_true", help="omit the summary ('all') lines"
+    )
+    parser.add_argument("--format", choices=("trec", "json"), default="trec")
+
+
+def _value(spec: MeasureSpec, value: float) -> str:
+    if MEASURES[spec.family].integer:
+        return str(round(value))
+    return f"{value:6.4f}"
+
+
+def _line(label: str, qid: str, value: str) -> str:
+    return f"{label:<22}\t{qid}\t{value}\n"
+
+
+def _print_trec(
+    ev: Evaluation, specs: list[MeasureSpec], run_id: str, args: argparse.Namespace, out: TextIO
+) -> None:
+    if args.per_query:
+        for i, qid in enumerate(ev.qids):
+            for spec in specs:
+                info = MEASURES[spec.family]
+                if info.aggregate == "text":
+                    out.write(_line(spec.label, qid, f"'{ev.text[spec.label][qid]}'"))
+                elif info.per_query:
+                    out.write(_line(spec.label, qid, _value(spec, float(ev.values[spec.label][i]))))
+    if args.no_summary:
+        return
+    if args.print_runid:
+        out.write(_line("runid", "all", run_id))
+    for spec in specs:
+        if spec.label in ev.aggregate:
+            out.write(_line(spec.label, "all", _value(spec, ev.aggregate[spec.label])))
+
+
+def _print_json(
+    ev: Evaluation, specs: list[MeasureSpec], run_id: str, args: argparse.Namespace, out: TextIO
+) -> None:
+    doc: dict[str, object] = {
+        "run_id": run_id,
+        "num_q": len(ev.qids),
+        "measures": [s.label for s in specs],
+    }
+    if not args.no_summary:
+        doc["all"] = {s.label: ev.aggregate[s.label] for s in specs if s.label in ev.aggregate}
+    if args.per_query:
+        doc["per_query"] = {
+            qid: {
+                **{s.label: float(ev.values[s.label][i]) for s in specs if s.label in ev.values},
+                **{label: texts[qid] for label, texts in ev.text.items()},
+            }
+            for i, qid in enumerate(ev.qids)
+        }
+    json.dump(doc, out, indent=2)
+    out.write("\n")
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    names = args.measure or ["official"]
+    args.print_runid = any(n in GROUPS for n in names)
+    try:
+        specs = parse_measures(names)
+    except UnknownMeasure as exc:
+        print(f"searchbench eval: error: {exc}", file=sys.stderr)
+        return 2
+    # trec_eval prints measures in its own table order, whatever the order of -m options.
+    specs.sort(key=lambda s: _ORDER[s.family])
+    try:
+        qrels = load_qrels(args.qrels)
+        ranking = load_run(args.run)
+        ranked = build_ranked(
+            qrels,
+            ranking,
+            rel_level=args.rel_level,
+            complete=args.complete,
+            max_depth=args.max_depth,
+        )
+    except (TrecFormatError, DuplicateDocument) as exc:
+        print(f"searchbench eval: error: {exc}", file=sys.stderr)
+        return 2
+    if ranked.n_queries == 0:
+        print(
+            f"searchbench eval: error: no query is in both {args.qrels} and {args.run}",
+            file=sys.stderr,
+        )
+        return 2
+    ev = evaluate_ranked(ranked, specs)
+    printer = _print_json if args.format == "json" else _print_trec
+    printer(ev, specs, ranking.run_id, args, out)
+    return 0
