@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +40,6 @@ def builtin_scorers() -> list[BuiltinScorer]:
             check_scorer(name)
         except UnknownScorerError:
             continue
-        except ImportError as exc:
-            # Without the metrics package only Quepid's scorers can be offered; say so.
-            logging.getLogger(__name__).warning("measure scorers unavailable: %s", exc)
-            break
         found.append(
             BuiltinScorer(
                 name=name,

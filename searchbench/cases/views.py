@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from searchbench.cases import services
 from searchbench.cases.forms import CaseCreateForm, EndpointForm, QueryForm, TryForm
 from searchbench.cases.models import Case, Query, SearchEndpoint
+from searchbench.domain.fieldspec import parse_field_spec
 
 FIELD_PREVIEW_CHARS = 300
 
@@ -158,26 +159,25 @@ def query_delete(request: HttpRequest, case_id: int, query_id: int) -> HttpRespo
     return redirect("cases:detail", case_id=case.pk)
 
 
-def _display_doc(doc: Any, rankeddoc: Any, scale: list[tuple[float, str]]) -> dict[str, Any]:
-    title = doc.title or doc.id
+def _display_doc(
+    doc: Any, rankeddoc: Any, spec: Any, scale: list[tuple[float, str]]
+) -> dict[str, Any]:
+    """What a result row shows: the spec's title, its sub fields (shortened) and thumbnail."""
+    media = {ref.name for ref in (spec.thumb, spec.image) if ref is not None}
+    names = [n for n in spec.display_fields(list(doc.fields or {})) if n not in media]
     fields = []
-    for name, value in (doc.fields or {}).items():
-        text = (
-            value
-            if isinstance(value, str)
-            else repr(value)
-            if not isinstance(value, list)
-            else ", ".join(map(str, value))
-        )
-        if text == title:
+    for name in names:
+        value = (doc.fields or {}).get(name)
+        if value is None:
             continue
+        text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
         if len(text) > FIELD_PREVIEW_CHARS:
             text = text[:FIELD_PREVIEW_CHARS] + "…"
         fields.append((name, text))
     return {
         "id": doc.id,
         "position": doc.position,
-        "title": title,
+        "title": doc.title or doc.id,
         "fields": fields,
         "thumb": doc.thumb or doc.image,
         "score": doc.score,
@@ -201,8 +201,10 @@ def _query_context(
     scale = case.scorer.scale_with_labels()
     docs = []
     if outcome is not None and outcome.result is not None and not outcome.error:
+        current = case.current_try()
+        spec = parse_field_spec(current.field_spec if current else "")
         docs = [
-            _display_doc(d, r, scale)
+            _display_doc(d, r, spec, scale)
             for d, r in zip(outcome.result.docs, outcome.docs, strict=False)
         ]
     last = services.latest_history(case)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 
 from searchbench.web.bootstrap import SETTINGS_MODULE
@@ -19,10 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_raw(argv: Sequence[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     try:
         execute_from_command_line(["searchbench manage", *argv])
+    except ImproperlyConfigured as exc:
+        print(f"searchbench manage: configuration error: {exc}", file=sys.stderr)
+        return 2
     except SystemExit as exc:  # Django exits on its own errors; hand back the code, not a trace
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     return 0

@@ -140,3 +140,4 @@ SEARCHBENCH_ENGINE_TIMEOUT: int = env.get("SEARCHBENCH_ENGINE_TIMEOUT")
 SEARCHBENCH_ENGINE_CONCURRENCY: int = env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
 # Without collectstatic (tests, DEBUG) whitenoise serves straight from the apps' static dirs.
 WHITENOISE_USE_FINDERS = DEBUG or _under_test_runner()
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import pytest
+
+from searchbench.cases import services
+from searchbench.cases.models import Rating, ScoreHistory, SearchEndpoint
+
+
+@pytest.mark.django_db
+def test_it_runs_scores_and_records_history(world):
+    run = services.run_case(world.case, user=world.owner)
+
+    by_query = {o.query.pk: o for o in run.outcomes}
+    boots = by_query[world.q_boots.pk]
+    tent = by_query[world.q_tent.pk]
+    assert boots.error is None and tent.error is None
+    returned = [d.id for d in boots.docs]
+    assert returned[:2] == ["b1", "b2"] or returned[:2] == ["b2", "b1"]  # title^2 on both words
+    # P@10 over the returned docs: b1 and b2 are the only relevant ones.
+    assert boots.score == pytest.approx(2 / len(returned))
+    assert [d.id for d in tent.docs] == ["t1"]
+    assert tent.score == pytest.approx(1.0)  # 1 relevant / 1 returned
+    assert run.score == pytest.approx((2 / len(returned) + 1.0) / 2)
+
+    history = ScoreHistory.objects.get(case=world.case)
+    assert history.score == pytest.approx(run.score)
+    assert history.per_query == {str(world.q_boots.pk): boots.score, str(world.q_tent.pk): 1.0}
+    assert history.try_ref == world.try_ and history.scorer_name == "quepid:P@10"
+    assert history.created_by == world.owner and history.trigger == "run"
+
+
+@pytest.mark.django_db
+def test_it_records_engine_faults_per_query_and_goes_on(world):
+    world.try_.escape = False  # let the query syntax through, so the engine rejects it
+    world.try_.save()
+    world.q_bad = services.add_query(world.case, 'title:"unclosed')
+    run = services.run_case(world.case)
+    errors = run.errors
+    assert list(errors) == [str(world.q_bad.pk)]
+    assert errors[str(world.q_bad.pk)]  # the engine's message, not an empty string
+    # The other two queries still count; the failed one is listed, not zeroed.
+    assert set(run.history.per_query) == {str(world.q_boots.pk), str(world.q_tent.pk)}
+    assert run.history.errors == errors
+
+
+@pytest.mark.django_db
+def test_it_records_a_missing_index_as_errors_on_every_query(world):
+    SearchEndpoint.objects.filter(pk=world.endpoint.pk).update(url="local://no-such-index")
+    world.case.refresh_from_db()
+    run = services.run_case(world.case)
+    assert set(run.errors) == {str(world.q_boots.pk), str(world.q_tent.pk)}
+    assert run.score == 0.0
+    assert "no-such-index" in next(iter(run.errors.values()))
+
+
+@pytest.mark.django_db
+def test_rating_upserts_one_row(world):
+    services.rate_doc(world.q_boots, "b3", 1, user=world.owner)
+    services.rate_doc(world.q_boots, "b3", 0, user=world.teammate)
+    rows = Rating.objects.filter(query=world.q_boots, doc_id="b3")
+    assert rows.count() == 1
+    assert rows.get().rating == 0.0 and rows.get().rated_by == world.teammate
+
+
+@pytest.mark.django_db
+def test_rating_off_the_scale_is_refused_and_nothing_changes(world):
+    with pytest.raises(services.ServiceError, match=r"not on scorer quepid:P@10's scale \(0, 1\)"):
+        services.rate_doc(world.q_boots, "b1", 3)
+    assert Rating.objects.get(query=world.q_boots, doc_id="b1").rating == 1.0
+
+
+@pytest.mark.django_db
+def test_clearing_a_rating_deletes_it(world):
+    services.rate_doc(world.q_boots, "b1", None)
+    assert not Rating.objects.filter(query=world.q_boots, doc_id="b1").exists()
+
+
+@pytest.mark.django_db
+def test_rescore_changes_only_the_rated_query(world):
+    first = services.run_case(world.case)
+    tent_before = first.history.per_query[str(world.q_tent.pk)]
+    services.rate_doc(world.q_boots, "b1", 0)
+    outcome, history = services.rescore_query(world.case, world.q_boots)
+    returned = [d.id for d in outcome.docs]
+    assert outcome.score == pytest.approx(1 / len(returned))  # only b2 left relevant
+    assert history.trigger == "rating"
+    assert history.per_query[str(world.q_tent.pk)] == tent_before
+    assert history.score == pytest.approx((1 / len(returned) + tent_before) / 2)
+    assert ScoreHistory.objects.filter(case=world.case).count() == 2
+
+
+@pytest.mark.django_db
+def test_rescore_after_a_new_try_runs_the_whole_case(world):
+    services.run_case(world.case)
+    services.create_try(
+        world.case,
+        parent=world.try_,
+        query_template='{"query": "#$query##"}',
+        endpoint=world.endpoint,
+    )
+    _outcome, history = services.rescore_query(world.case, world.q_boots)
+    assert history.trigger == "run"
+    assert history.try_ref.number == 2
+
+
+@pytest.mark.django_db
+def test_tries_are_numbered_per_case(world):
+    second = services.create_try(
+        world.case, parent=world.try_, query_template="x", endpoint=world.endpoint
+    )
+    assert (second.number, second.parent) == (2, world.try_)
+    assert world.case.current_try() == second
+
+
+@pytest.mark.django_db
+def test_a_case_without_a_try_says_so(world):
+    world.case.tries.all().delete()
+    with pytest.raises(services.ServiceError, match="has no try yet"):
+        services.run_case(world.case)
+
+
+@pytest.mark.django_db
+def test_access_owner_teammate_outsider_public(world):
+    readable = lambda user: set(services.readable_cases(user))  # noqa: E731
+    assert world.case in readable(world.owner)
+    assert world.case in readable(world.teammate)
+    assert world.case not in readable(world.outsider)
+    assert services.can_write(world.teammate, world.case)
+    assert not services.can_write(world.outsider, world.case)
+    world.case.public = True
+    world.case.save()
+    assert world.case in readable(world.outsider)
+    assert not services.can_write(world.outsider, world.case)

@@ -1,0 +1,54 @@
+"""The settings module refuses what production must not run with, and the README stays current."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from searchbench.cases.management.commands.settings_doc import replace_section
+from searchbench.env import settings_table_markdown
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _import_settings(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    # A fresh interpreter: settings are evaluated once per process, and without pytest loaded.
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SEARCHBENCH_", "DATABASE_URL"))
+    }
+    clean.update({"SEARCHBENCH_DATA_DIR": str(tmp_path), **env})
+    code = "import searchbench.web.settings as s; print(s.DATABASES['default']['ENGINE'])"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, cwd=tmp_path
+    )
+
+
+def test_production_needs_a_secret_key(tmp_path):
+    result = _import_settings({}, tmp_path)
+    assert result.returncode != 0
+    assert "SEARCHBENCH_SECRET_KEY is not set" in result.stderr
+
+
+def test_secret_key_file_and_sqlite_default(tmp_path):
+    key = tmp_path / "key"
+    key.write_text("from-a-file\n")
+    result = _import_settings({"SEARCHBENCH_SECRET_KEY_FILE": str(key)}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+def test_a_bad_database_url_is_named(tmp_path):
+    result = _import_settings(
+        {"SEARCHBENCH_SECRET_KEY": "k", "DATABASE_URL": "mongodb://h/db"}, tmp_path
+    )
+    assert result.returncode != 0
+    assert "unsupported scheme mongodb://" in result.stderr
+
+
+def test_readme_settings_table_is_up_to_date():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert replace_section(readme, settings_table_markdown()) == readme, (
+        "README.md's settings table is stale: run `searchbench manage settings_doc --write README.md`"
+    )
