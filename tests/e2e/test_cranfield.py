@@ -100,6 +100,7 @@ def test_cranfield_case_score_is_reproduced_by_eval(
     )
     assert float(score) == 100.0  # len(docs) - i: the engine order survives re-evaluation
 
+    recorded: dict[str, float] = {}
     for case_name, eval_name in (("nDCG@10", "nDCG@10"), ("AP", "map"), ("P@10", "P_10")):
         expected = trec_eval(eval_name, cranfield["qrels"], run_file, capsys)
         if case_name == report["scorer"]:
@@ -112,4 +113,5 @@ def test_cranfield_case_score_is_reproduced_by_eval(
         for qid, value in per_query.items():
             assert value == pytest.approx(expected[qid], abs=TOLERANCE), (case_name, qid)
         assert case_score == pytest.approx(expected["all"], abs=TOLERANCE), case_name
-        print(f"Cranfield {case_name}: {case_score:.4f}")  # shown with pytest -s, for the record
+        recorded[case_name] = case_score
+    print("Cranfield:", {k: round(v, 4) for k, v in recorded.items()})  # pytest -s shows it
