@@ -43,6 +43,15 @@ SCORERS: dict[str, ScorerInfo] = {
 }
 
 
+def scorers_table_markdown() -> str:
+    """The Markdown table of SCORERS, as docs/scorers.md shows it (a test keeps them equal)."""
+    rows = ["| name | label | scale | meaning |", "| --- | --- | --- | --- |"]
+    for info in SCORERS.values():
+        scale = ", ".join(f"{v:g} {info.labels[v]}" for v in info.scale)
+        rows.append(f"| `{info.name}` | {info.label} | {scale} | {info.description} |")
+    return "\n".join(rows) + "\n"
+
+
 def get_scorer(name: str) -> QuepidScorer:
     """A built-in scorer by name: any ``quepid:KIND@k`` (KIND as in SCORERS, any depth k).
 
@@ -64,4 +73,5 @@ __all__ = [
     "case_mean",
     "finalize",
     "get_scorer",
+    "scorers_table_markdown",
 ]
