@@ -55,6 +55,13 @@ ENGINES: dict[str, EngineKind] = {
         "https://host:9200/INDEX",
         '{"query": {"multi_match": {"query": "#$query##", "fields": ["title^2", "body"]}}}',
     ),
+    "searchapi": EngineKind(
+        "searchapi",
+        "searchbench.engines.searchapi.engine:SearchApiEngine",
+        "JSON search API",
+        "https://host/search (map the JSON with options docs_path/total_path or mapper_code)",
+        "q=#$query##&size=10",
+    ),
 }
 
 
@@ -66,3 +73,15 @@ def make_engine(config: EndpointConfig) -> Engine:
         known = ", ".join(sorted(ENGINES))
         raise EngineError(f"unknown engine kind {config.kind!r} (known: {known})") from None
     return entry.load()(config)
+
+
+def markdown_tables() -> str:
+    """The engine-kind and explain-kind tables of docs/engines.md (kept current by a test)."""
+    from searchbench.engines.explain import EXPLAIN_KINDS
+
+    rows = ["| kind | engine | endpoint URL | template example |", "| --- | --- | --- | --- |"]
+    for e in ENGINES.values():
+        rows.append(f"| `{e.kind}` | {e.label} | {e.url_hint} | `{e.template_example}` |")
+    rows += ["", "| explain node kind | meaning |", "| --- | --- |"]
+    rows += [f"| `{k}` | {v} |" for k, v in EXPLAIN_KINDS.items()]
+    return "\n".join(rows) + "\n"
