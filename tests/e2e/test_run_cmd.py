@@ -292,3 +292,21 @@ def test_export_writes_the_engine_order_and_needs_query_ids_without_spaces(
     code, _, err = run(capsys, case, "--data-dir", data_dir, "--export-run", run_file)
     assert code == 2
     assert "query 'supersonic (flow)' (line 14) and 0 more have none" in err
+
+
+def test_the_console_script_keeps_stdout_clean_and_returns_the_exit_code(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    import subprocess
+    import sys
+
+    case = write_case(tmp_path, CASE)
+    cmd = [sys.executable, "-m", "searchbench", "run", str(case), "--data-dir", str(data_dir)]
+    done = subprocess.run([*cmd, "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["score"] == 0.75  # nothing but the JSON document on stdout
+    done = subprocess.run(
+        [*cmd, "--fail-under", "quepid:P@10=0.9"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert "quepid:P@10 = 0.7500 is below 0.9" in done.stderr
