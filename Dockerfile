@@ -27,20 +27,24 @@ RUN --mount=type=secret,id=pip_ca \
     && printf '#!/opt/venv/bin/python\nimport sys\nfrom searchbench.cli.main import main\nsys.exit(main())\n' \
         > /opt/venv/bin/searchbench \
     && chmod 0755 /opt/venv/bin/searchbench \
-    && cd "$purelib" \
-    && find . -type d -name tests -path './numpy/*' -prune -exec rm -rf {} + \
-    && find django -type d -path '*/locale/*/LC_MESSAGES' ! -path '*/locale/en/*' -prune -exec rm -rf {} +
+    && find "$purelib/numpy" -type d -name tests -prune -exec rm -rf {} + \
+    && rm -f "$purelib/numpy/conftest.py" \
+    && find "$purelib/django" -type d -path '*/locale/*/LC_MESSAGES' ! -path '*/locale/en/*' \
+        -prune -exec rm -rf {} +
 
 # ---- runtime: the venv, the app, nothing else -----------------------------------------------------
 FROM ${BASE_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # psycopg[binary] bundles libpq and PyMySQL is pure Python, so the runtime needs no extra system
-# libraries beyond the base.
+# libraries beyond the base. /var/log/searchbench is where SEARCHBENCH_LOG_DIR points when a log
+# shipper shares the directory; a new named volume mounted there inherits its owner.
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /data \
         --shell /usr/sbin/nologin searchbench \
-    && mkdir -p /data /app \
-    && chown 10001:10001 /data
+    && mkdir -p /data /app /var/log/searchbench \
+    && chown 10001:10001 /data /var/log/searchbench
 COPY --from=builder /opt/venv /opt/venv
+# DL3064 flags "PRIVATE" in SEARCHBENCH_ALLOW_PRIVATE_URLS by name; no value here is a secret.
+# hadolint ignore=DL3064
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -21,7 +21,7 @@ HEADER = "X-Request-ID"
 VALID_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 QUIET_PATHS = frozenset({"/healthz"})  # polled every few seconds; logged at debug level
 
-access_log = structlog.get_logger("searchbench.access")
+ACCESS_LOGGER = "searchbench.access"
 
 
 def request_id_from(request: HttpRequest) -> str:
@@ -41,6 +41,8 @@ class RequestIdMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # A fresh proxy per request: cheap, and tests can capture it whatever ran before.
+        access_log = structlog.get_logger(ACCESS_LOGGER)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
