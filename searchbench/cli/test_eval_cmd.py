@@ -1,0 +1,105 @@
+"""`searchbench eval` against trec_eval's own expected outputs, byte for byte."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from searchbench.cli.main import main
+
+MEAS_PARAMS = (
+    "-q -miprec_at_recall..10,.20,.25,.75,.50 -m P.5,7,3 -m recall.20,2000 "
+    "-m Rprec_mult.5.0,0.2,0.35 -mutility.2,-1,0,0 -m 11pt_avg..25,.5,.75 -mndcg.1=3,2=9,4=4.5 "
+    "-mndcg_cut.10,20,23.4 -msuccess.2,5,20"
+)
+
+# expected output -> trec_eval's arguments (from trec_eval's Makefile), files relative to the suite
+CASES = {
+    "out.test": "qrels.test results.test",
+    "out.test+comments": "qrels.test.with-comments results.test",
+    "out.comment.test": "qrels.comment.test results.comment.test",
+    "out.test.a": "-m all_trec qrels.test results.test",
+    "out.test.aq": "-m all_trec -q qrels.test results.test",
+    "out.test.aqc": "-m all_trec -q -c qrels.test results.trunc",
+    "out.test.aqcM": "-m all_trec -q -c -M100 qrels.test results.trunc",
+    "out.test.aql": "-m all_trec -mrelstring.20 -q -l2 qrels.rel_level results.test",
+    "out.test.meas_params": f"{MEAS_PARAMS} qrels.test results.test",
+}
+
+
+def _args(folder: Path, line: str) -> list[str]:
+    return [str(folder / a) if (folder / a).is_file() else a for a in line.split()]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_it_prints_exactly_what_trec_eval_prints(
+    shared_data: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = shared_data / "trec_eval"
+    assert main(["eval", *_args(folder, CASES[name])]) == 0
+    expected = (folder / name.split("+")[0]).read_text()
+    assert capsys.readouterr().out == expected
+
+
+def _files(tmp_path: Path) -> tuple[str, str]:
+    qrels = tmp_path / "qrels"
+    qrels.write_text("q1 0 a 1\nq1 0 b 0\nq2 0 c 2\n")
+    run = tmp_path / "run"
+    run.write_text("q1 Q0 a 1 2.0 mine\nq1 Q0 b 2 1.0 mine\nq2 Q0 x 1 1.0 mine\n")
+    return str(qrels), str(run)
+
+
+def test_it_names_measures_as_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    qrels, run = _files(tmp_path)
+    assert main(["eval", "-m", "nDCG@10", "-m", "P(rel=2)@5", "-q", qrels, run]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [(m.strip(), q) for m, q, _ in lines] == [
+        ("P(rel=2)@5", "q1"),
+        ("nDCG@10", "q1"),
+        ("P(rel=2)@5", "q2"),
+        ("nDCG@10", "q2"),
+        ("P(rel=2)@5", "all"),
+        ("nDCG@10", "all"),
+    ]
+    assert lines[1][2] == "1.0000"
+
+
+def test_it_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    qrels, run = _files(tmp_path)
+    assert main(["eval", "--format", "json", "-q", "-m", "map", "-m", "num_ret", qrels, run]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["run_id"] == "mine"
+    assert doc["all"] == {"num_ret": 3.0, "map": 0.5}
+    assert doc["per_query"]["q2"] == {"num_ret": 1.0, "map": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("qrels_text", "run_text", "measure", "error"),
+    [
+        (
+            "q1 0 a 1\n",
+            "q1 Q0 a 1 2.0 r\nq1 Q0 a 2 1.0 r\n",
+            "map",
+            "run:2: document 'a' appears twice",
+        ),
+        ("q1 0 a 1\nq1 0 a\n", "q1 Q0 a 1 2.0 r\n", "map", "qrels:2: expected at least 4"),
+        ("q1 0 a 1\n", "q1 Q0 a 1 2.0 r\n", "nDGC@10", "unknown measure 'nDGC@10'"),
+        ("q1 0 a 1\n", "q2 Q0 a 1 2.0 r\n", "map", "no query is in both"),
+    ],
+)
+def test_it_exits_2_with_a_clear_error(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    qrels_text: str,
+    run_text: str,
+    measure: str,
+    error: str,
+) -> None:
+    (tmp_path / "qrels").write_text(qrels_text)
+    (tmp_path / "run").write_text(run_text)
+    code = main(["eval", "-m", measure, str(tmp_path / "qrels"), str(tmp_path / "run")])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert error in captured.err and captured.out == ""
