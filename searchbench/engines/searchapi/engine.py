@@ -115,6 +115,11 @@ class Mapper:
         self._docs_expr = _compile("docs_path", self.docs_path)
         self._total_expr = _compile("total_path", self.total_path) if self.total_path else None
 
+    def prepare(self) -> None:
+        """Compile the JS mappers now, so broken code fails before any request is sent."""
+        if self.code:
+            self.box()
+
     def map(self, data: Any) -> Mapped:
         if self.code:
             return self._map_js(data)
@@ -229,6 +234,7 @@ class SearchApiEngine(HttpEngine):
     def execute(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
         spec = field_spec(try_config)
         mapper = self.mapper
+        mapper.prepare()
         request = self.build_request(query, try_config)
         method = request.pop("method")
         url = self.config.url
@@ -281,7 +287,7 @@ class SearchApiEngine(HttpEngine):
 
     def ping(self) -> PingResult:
         def check() -> str:
-            self.mapper  # noqa: B018 - raises EngineError when the mapping is broken
+            self.mapper.prepare()  # a broken mapping fails the ping
             resp = self.send("GET", self.config.url)
             if resp.status in _ANSWERS_WITHOUT_QUERY:
                 # Many search APIs refuse a request without a query; that still proves they answer.

@@ -50,8 +50,9 @@ def run(
     template: str = "q=#$query##",
     **kw: Any,
 ) -> SearchResult:
+    query = QueryContext(text, kw.pop("options", {}))
     try_config = TryConfig(template=template, field_spec=kw.pop("field_spec", FIELDS), **kw)
-    return make_engine(config).search(QueryContext(text, kw.pop("options", {})), try_config)
+    return make_engine(config).search(query, try_config)
 
 
 def ok(result: SearchResult) -> SearchResult:
