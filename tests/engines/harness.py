@@ -289,7 +289,7 @@ class LocalServer:
         self.server.server_close()
 
 
-class _Quiet(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
@@ -332,7 +332,7 @@ class FaultyServer(LocalServer):
         outer = self
         self.requests: list[str] = []
 
-        class Handler(_Quiet):
+        class Handler(QuietHandler):
             def _fault(self) -> None:
                 self._body()
                 outer.requests.append(self.path)
@@ -362,7 +362,7 @@ class AuthProxy(LocalServer):
         self.seen: list[dict[str, str]] = []
         self.client = httpx.Client(base_url=upstream.rstrip("/"), timeout=30)
 
-        class Handler(_Quiet):
+        class Handler(QuietHandler):
             def _proxy(self) -> None:
                 body = self._body()
                 outer.seen.append({k.lower(): v for k, v in self.headers.items()})
