@@ -11,6 +11,7 @@ scores over failed queries say nothing about quality.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -65,6 +66,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         metavar="N",
         help="queries in flight at once (default: SEARCHBENCH_ENGINE_CONCURRENCY, 8)",
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="use this endpoint URL instead of the case file's (the same case against staging, "
+        "a CI service, ...)",
     )
     parser.add_argument(
         "--data-dir",
@@ -171,6 +178,8 @@ def _run(args: argparse.Namespace, err: Any) -> int:
                 f"--export-run: a TREC run needs query ids without spaces; query {q.id!r}{at} "
                 f"and {len(spaced) - 1} more have none: give them an id: (or use queries_tsv)"
             )
+    if args.endpoint_url:
+        case.endpoint = dataclasses.replace(case.endpoint, url=args.endpoint_url.strip())
     engine, try_config, contexts = _prepare(case, args.data_dir)
     if not args.quiet:
         for w in case.warnings:

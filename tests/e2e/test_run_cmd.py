@@ -310,3 +310,14 @@ def test_the_console_script_keeps_stdout_clean_and_returns_the_exit_code(
     )
     assert done.returncode == 1
     assert "quepid:P@10 = 0.7500 is below 0.9" in done.stderr
+
+
+def test_endpoint_url_overrides_the_case_file(
+    tmp_path: Path, fake_solr: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unreachable = f"http://127.0.0.1:{closed_port()}/solr/tiny"
+    case = write_case(tmp_path, solr_case(unreachable, "q=#$query##"))
+    code, out, err = run(capsys, case, "--format", "json", "--endpoint-url", fake_solr)
+    assert code == 0, err
+    assert json.loads(out)["url"] == fake_solr
+    assert len(Recorder.requests) == 2
