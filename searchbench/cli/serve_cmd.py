@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from searchbench import env
@@ -50,12 +51,17 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
 
     from searchbench.web.bootstrap import setup_django
 
-    setup_django()
+    try:
+        setup_django()
+    except ImproperlyConfigured as exc:
+        print(f"searchbench serve: configuration error: {exc}", file=sys.stderr)
+        return 2
     if not args.no_collectstatic:
         call_command("collectstatic", interactive=False, verbosity=0)
     options = gunicorn_options(args)

@@ -26,8 +26,8 @@ TEAM = "Demo team"
 ENDPOINT = "Demo catalogue (built-in engine)"
 INDEX = "demo"
 CASE = "Demo: outdoor gear search"
-SCORER = "quepid:nDCG@10"
-TEMPLATE = '{"query": "#$query##", "fields": ["title^2", "category^2", "description", "brand"]}'
+SCORER = "nDCG@10"
+TEMPLATE = '{"query": "#$query##", "fields": ["description"]}'
 FIELD_SPEC = "id:id title:title thumb:image brand category price description"
 INDEX_FIELDS = ["title", "category", "brand", "description"]
 
@@ -88,7 +88,7 @@ def create_objects(echo: Echo) -> tuple[Case, bool]:
     if case.current_try() is None:
         services.create_try(
             case,
-            name="keyword baseline",
+            name="description-only baseline",
             query_template=TEMPLATE,
             field_spec=FIELD_SPEC,
             rows=10,

@@ -45,3 +45,22 @@ def test_rerunning_keeps_ratings_and_duplicates_nothing(data_dir):
     assert rating.rating == 0.0
     assert any("up to date" in line for line in lines)
     assert ScoreHistory.objects.filter(case_id=info.case_id).count() == 1
+
+
+@pytest.mark.django_db
+def test_tuning_the_demo_try_improves_the_score(data_dir):
+    from searchbench.cases import services
+
+    info = setup_demo(data_dir, echo=lambda _line: None)
+    case = Case.objects.get(pk=info.case_id)
+    baseline = case.current_try()
+    services.create_try(
+        case,
+        parent=baseline,
+        query_template='{"query": "#$query##", "fields": ["title^2", "category^2", "description"]}',
+        field_spec=baseline.field_spec,
+        endpoint=baseline.endpoint,
+    )
+    tuned = services.run_case(case)
+    assert tuned.errors == {}
+    assert tuned.score > info.score + 0.3  # the demo's story: there is real tuning to do

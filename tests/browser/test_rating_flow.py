@@ -1,0 +1,99 @@
+"""A person's whole loop in a real browser: log in, open the demo case, rate a doc, see the score move.
+
+Drives Debian's Chromium (apt-get install chromium) with Playwright against pytest-django's
+live server. Leaves one screenshot at /tmp/searchbench-browser-query.png for a human look.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from searchbench.testing import service_missing
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path("/tmp/searchbench-browser-query.png")
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        service_missing("Chromium not installed (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_missing("playwright (Python) not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls below are plain sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEARCHBENCH_DATA_DIR", str(tmp_path))
+    from searchbench.demo.setup import setup_demo
+
+    return setup_demo(tmp_path, echo=lambda _line: None)
+
+
+def test_it_logs_in_rates_and_the_score_changes(live_server, demo, browser_page):
+    from searchbench.cases.models import Rating, ScoreHistory
+
+    page = browser_page
+    page.goto(live_server.url + "/")
+    assert "/accounts/login/" in page.url
+    page.fill("#id_username", demo.username)
+    page.fill("#id_password", demo.password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#case-table")
+
+    page.click("#case-table a:has-text('Demo: outdoor gear search')")
+    page.wait_for_selector("#queries")
+    listed_score = page.inner_text("#case-score .score")
+    assert listed_score not in ("", "—")
+
+    page.click("#queries tr.query-row >> nth=0 >> a")
+    page.wait_for_selector("#results li.doc")
+    first = page.locator("#results li.doc").first
+    doc_id = first.get_attribute("data-doc-id")
+    current = first.get_attribute("data-rating") or ""
+    target = "0.0" if current in ("3.0", "2.0") else "3.0"
+    before_query = page.inner_text("#query-score")
+    before_case = page.inner_text("#case-score-value")
+    history_before = ScoreHistory.objects.count()
+
+    first.locator(f"button.rate[value='{target}']").click()
+    # The panel is swapped by fetch(); the chosen button of that doc shows the new rating.
+    page.wait_for_selector(f"li.doc[data-doc-id='{doc_id}'][data-rating='{target}']")
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+
+    after_query = page.inner_text("#query-score")
+    after_case = page.inner_text("#case-score-value")
+    assert after_query != before_query
+    assert after_case != before_case
+    assert page.url.endswith("/")  # no navigation: the fragment came back over fetch
+    assert Rating.objects.get(
+        query__text=page.inner_text("h1.query-text"), doc_id=doc_id
+    ).rating == float(target)
+    assert ScoreHistory.objects.count() == history_before + 1
+    latest = ScoreHistory.objects.first()
+    assert f"{latest.score:.3f}" == after_case.strip()
