@@ -316,7 +316,9 @@ def parse_case(
         if not isinstance(node, yaml.SequenceNode):
             raise r.error(node, "measures", "expected a list, e.g. [nDCG@10, AP, P@10]")
         for i, item in enumerate(node.value):
-            m = r.string(item, f"measures[{i}]")
+            m = r.string(item, f"measures[{i}]").strip()
+            if m.startswith("js:"):
+                raise r.error(item, f"measures[{i}]", "a JavaScript scorer can only be the scorer:")
             try:
                 check_scorer(m)
             except ValueError as exc:
@@ -330,7 +332,7 @@ def parse_case(
     by_id: dict[str, QuerySpec] = {}
     origin: dict[tuple[str, str], str] = {}  # (qid, docid) -> where its rating came from
 
-    def add_query(q: QuerySpec, node: yaml.Node | None, fld: str, where: str) -> None:
+    def add_query(q: QuerySpec, fld: str, where: str) -> None:
         if q.id in by_id:
             first = by_id[q.id]
             at = f" (first on line {first.line})" if first.line else ""
@@ -345,13 +347,13 @@ def parse_case(
         for i, item in enumerate(node.value):
             fld = f"queries[{i}]"
             q = _query(r, item, fld)
-            add_query(q, item, fld, shown)
+            add_query(q, fld, shown)
             for doc in q.ratings:
                 origin[(q.id, doc)] = f"{shown}:{q.line}"
     if "queries_tsv" in top:
         tsv = r.file(top["queries_tsv"], "queries_tsv", base)
         for q in _read_queries_tsv(tsv):
-            add_query(q, None, "", str(tsv))
+            add_query(q, "", str(tsv))
 
     def rate(qid: str, doc: str, value: float, where: str) -> None:
         q = by_id[qid]
@@ -385,7 +387,7 @@ def parse_case(
                         str(csv_path),
                         row.line,
                     )
-                add_query(QuerySpec(row.query, row.query, line=None), None, "", where)
+                add_query(QuerySpec(row.query, row.query, line=None), "", where)
                 by_text[row.query] = row.query
                 qid = row.query
             rate(qid, row.doc_id, row.rating, where)
