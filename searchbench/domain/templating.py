@@ -26,15 +26,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 TemplateKind = Literal["params", "json"]
 
-# Quepid's escape set for user query text (solrUrlSvc.escapeUserQuery).
-LUCENE_SPECIAL = frozenset('+-&!()[]{}^"~*?:\\')
+# Quepid's escape set for user query text (solrUrlSvc.escapeUserQuery) plus the two characters
+# Lucene's own QueryParser.escape adds: '/' starts a regex and '|' an operator.
+LUCENE_SPECIAL = frozenset('+-&!()[]{}^"~*?:\\/|')
+# Bare upper-case operator words; a backslash before the first letter makes them plain terms in
+# both Lucene's and tantivy's query parsers.
+LUCENE_OPERATORS = frozenset({"AND", "OR", "NOT"})
+TANTIVY_OPERATORS = frozenset({"AND", "OR", "NOT", "IN", "TO"})
 
 _NAME = re.compile(r"[A-Za-z_][\w]*(?:\.[\w-]+)*")
 _CURATOR = re.compile(r"##([A-Za-z_]\w*)##")
@@ -60,6 +65,7 @@ class TemplateContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     curator_vars: Mapping[str, Any] = field(default_factory=dict)
     escape: bool = False
+    syntax: str = "lucene"  # a key of ESCAPERS: whose query syntax `escape` protects against
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,24 @@ _Token = Placeholder | _Text
 
 
 def escape_lucene(text: str) -> str:
-    """Backslash-escape Lucene/Solr query syntax characters."""
-    return "".join("\\" + ch if ch in LUCENE_SPECIAL else ch for ch in text)
+    """Backslash-escape Lucene/Solr query syntax characters and bare operators."""
+    return _escape_words(text, LUCENE_OPERATORS, lambda ch: ch in LUCENE_SPECIAL)
+
+
+def escape_tantivy(text: str) -> str:
+    """Backslash-escape tantivy query syntax: any ASCII punctuation (tantivy accepts ``\\`` before
+    any character; apostrophes, '<', '=' and '$' are syntax there too) and bare operators."""
+    return _escape_words(
+        text, TANTIVY_OPERATORS, lambda ch: ch.isascii() and not ch.isalnum() and not ch.isspace()
+    )
+
+
+def _escape_words(text: str, operators: frozenset[str], special: Callable[[str], bool]) -> str:
+    out = "".join("\\" + ch if special(ch) else ch for ch in text)
+    return re.sub(r"(?<![\\\w])(" + "|".join(sorted(operators)) + r")(?!\w)", r"\\\1", out)
+
+
+ESCAPERS: dict[str, Callable[[str], str]] = {"lucene": escape_lucene, "tantivy": escape_tantivy}
 
 
 def keywords(query: str) -> list[str]:
@@ -159,7 +181,7 @@ def resolve(p: Placeholder, ctx: TemplateContext) -> Any:
         if p.name not in ctx.curator_vars:
             raise TemplateError(f"curator variable ##{p.name}## has no value in this try", p.start)
         return ctx.curator_vars[p.name]
-    prep = escape_lucene if ctx.escape else _identity
+    prep = ESCAPERS[ctx.syntax] if ctx.escape else _identity
     if p.name == "query":
         return prep(ctx.query)
     words = keywords(ctx.query)

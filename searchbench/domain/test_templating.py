@@ -7,6 +7,7 @@ from searchbench.domain.templating import (
     TemplateError,
     curator_variables,
     escape_lucene,
+    escape_tantivy,
     keywords,
     render,
     render_json,
@@ -146,3 +147,14 @@ def test_it_refuses_a_param_without_equals_sign() -> None:
     with pytest.raises(TemplateError, match="no '='") as err:
         render_params("q=x&defType", ctx())
     assert err.value.position == 4
+
+
+def test_it_escapes_slashes_pipes_and_bare_operators_for_lucene() -> None:
+    assert escape_lucene("a /boat-tail/ x|y") == "a \\/boat\\-tail\\/ x\\|y"
+    assert escape_lucene("wing AND OR NOT ANDY and") == "wing \\AND \\OR \\NOT ANDY and"
+
+
+def test_it_escapes_tantivy_syntax_when_the_engine_says_so() -> None:
+    assert escape_tantivy("biot's <b> IN TO $x") == "biot\\'s \\<b\\> \\IN \\TO \\$x"
+    c = ctx("biot's", escape=True, syntax="tantivy")
+    assert render_json('{"query": "#$query##"}', c) == {"query": "biot\\'s"}

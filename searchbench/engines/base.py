@@ -160,12 +160,15 @@ class Engine(ABC):
         """Whether the endpoint answers (never raises)."""
 
 
-def template_context(query: QueryContext, try_config: TryConfig, escape: bool) -> TemplateContext:
+def template_context(
+    query: QueryContext, try_config: TryConfig, escape: bool, syntax: str = "lucene"
+) -> TemplateContext:
     return TemplateContext(
         query=query.text,
         options=query.options,
         curator_vars=try_config.curator_vars,
         escape=escape,
+        syntax=syntax,
     )
 
 

@@ -59,7 +59,10 @@ class LocalEngine(Engine):
         spec = field_spec(try_config)
         opened = self._open()
         template = try_config.template.strip() or DEFAULT_TEMPLATE
-        body = render_json(template, template_context(query, try_config, escape=try_config.escape))
+        body = render_json(
+            template,
+            template_context(query, try_config, escape=try_config.escape, syntax="tantivy"),
+        )
         qtext, fields, boosts, conjunction, lenient = self._parse_body(body, opened)
         request = {"index": opened.info.name, "body": body}
         index = opened.index

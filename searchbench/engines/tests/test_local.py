@@ -103,10 +103,13 @@ def test_it_runs_phrase_and_boolean_queries_without_escaping(index: str) -> None
     assert [d.id for d in search("title:shock", escape=False).docs] == ["d4"]
 
 
-def test_escaping_makes_syntax_characters_literal(index: str) -> None:
-    assert search("title:(", escape=False).error is not None
-    res = search("title:(", escape=True)
-    assert res.error is None
+@pytest.mark.parametrize(
+    "text",
+    ["title:(", "biot's plate", "a /flat/ plate", "plate AND OR NOT", "x IN [a b]", 'C++ "code'],
+)
+def test_escaping_makes_syntax_characters_literal(index: str, text: str) -> None:
+    assert search(text, escape=False).error is not None
+    assert search(text, escape=True).error is None
 
 
 def test_operator_and_makes_every_term_required(index: str) -> None:
