@@ -139,7 +139,11 @@ def _run(args: argparse.Namespace, err: Any) -> int:
     from searchbench.domain.scoring import InvalidScorerError, check_scorer
 
     thresholds = [parse_threshold(t) for t in args.fail_under]
-    concurrency = args.concurrency or env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
+    try:
+        concurrency = args.concurrency or env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
+        default_timeout = float(env.get("SEARCHBENCH_ENGINE_TIMEOUT"))
+    except env.SettingError as exc:
+        raise RunError(str(exc)) from None
     if concurrency < 1:
         raise RunError(f"--concurrency {concurrency}: must be at least 1")
 
@@ -180,7 +184,7 @@ def _run(args: argparse.Namespace, err: Any) -> int:
             )
     if args.endpoint_url:
         case.endpoint = dataclasses.replace(case.endpoint, url=args.endpoint_url.strip())
-    engine, try_config, contexts = _prepare(case, args.data_dir)
+    engine, try_config, contexts = _prepare(case, args.data_dir, default_timeout)
     if not args.quiet:
         for w in case.warnings:
             err.print(f"[yellow]warning:[/] {_plain(w)}")
@@ -232,7 +236,9 @@ def _run(args: argparse.Namespace, err: Any) -> int:
     return EXIT_OK
 
 
-def _prepare(case: Any, data_dir: Path | None) -> tuple[Any, Any, list[tuple[str, Any]]]:
+def _prepare(
+    case: Any, data_dir: Path | None, default_timeout: float
+) -> tuple[Any, Any, list[tuple[str, Any]]]:
     """Everything checked before the first request: template per query, field spec, engine."""
     from searchbench.domain.fieldspec import FieldSpecError, parse_field_spec
     from searchbench.domain.templating import TemplateContext, TemplateError, render, validate
@@ -262,7 +268,7 @@ def _prepare(case: Any, data_dir: Path | None) -> tuple[Any, Any, list[tuple[str
     except FieldSpecError as exc:
         raise RunError(f"{case.where('try.field_spec')} {exc}") from None
     e = case.endpoint
-    timeout = e.timeout if e.timeout is not None else float(env.get("SEARCHBENCH_ENGINE_TIMEOUT"))
+    timeout = e.timeout if e.timeout is not None else default_timeout
     endpoint_options = dict(e.options)
     if data_dir is not None and e.engine == "local":
         endpoint_options["data_dir"] = data_dir.resolve()
@@ -281,6 +287,13 @@ def _prepare(case: Any, data_dir: Path | None) -> tuple[Any, Any, list[tuple[str
         engine = make_engine(config)
     except (EngineError, ValueError) as exc:
         raise RunError(f"{case.where('endpoint')} {exc}") from None
+    if e.engine == "local":
+        # A missing local index is a set-up mistake, not an engine fault: say it once, up front.
+        # (Remote engines are not pinged: an outage must still list every query's error.)
+        ping = engine.ping()
+        if not ping.ok:
+            fld = "endpoint.index" if "endpoint.index" in case.lines else "endpoint.url"
+            raise RunError(f"{case.where(fld)} {ping.message}")
     try_config = TryConfig(
         template=t.template,
         field_spec=t.field_spec,

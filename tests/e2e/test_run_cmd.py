@@ -321,3 +321,24 @@ def test_endpoint_url_overrides_the_case_file(
     assert code == 0, err
     assert json.loads(out)["url"] == fake_solr
     assert len(Recorder.requests) == 2
+
+
+def test_a_missing_local_index_is_one_error_up_front(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty-data"
+    code, out, err = run(capsys, write_case(tmp_path, CASE), "--data-dir", empty)
+    assert code == 2 and out == ""
+    assert "case.yaml:4: endpoint.index:" in err and "no local index 'tiny'" in err
+
+
+def test_a_bad_setting_is_a_clear_error(
+    tmp_path: Path,
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEARCHBENCH_ENGINE_CONCURRENCY", "many")
+    code, _, err = run(capsys, write_case(tmp_path, CASE), "--data-dir", data_dir)
+    assert code == 2
+    assert "SEARCHBENCH_ENGINE_CONCURRENCY='many': expected a whole number" in err
