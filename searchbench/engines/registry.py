@@ -62,6 +62,13 @@ ENGINES: dict[str, EngineKind] = {
         "https://host/search (map the JSON with options docs_path/total_path or mapper_code)",
         "q=#$query##&size=10",
     ),
+    "static": EngineKind(
+        "static",
+        "searchbench.engines.static.engine:StaticEngine",
+        "Static results (CSV or snapshot)",
+        "static://NAME (a CSV imported as Query Text,Doc ID,Doc Position,fields…)",
+        "(not used: results are looked up by query text)",
+    ),
 }
 
 
