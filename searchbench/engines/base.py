@@ -19,7 +19,15 @@ from searchbench.domain.templating import TemplateContext, TemplateError
 
 
 class EngineError(Exception):
-    """A fault of the engine or of the request we built, with a message fit for the user."""
+    """A fault of the engine or of the request we built, with a message fit for the user.
+
+    ``request`` (masked) and ``response`` (raw) are kept on the failed SearchResult for debugging.
+    """
+
+    def __init__(self, message: str, request: dict[str, Any] | None = None, response: Any = None):
+        super().__init__(message)
+        self.request = request
+        self.response = response
 
 
 @dataclass
@@ -146,7 +154,11 @@ class Engine(ABC):
         try:
             result = self.execute(query, try_config)
         except (EngineError, TemplateError, FieldSpecError, HttpError) as exc:
-            result = SearchResult(error=str(exc), request=getattr(exc, "request", None))
+            result = SearchResult(
+                error=str(exc),
+                request=getattr(exc, "request", None),
+                response=getattr(exc, "response", None),
+            )
         if not result.elapsed_ms:
             result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result

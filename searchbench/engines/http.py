@@ -61,6 +61,7 @@ class HttpError(Exception):
     def __init__(self, message: str, request: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.request = request
+        self.response: Any = None
 
 
 class UrlDenied(HttpError):

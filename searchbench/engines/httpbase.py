@@ -9,6 +9,9 @@ from typing import Any
 from searchbench.engines import http
 from searchbench.engines.base import Engine, EngineError, PingResult
 
+# How much of a failed response body is kept on the result for debugging.
+MAX_RAW_RESPONSE = 20_000
+
 
 class HttpEngine(Engine):
     """An engine reached over HTTP: requests carry the endpoint's headers, auth, timeout and

@@ -29,7 +29,7 @@ from searchbench.engines.base import (
     template_context,
 )
 from searchbench.engines.explain import parse_lucene_explain
-from searchbench.engines.httpbase import HttpEngine
+from searchbench.engines.httpbase import MAX_RAW_RESPONSE, HttpEngine
 
 DEFAULT_TEMPLATE = '{"query": {"multi_match": {"query": "#$query##"}}}'
 
@@ -90,7 +90,12 @@ class ElasticsearchEngine(HttpEngine):
         url = self.endpoint_url("_search")
         request = self.describe("POST", url, json_body=body)
         resp = self.send("POST", url, json_body=body)
-        return self.parse(resp, spec, try_config, request)
+        try:
+            return self.parse(resp, spec, try_config, request)
+        except (EngineError, http.HttpError) as exc:
+            exc.request = request
+            exc.response = resp.text[:MAX_RAW_RESPONSE]
+            raise
 
     def parse(
         self,

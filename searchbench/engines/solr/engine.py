@@ -27,7 +27,7 @@ from searchbench.engines.base import (
     template_context,
 )
 from searchbench.engines.explain import parse_lucene_explain
-from searchbench.engines.httpbase import HttpEngine
+from searchbench.engines.httpbase import MAX_RAW_RESPONSE, HttpEngine
 
 HANDLERS = ("select", "query", "browse", "search")
 # Params searchbench controls; the template's values for these are dropped.
@@ -118,7 +118,12 @@ class SolrEngine(HttpEngine):
             resp = self.send("POST", url, data=params)
         else:
             resp = self.send("GET", url, params=params)
-        return self.parse(resp, spec, try_config, request)
+        try:
+            return self.parse(resp, spec, try_config, request)
+        except (EngineError, http.HttpError) as exc:
+            exc.request = request
+            exc.response = resp.text[:MAX_RAW_RESPONSE]
+            raise
 
     def parse(
         self,

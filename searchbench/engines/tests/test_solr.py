@@ -162,3 +162,16 @@ def test_bad_templates_are_per_query_errors(fake_server: FakeServer, template: s
     res = solr(fake_server).search(QueryContext("x"), TryConfig(template=template))
     assert res.error and "position" in res.error
     assert fake_server.requests == []
+
+
+def test_a_failed_query_keeps_the_request_and_the_raw_answer(fake_server: FakeServer) -> None:
+    fake_server.json_reply("GET", "/solr/cran/select", SOLR_SYNTAX_ERROR, status=400)
+    res = solr(fake_server, password="pw", username="u").search(
+        QueryContext("title:("), TryConfig(template="q=#$query##", escape=False)
+    )
+    assert res.error and res.request is not None
+    assert (
+        "q=title%3A%28" in res.request["url"]
+        and res.request["headers"]["Authorization"] == "Basic ***"
+    )
+    assert "SyntaxError" in res.response
