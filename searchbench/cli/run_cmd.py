@@ -25,6 +25,9 @@ from searchbench import env
 
 HELP = "Run a case file (YAML) against its endpoint, score it, and gate CI on the scores."
 
+# Engines that keep their data (indexes, imported result sets) in the data directory.
+DATA_DIR_ENGINES = ("local", "static")
+
 EXIT_OK = 0
 EXIT_BELOW_THRESHOLD = 1
 EXIT_ERROR = 2
@@ -77,7 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         type=Path,
         metavar="DIR",
-        help="data directory holding local indexes (default: SEARCHBENCH_DATA_DIR)",
+        help="data directory of local indexes and static result sets "
+        "(default: SEARCHBENCH_DATA_DIR)",
     )
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no warnings on stderr"
@@ -270,7 +274,7 @@ def _prepare(
     e = case.endpoint
     timeout = e.timeout if e.timeout is not None else default_timeout
     endpoint_options = dict(e.options)
-    if data_dir is not None and e.engine == "local":
+    if data_dir is not None and e.engine in DATA_DIR_ENGINES:
         endpoint_options["data_dir"] = data_dir.resolve()
     config = EndpointConfig(
         kind=e.engine,

@@ -1,4 +1,5 @@
-"""docs/cli.md carries every command's --help, generated from the argparse parsers.
+"""docs/cli.md carries every command's --help, generated from the argparse parsers; docs/casefile.md
+the engine kinds, from the engines registry.
 
 Regenerate after changing a command's arguments:
 
@@ -16,8 +17,6 @@ from unittest import mock
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "cli.md"
 WIDTH = "100"  # argparse wraps to the terminal; fix it so the text does not depend on who runs it
-BEGIN = "<!-- generated: help (tests/e2e/test_cli_docs.py --write) -->"
-END = "<!-- /generated: help -->"
 
 
 def _sub_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -41,23 +40,53 @@ def render_help() -> str:
         return "\n".join(_sections("searchbench", build_parser()))
 
 
-def current_doc_section() -> str:
-    text = DOC.read_text()
-    start = text.index(BEGIN) + len(BEGIN)
-    return text[start : text.index(END)].strip("\n")
+def render_engines() -> str:
+    from searchbench.engines import ENGINES
+
+    rows = ["| `engine:` | what | `url:` | a template to start from |", "| --- | --- | --- | --- |"]
+    for kind, info in ENGINES.items():
+        example = info.template_example.replace("|", "\\|")
+        rows.append(f"| `{kind}` | {info.label} | {info.url_hint} | `{example}` |")
+    return "\n".join(rows)
+
+
+# (file, section name, generator): each file holds <!-- generated: NAME ... --> markers.
+GENERATED = [
+    (DOC, "help", render_help),
+    (REPO / "docs" / "casefile.md", "engines", render_engines),
+]
+
+
+def _span(text: str, name: str) -> tuple[int, int]:
+    begin = text.index(f"<!-- generated: {name} ")
+    start = text.index("-->", begin) + len("-->")
+    return start, text.index(f"<!-- /generated: {name} -->")
+
+
+def current_doc_section(path: Path = DOC, name: str = "help") -> str:
+    text = path.read_text()
+    start, end = _span(text, name)
+    return text[start:end].strip("\n")
 
 
 def write_doc() -> None:
-    text = DOC.read_text()
-    start = text.index(BEGIN) + len(BEGIN)
-    end = text.index(END)
-    DOC.write_text(text[:start] + "\n" + render_help() + "\n" + text[end:])
+    for path, name, render in GENERATED:
+        text = path.read_text()
+        start, end = _span(text, name)
+        path.write_text(text[:start] + "\n" + render() + "\n" + text[end:])
 
 
 def test_docs_cli_md_carries_the_current_help_of_every_command() -> None:
     expected = render_help()
     assert current_doc_section() == expected.strip("\n"), (
         "docs/cli.md is out of date: run  .venv/bin/python tests/e2e/test_cli_docs.py --write"
+    )
+
+
+def test_docs_casefile_md_lists_every_engine_kind() -> None:
+    path = REPO / "docs" / "casefile.md"
+    assert current_doc_section(path, "engines") == render_engines(), (
+        "docs/casefile.md is out of date: run  .venv/bin/python tests/e2e/test_cli_docs.py --write"
     )
 
 
