@@ -25,6 +25,7 @@ from tests.engines.harness import (
 )
 from tests.engines.harness_local import local_target
 from tests.engines.harness_opensearch import elasticsearch_target, opensearch_target
+from tests.engines.harness_searchapi import searchapi_target
 from tests.engines.harness_solr import solr_target
 
 HARNESSES: dict[str, HarnessFactory] = {
@@ -32,6 +33,7 @@ HARNESSES: dict[str, HarnessFactory] = {
     "solr": solr_target,
     "opensearch": opensearch_target,
     "elasticsearch": elasticsearch_target,
+    "searchapi": searchapi_target,
 }
 
 

@@ -22,7 +22,9 @@ The response is mapped to the total and the docs in one of two ways (endpoint op
 Mapped docs are plain objects; the try's field spec picks the id, title, thumb and sub fields from
 them (dotted names reach into nested objects). A doc may carry ``score`` (a number) and
 ``highlights`` (``{field: [snippet, …]}``); names are changed with ``score_field`` and
-``highlights_field``.
+``highlights_field``. With ``explain_field`` set, a Lucene explanation found there (an API that
+passes Elasticsearch's ``_explanation`` or Solr's structured explain through) becomes the doc's
+score breakdown.
 
 Paging: with ``rows_param`` / ``start_param`` (e.g. ``size`` / ``from``) the try's rows and start
 are sent as those parameters (query string or top-level JSON keys) and the page the API returns is
@@ -54,6 +56,7 @@ from searchbench.engines.base import (
     field_spec,
     template_context,
 )
+from searchbench.engines.explain import parse_lucene_explain
 from searchbench.engines.httpbase import HttpEngine
 
 NUMBER_MAPPER = "numberOfResultsMapper"
@@ -71,13 +74,23 @@ OPTIONS: dict[str, str] = {
     "start_param": "parameter that carries the offset (e.g. from, start, offset)",
     "score_field": "doc field holding the score (default score)",
     "highlights_field": "doc field holding {field: [snippets]} (default highlights)",
+    "explain_field": "doc field holding a Lucene explanation (value, description, details), "
+    "e.g. passed through from Elasticsearch's _explanation; shown as the score breakdown",
     "escape_query": "Lucene-escape the query text when the try asks for escaping (default false)",
 }
 
 # Statuses with which an API that wants a query still shows it is there.
 _ANSWERS_WITHOUT_QUERY = frozenset({400, 405, 422})
 # Keys of an error body that usually hold the API's own message, most specific first.
-_ERROR_KEYS = ("error.message", "error.reason", "error", "message", "detail", "errors[0].message")
+_ERROR_KEYS = (
+    "error.message",
+    "error.root_cause[0].reason",  # Elasticsearch/OpenSearch behind a thin API
+    "error.reason",
+    "error",
+    "message",
+    "detail",
+    "errors[0].message",
+)
 
 
 @dataclass(frozen=True)
@@ -250,7 +263,7 @@ class SearchApiEngine(HttpEngine):
         mapped = mapper.map(data)
         first = max(0, try_config.start)
         results = [
-            self._doc(spec, first + i, source)
+            self._doc(spec, first + i, source, try_config.explain)
             for i, source in enumerate(self._page(mapped.docs, try_config))
         ]
         return SearchResult(
@@ -267,7 +280,9 @@ class SearchApiEngine(HttpEngine):
             start = 0  # the API already skipped
         return docs[start : start + rows]
 
-    def _doc(self, spec: FieldSpec, position: int, source: dict[str, Any]) -> ResultDoc:
+    def _doc(
+        self, spec: FieldSpec, position: int, source: dict[str, Any], explain: bool
+    ) -> ResultDoc:
         score_field = str(self.config.options.get("score_field") or "score")
         hl_field = str(self.config.options.get("highlights_field") or "highlights")
         try:
@@ -280,6 +295,13 @@ class SearchApiEngine(HttpEngine):
                 str(k): [str(s) for s in (v if isinstance(v, list) else [v])]
                 for k, v in highlights.items()
             }
+        explain_field = self.config.options.get("explain_field")
+        if explain_field:
+            explanation = source.get(str(explain_field))
+            if explain and isinstance(explanation, dict) and "value" in explanation:
+                doc.explain = parse_lucene_explain(explanation)
+            if str(explain_field) not in spec.field_names():
+                doc.fields.pop(str(explain_field), None)
         for name in (score_field, hl_field):
             if name not in spec.field_names():
                 doc.fields.pop(name, None)
