@@ -19,9 +19,16 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from searchbench import env
+
+if TYPE_CHECKING:  # the CLI imports its heavy parts only when the command runs
+    from rich.console import Console
+
+    from searchbench.domain.casefile import CaseFile
+    from searchbench.domain.scoring import CaseScore
+    from searchbench.engines import Engine, QueryContext, ResultDoc, TryConfig
 
 HELP = "Run a case file (YAML) against its endpoint, score it, and gate CI on the scores."
 
@@ -115,7 +122,7 @@ def slug(name: str) -> str:
 class QueryOutcome:
     id: str
     text: str
-    docs: list[Any]
+    docs: list[ResultDoc]
     total: int
     error: str | None
     elapsed_ms: float
@@ -138,7 +145,7 @@ def _plain(text: str) -> str:
     return escape(text)
 
 
-def _run(args: argparse.Namespace, err: Any) -> int:
+def _run(args: argparse.Namespace, err: Console) -> int:
     from searchbench.domain.casefile import CaseFileError, load_case
     from searchbench.domain.scoring import InvalidScorerError, check_scorer
 
@@ -241,8 +248,8 @@ def _run(args: argparse.Namespace, err: Any) -> int:
 
 
 def _prepare(
-    case: Any, data_dir: Path | None, default_timeout: float
-) -> tuple[Any, Any, list[tuple[str, Any]]]:
+    case: CaseFile, data_dir: Path | None, default_timeout: float
+) -> tuple[Engine, TryConfig, list[tuple[str, QueryContext]]]:
     """Everything checked before the first request: template per query, field spec, engine."""
     from searchbench.domain.fieldspec import FieldSpecError, parse_field_spec
     from searchbench.domain.templating import TemplateContext, TemplateError, render, validate
@@ -259,7 +266,7 @@ def _prepare(
         validate(t.template)
     except TemplateError as exc:
         raise RunError(f"{case.where('try.template')} {exc}") from None
-    contexts: list[tuple[str, Any]] = []
+    contexts: list[tuple[str, QueryContext]] = []
     for q in case.queries:
         options = {**case.options, **q.options}
         try:
@@ -311,12 +318,12 @@ def _prepare(
 
 
 def _execute(
-    engine: Any,
-    try_config: Any,
-    case: Any,
-    contexts: Sequence[tuple[str, Any]],
+    engine: Engine,
+    try_config: TryConfig,
+    case: CaseFile,
+    contexts: Sequence[tuple[str, QueryContext]],
     concurrency: int,
-    err: Any,
+    err: Console,
     quiet: bool,
 ) -> list[QueryOutcome]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -361,9 +368,9 @@ def _export(path: Path, run: dict[str, list[tuple[str, float]]], run_id: str) ->
 
 
 def _report(
-    case: Any,
+    case: CaseFile,
     outcomes: Sequence[QueryOutcome],
-    scores: dict[str, Any],
+    scores: dict[str, CaseScore],
     display: dict[str, str],
     ratings: dict[str, dict[str, float]],
     verdicts: Sequence[tuple[Threshold, float, bool]],
