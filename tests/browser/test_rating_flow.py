@@ -56,9 +56,19 @@ def demo(tmp_path, monkeypatch):
 
 
 def test_it_logs_in_rates_and_the_score_changes(live_server, demo, browser_page):
+    from django.db import connections
+
+    try:
+        _rate_in_the_browser(live_server, demo, browser_page)
+    finally:
+        # Under Playwright's sync API the ORM runs in another context than pytest-django's, with
+        # its own connection; close it or PostgreSQL cannot drop the test database afterwards.
+        connections.close_all()
+
+
+def _rate_in_the_browser(live_server, demo, page):
     from searchbench.cases.models import Rating, ScoreHistory
 
-    page = browser_page
     page.goto(live_server.url + "/")
     assert "/accounts/login/" in page.url
     page.fill("#id_username", demo.username)
