@@ -9,6 +9,7 @@ from searchbench.engines.static.results import (
     list_static,
     load,
     read_csv,
+    to_csv,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "list_static",
     "load",
     "read_csv",
+    "to_csv",
 ]

@@ -265,6 +265,27 @@ def _position(raw: str) -> int | None:
     return value if value >= 1 else None
 
 
+def to_csv(results: StaticResults) -> str:
+    """The results as a static-data CSV (``read_csv`` reads it back; scores and explain are not
+    part of the format). Field values that are not text are written as JSON."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*REQUIRED_COLUMNS, *results.fields])
+    for query in results.queries.values():
+        for doc in query.docs:
+            cells = [_cell(doc.fields.get(name)) for name in results.fields]
+            writer.writerow([query.text, doc.id, doc.position, *cells])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 # --- snapshots -------------------------------------------------------------------------------------
 
 

@@ -78,6 +78,18 @@ def search(text: str, size: int, start: int) -> dict[str, Any]:
             {
                 **doc,
                 "relevance": float(overlap),
+                "why": {
+                    "value": float(overlap),
+                    "description": "sum of:",
+                    "details": [
+                        {
+                            "value": 1.0,
+                            "description": f"weight(title:{word} in 0) [PerFieldSimilarity], result of:",
+                            "details": [],
+                        }
+                        for word in sorted(words & set(WORD.findall(doc["title"].lower())))
+                    ],
+                },
                 "snippets": {
                     "title": [
                         re.sub(
@@ -136,6 +148,19 @@ class SearchService:
                 if path == "/html":
                     page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
                     self._reply(502, page, "text/html")
+                    return
+                if path == "/es":
+                    # An Elasticsearch error passed through: the useful words are in root_cause.
+                    cause = {
+                        "type": "query_shard_exception",
+                        "reason": "Failed to parse query [x(]",
+                    }
+                    error = {
+                        "root_cause": [cause],
+                        "type": "search_phase_execution_exception",
+                        "reason": "all shards failed",
+                    }
+                    self._reply(400, {"error": error, "status": 400})
                     return
                 if path == "/private/search":
                     expected = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()

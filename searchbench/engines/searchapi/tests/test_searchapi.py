@@ -312,3 +312,20 @@ def test_ping_accepts_an_api_that_wants_a_query_and_refuses_a_wrong_url(
     assert answer.ok and "HTTP 400 without a query" in answer.message
     wrong = make_engine(endpoint(service, path="/nope")).ping()
     assert not wrong.ok and "HTTP 404" in wrong.message and "no route /nope" in wrong.message
+
+
+def test_a_passed_through_lucene_explanation_becomes_the_breakdown(service: SearchService) -> None:
+    options = {**JMES, "explain_field": "why", "score_field": "relevance"}
+    result = ok(run(endpoint(service, options=options), "wing boundary"))
+    top = result.docs[0]
+    assert top.explain is not None and top.explain.value == top.score == 2.0
+    terms = [(c.kind, c.field, c.term) for c in top.explain.children]
+    assert terms == [("term", "title", "boundary"), ("term", "title", "wing")]
+    assert "why" not in top.fields
+    quiet = ok(run(endpoint(service, options=options), "wing boundary", explain=False))
+    assert all(d.explain is None for d in quiet.docs)
+
+
+def test_an_elasticsearch_root_cause_is_preferred_to_its_summary(service: SearchService) -> None:
+    result = run(endpoint(service, path="/es"))
+    assert result.error and "Failed to parse query [x(]" in result.error

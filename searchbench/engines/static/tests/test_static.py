@@ -21,6 +21,7 @@ from searchbench.engines.static import (
     list_static,
     load,
     read_csv,
+    to_csv,
 )
 
 GOOD = """\
@@ -326,3 +327,15 @@ def test_a_case_scores_the_same_against_its_frozen_results(tmp_path: Path) -> No
         )
     # and the numbers are the ones the ratings give: alien has its relevant doc second
     assert score_case("P@10", served, ratings).per_query["alien"] == pytest.approx(1 / 10)
+
+
+def test_csv_written_back_reads_the_same(tmp_path: Path) -> None:
+    results = read_csv(write(tmp_path, GOOD))
+    again = read_csv(to_csv(results), name="round-trip")
+    assert again.queries == results.queries
+    assert again.fields == results.fields
+
+
+def test_csv_export_writes_structured_values_as_json() -> None:
+    frozen = from_snapshot({"q": [{"id": "1", "fields": {"tags": ["a", "b"], "n": 2}}]})
+    assert to_csv(frozen) == 'Query Text,Doc ID,Doc Position,tags,n\nq,1,1,"[""a"", ""b""]",2\n'
