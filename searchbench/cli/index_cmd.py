@@ -32,6 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="title,body",
         help="comma-separated text fields to search (default: title,body)",
     )
+    create.add_argument(
+        "--analyzer",
+        default="english",
+        choices=["english", "en_stem", "default"],
+        help="text analysis of the search fields (default: english — stop words and stemming, "
+        "like Solr's and Elasticsearch's english analyzer)",
+    )
     create.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("list", help="list the local indexes")
@@ -73,7 +80,9 @@ def _create(args: argparse.Namespace) -> int:
     fields = [f.strip() for f in args.fields.split(",") if f.strip()]
     out = Console()
     if args.quiet:
-        info = create_index(args.name, args.source, args.id_field, fields, _data_dir(args))
+        info = create_index(
+            args.name, args.source, args.id_field, fields, _data_dir(args), analyzer=args.analyzer
+        )
     else:
         with Progress(
             TextColumn("indexing [bold]{task.description}"),

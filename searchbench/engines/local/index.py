@@ -33,7 +33,68 @@ META_FILE = "searchbench.json"
 FORMAT_VERSION = 1
 ID_FIELD = "__id"
 SOURCE_FIELD = "__source"
-TOKENIZER = "en_stem"
+DEFAULT_ANALYZER = "english"
+# Lucene's English stop set (what Solr's StopFilter and Elasticsearch's "_english_" use), plus "s"
+# for the possessive ("biot's" tokenizes as "biot", "s"; Lucene's englishPossessive drops the 's).
+ENGLISH_STOP = [
+    "a",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "but",
+    "by",
+    "for",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "no",
+    "not",
+    "of",
+    "on",
+    "or",
+    "such",
+    "that",
+    "the",
+    "their",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "to",
+    "was",
+    "will",
+    "with",
+    "s",
+]
+
+
+def _english() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.custom_stopword(ENGLISH_STOP))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+# name -> (description, builder; None for tantivy's built-in tokenizers)
+ANALYZERS: dict[str, tuple[str, Callable[[], tantivy.TextAnalyzer] | None]] = {
+    "english": (
+        "lower-case, Lucene's English stop words and possessive 's, English (Snowball) stemming "
+        "— close to Solr's and Elasticsearch's english analyzer",
+        _english,
+    ),
+    "en_stem": ("tantivy's en_stem: lower-case and English stemming, no stop words", None),
+    "default": ("tantivy's default: lower-case only", None),
+}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -81,11 +142,22 @@ def index_name(url_or_name: str) -> str:
     return name
 
 
-def _schema(fields: list[str]) -> tantivy.Schema:
+def _analyzer_name(analyzer: str) -> str:
+    # Custom analyzers get a searchbench-specific name so tantivy never confuses them with its own.
+    return f"sb_{analyzer}" if ANALYZERS[analyzer][1] is not None else analyzer
+
+
+def _register(index: tantivy.Index, analyzer: str) -> None:
+    build = ANALYZERS[analyzer][1]
+    if build is not None:
+        index.register_tokenizer(_analyzer_name(analyzer), build())
+
+
+def _schema(fields: list[str], analyzer: str) -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field(ID_FIELD, stored=True, tokenizer_name="raw")
     for name in fields:
-        builder.add_text_field(name, stored=True, tokenizer_name=TOKENIZER)
+        builder.add_text_field(name, stored=True, tokenizer_name=_analyzer_name(analyzer))
     builder.add_bytes_field(SOURCE_FIELD, stored=True, indexed=False)
     return builder.build()
 
@@ -147,9 +219,12 @@ def create_index(
     fields: list[str] | None = None,
     data_dir: Path | None = None,
     progress: Progress | None = None,
+    analyzer: str = DEFAULT_ANALYZER,
 ) -> IndexInfo:
     """Build (or rebuild) index NAME from a JSONL file; the old index stays usable until the end."""
     name = index_name(name)
+    if analyzer not in ANALYZERS:
+        raise LocalIndexError(f"unknown analyzer {analyzer!r} (known: {', '.join(ANALYZERS)})")
     fields = list(fields or ["title", "body"])
     if not fields:
         raise LocalIndexError("give at least one field to search (--fields title,body)")
@@ -173,7 +248,8 @@ def create_index(
     started = time.perf_counter()
     writer = None
     try:
-        index = tantivy.Index(_schema(fields), path=str(target), reuse=False)
+        index = tantivy.Index(_schema(fields, analyzer), path=str(target), reuse=False)
+        _register(index, analyzer)
         writer = index.writer(heap_size=64_000_000, num_threads=1)
         count = 0
         last_report = 0
@@ -202,7 +278,7 @@ def create_index(
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             source=str(source),
             build_seconds=round(time.perf_counter() - started, 3),
-            extra={"tokenizer": TOKENIZER, "tantivy": getattr(tantivy, "__version__", "")},
+            extra={"analyzer": analyzer, "tantivy": getattr(tantivy, "__version__", "")},
         )
         meta = info.to_json()
         del meta["path"]
@@ -298,6 +374,7 @@ def open_index(name: str, data_dir: Path | None = None) -> OpenIndex:
         if cached is None:
             try:
                 index = tantivy.Index.open(real)
+                _register(index, str(info.extra.get("analyzer", "en_stem")))
             except Exception as exc:  # tantivy raises plain ValueError/OSError
                 raise LocalIndexError(f"cannot open local index {name!r}: {exc}") from None
             cached = _cache[real] = OpenIndex(info, index, [ID_FIELD, *info.fields, SOURCE_FIELD])

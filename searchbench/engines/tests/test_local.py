@@ -70,7 +70,7 @@ def test_it_builds_an_index_with_metadata(index: str, data_dir: Path) -> None:
         ["title", "body"],
     )
     meta = json.loads((data_dir / "indexes" / "aero" / "searchbench.json").read_text())
-    assert meta["doc_count"] == 4 and meta["extra"]["tokenizer"] == "en_stem"
+    assert meta["doc_count"] == 4 and meta["extra"]["analyzer"] == "english"
 
 
 def test_it_finds_stemmed_terms_with_bm25_scores_in_rank_order(index: str) -> None:
@@ -246,3 +246,23 @@ def search_engine(name: str, query: str):  # type: ignore[no-untyped-def]
         QueryContext(query),
         TryConfig(template='{"query": "#$query##", "fields": ["title^2", "body"]}'),
     )
+
+
+def test_the_english_analyzer_drops_stop_words_and_possessives(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    docs = [{"id": "1", "title": "the theory of wings"}, {"id": "2", "title": "Biot's principle"}]
+    create_index("en", write_jsonl(tmp_path / "e.jsonl", docs), fields=["title"])
+    create_index(
+        "raw", write_jsonl(tmp_path / "e.jsonl", docs), fields=["title"], analyzer="en_stem"
+    )
+    en = make_engine(EndpointConfig(kind="local", url="local://en"))
+    raw = make_engine(EndpointConfig(kind="local", url="local://raw"))
+    the = TryConfig(template='{"query": "#$query##"}', escape=False)
+    assert en.search(QueryContext("the"), the).total == 0
+    assert raw.search(QueryContext("the"), the).total == 1
+    assert [d.id for d in en.search(QueryContext("biot"), the).docs] == ["2"]
+    assert en.search(QueryContext("s"), the).total == 0
+    assert [d.id for d in en.search(QueryContext("wing"), the).docs] == ["1"]
+    with pytest.raises(LocalIndexError, match="unknown analyzer"):
+        create_index("x", tmp_path / "e.jsonl", fields=["title"], analyzer="klingon")
