@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import json
+import logging
 import re
 import socket
 import threading
@@ -34,6 +35,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import httpx
 
 from searchbench import env
+
+log = logging.getLogger("searchbench.engines.http")
 
 SECRET_HEADERS = frozenset(
     {
@@ -337,7 +340,7 @@ def _get_client() -> httpx.Client:
         return _client
 
 
-def send(
+def _send(
     method: str,
     url: str,
     *,
@@ -415,3 +418,28 @@ def _reason(exc: Exception) -> str:
     if "Connection refused" in text or "[Errno 111]" in text:
         return "connection refused (is the engine running on that host and port?)"
     return text or type(exc).__name__
+
+
+def send(
+    method: str,
+    url: str,
+    **kwargs: Any,
+) -> HttpResponse:
+    """Send one request; raise HttpError for anything that is not an HTTP response.
+
+    Keyword arguments: params, json_body, data, headers, username, password, timeout,
+    requests_per_minute, limiter_key, policy. Every request is logged with the masked URL only.
+    """
+    shown = mask_url(str(httpx.URL(url, params=kwargs.get("params") or None)))
+    try:
+        resp = _send(method, url, **kwargs)
+    except HttpError as exc:
+        log.warning(
+            "engine request failed: %s %s: %s", method, shown, exc, extra={"kind": exc.kind}
+        )
+        raise
+    level = logging.DEBUG if resp.ok else logging.WARNING
+    log.log(
+        level, "engine request: %s %s -> %s in %.1f ms", method, shown, resp.status, resp.elapsed_ms
+    )
+    return resp

@@ -198,3 +198,22 @@ def test_send_applies_the_requests_per_minute_limit(fake_server: FakeServer) -> 
     assert time.monotonic() - start < 1.0  # the burst passes
     bucket = http.bucket_for(key, 600)
     assert bucket.tokens < 8
+
+
+def test_requests_are_logged_without_credentials(
+    fake_server: FakeServer, closed_port_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    fake_server.json_reply("GET", "/x", {}, status=500)
+    caplog.set_level(logging.DEBUG, logger="searchbench.engines.http")
+    url = fake_server.url.replace("http://", "http://bob:hunter2@") + "/x"
+    http.send(
+        "GET", url, headers={"X-Api-Key": "k3y"}, username="u", password="pa55", params=[("q", "a")]
+    )
+    with pytest.raises(ConnectFailed):
+        http.send("GET", closed_port_url + "/y", username="u", password="pa55")
+    text = caplog.text
+    assert "-> 500" in text and "engine request failed" in text and "***@" in text
+    for secret in ("hunter2", "k3y", "pa55"):
+        assert secret not in text
