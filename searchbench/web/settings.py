@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "searchbench.accounts",
     "searchbench.cases",
+    "searchbench.explain",
 ]
 
 MIDDLEWARE = [

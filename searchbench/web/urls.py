@@ -7,5 +7,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("searchbench.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("explain/", include("searchbench.explain.urls")),
     path("", include("searchbench.cases.urls")),
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ExplainConfig(AppConfig):
+    name = "searchbench.explain"
+    label = "explain"
+    verbose_name = "Score explanations"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from searchbench.explain import views
+
+app_name = "explain"
+
+# Doc ids go in the query string (?doc=…): they may contain slashes or anything else.
+urlpatterns = [
+    path("cases/<int:case_id>/queries/<int:query_id>/", views.query_explain, name="query"),
+    path("cases/<int:case_id>/queries/<int:query_id>/doc", views.doc_explain, name="doc"),
+    path("cases/<int:case_id>/queries/<int:query_id>/compare", views.compare_docs, name="compare"),
+]

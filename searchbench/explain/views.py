@@ -1,0 +1,138 @@
+"""Explain pages: one doc's score breakdown, "why is this above that", and clause contributions
+over the top N. Each view: check access, load the explained docs (sources.py), analyse, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from searchbench.domain.explain_analysis import (
+    CLAUSE_KINDS,
+    FACTOR_LABELS,
+    breakdown,
+    compare,
+    summarize,
+)
+from searchbench.explain import charts, sources
+
+DEFAULT_TOP_N = 10
+MAX_TOP_N = 100
+# The factors shown in a clause table, in this order (the full list is in the tree).
+TABLE_FACTORS = ("boost", "idf", "tf", "freq", "dl", "avgdl", "fieldNorm")
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _base(request: HttpRequest, case_id: int, query_id: int) -> dict[str, Any]:
+    case = sources.case_for(request.user, case_id)
+    query = sources.query_for(case, query_id)
+    source = sources.load(case, query, request.GET.get("snapshot"))
+    return {"case": case, "query": query, "source": source, "snapshot": source.snapshot_id}
+
+
+def _clause_rows(tree: Any) -> tuple[Any, list[dict[str, Any]]]:
+    bd = breakdown(tree)
+    rows = []
+    for c in bd.clauses:
+        factors = [(name, FACTOR_LABELS[name], c.factor(name)) for name in TABLE_FACTORS]
+        rows.append(
+            {
+                "clause": c,
+                "share": f"{c.contribution / bd.total:.0%}" if bd.total else "–",
+                "factors": [(n, label, v) for n, label, v in factors if v is not None],
+            }
+        )
+    return bd, rows
+
+
+@login_required
+def query_explain(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    """All docs of the query: contributions chart over the top N, pick two to compare."""
+    ctx = _base(request, case_id, query_id)
+    source: sources.ExplainSource = ctx["source"]
+    try:
+        top_n = max(1, min(MAX_TOP_N, int(request.GET.get("n", DEFAULT_TOP_N))))
+    except ValueError:
+        top_n = DEFAULT_TOP_N
+    top = source.docs[:top_n]
+    summary = summarize([d.tree for d in top])
+    names = [f"#{d.rank} {d.title}" for d in top if d.tree is not None]
+    ctx.update(
+        top_n=top_n,
+        summary=summary,
+        clause_chart=charts.clause_bars(summary) if summary.docs else None,
+        stack_chart=charts.doc_stacks(summary, names) if summary.docs else None,
+        shares=[
+            (s, f"{summary.share(s):.0%}", CLAUSE_KINDS.get(s.kind, "")) for s in summary.shares
+        ],
+    )
+    return render(request, "explain/query.html", ctx)
+
+
+@login_required
+def doc_explain(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    """One doc's breakdown: its clauses with their factors, then the engine's whole tree."""
+    ctx = _base(request, case_id, query_id)
+    source: sources.ExplainSource = ctx["source"]
+    doc_id = request.GET.get("doc", "")
+    doc = source.find(doc_id)
+    problem = source.error
+    if problem is None and doc is None:
+        problem = f"doc {doc_id!r} is not among this query's results any more"
+    elif problem is None and doc is not None and doc.tree is None:
+        problem = doc.problem or "the engine returned no score explanation for this doc"
+    ctx.update(doc=doc, problem=problem)
+    if problem is None and doc is not None and doc.tree is not None:
+        bd, rows = _clause_rows(doc.tree)
+        ctx.update(breakdown=bd, rows=rows, tree=sources.nested_tree(doc.tree))
+    template = "explain/_partials/doc.html" if _wants_partial(request) else "explain/doc.html"
+    # An unknown doc is a 404; an engine fault or a doc without explain is a page that says so.
+    status = 404 if doc is None and source.error is None else 200
+    return render(request, template, ctx, status=status)
+
+
+@login_required
+def compare_docs(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    """Why is this above that: the clause-by-clause difference of two docs' scores."""
+    ctx = _base(request, case_id, query_id)
+    source: sources.ExplainSource = ctx["source"]
+    wanted = list(dict.fromkeys(request.GET.getlist("doc")))
+    problem = source.error
+    picked: list[sources.ExplainedDoc] = []
+    if problem is None:
+        if len(wanted) != 2:
+            problem = f"pick exactly two docs to compare (got {len(wanted)})"
+        else:
+            for doc_id in wanted:
+                doc = source.find(doc_id)
+                if doc is None:
+                    problem = f"doc {doc_id!r} is not among this query's results any more"
+                    break
+                if doc.tree is None:
+                    problem = f"doc {doc_id!r} has no score explanation"
+                    break
+                picked.append(doc)
+    if problem is not None:
+        ctx.update(problem=problem)
+        return render(request, "explain/compare.html", ctx, status=400)
+    above, below = sorted(picked, key=lambda d: d.position)
+    assert above.tree is not None and below.tree is not None
+    cmp = compare(above.tree, below.tree)
+    biggest = max((abs(r.delta) for r in cmp.rows), default=0.0) or 1.0
+    rows = [
+        {"gap": r, "width": w, "left": round(61 - w, 1), "up": r.delta >= 0}
+        for r, w in ((r, round(60 * abs(r.delta) / biggest, 1)) for r in cmp.rows)
+    ]
+    ctx.update(
+        above=above,
+        below=below,
+        comparison=cmp,
+        headline=cmp.headline(f"#{above.rank}", f"#{below.rank}"),
+        rows=rows,
+    )
+    return render(request, "explain/compare.html", ctx)
