@@ -37,6 +37,8 @@ import httpx
 from searchbench import env
 
 log = logging.getLogger("searchbench.engines.http")
+# Without logging configured (the CLI) stay quiet: per-query errors are reported in the results.
+log.addHandler(logging.NullHandler())
 
 SECRET_HEADERS = frozenset(
     {

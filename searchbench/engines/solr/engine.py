@@ -5,7 +5,10 @@ already ends in a request handler such as ``/select`` or ``/query`` is used as i
 ``q=#$query##&defType=edismax&qf=title^2 body``. We add ``fl`` (the field spec's fields and
 ``score``), ``rows``/``start`` (from the try; the template's own are replaced), ``wt=json``,
 highlighting for ``hl:`` fields, and ``debugQuery=true&debug.explain.structured=true`` for explain.
-Method POST sends the same params form-encoded (for long queries).
+Method POST sends the same params form-encoded (for long queries). A JSON template uses Solr's
+JSON Request API instead: ``{"query": "#$query##", "filter": [...], "params": {...}}`` is POSTed
+as is, with the params above put into its ``params`` (its own ``limit``/``offset``/``fields`` are
+replaced, as ``rows``/``start``/``fl`` are for a params template).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from searchbench.domain.fieldspec import FieldSpec
-from searchbench.domain.templating import render_params
+from searchbench.domain.templating import render_json, render_params, template_kind
 from searchbench.engines import http
 from searchbench.engines.base import (
     EngineError,
@@ -87,13 +90,21 @@ class SolrEngine(HttpEngine):
             )
             if k not in CONTROLLED
         ]
-        params += [
+        return params + self.controlled_params(
+            try_config, spec, has_hl=any(k == "hl" for k, _ in params)
+        )
+
+    def controlled_params(
+        self, try_config: TryConfig, spec: FieldSpec, has_hl: bool
+    ) -> list[tuple[str, str]]:
+        """The params searchbench sets: fields, paging, JSON, highlighting and explain."""
+        params = [
             ("fl", fl_param(spec)),
             ("rows", str(max(0, try_config.rows))),
             ("start", str(max(0, try_config.start))),
             ("wt", "json"),
         ]
-        if spec.highlights and not any(k == "hl" for k, _ in params):
+        if spec.highlights and not has_hl:
             params += [
                 ("hl", "true"),
                 ("hl.fl", " ".join(spec.highlights)),
@@ -107,10 +118,33 @@ class SolrEngine(HttpEngine):
             params += [("debugQuery", "true"), ("debug.explain.structured", "true")]
         return params
 
+    def build_json_body(
+        self, query: QueryContext, try_config: TryConfig, spec: FieldSpec
+    ) -> dict[str, Any]:
+        body = render_json(
+            try_config.template, template_context(query, try_config, escape=try_config.escape)
+        )
+        if not isinstance(body, dict):
+            raise EngineError("a JSON Solr template must be an object (Solr's JSON Request API)")
+        for key in ("limit", "offset", "fields"):
+            body.pop(key, None)
+        own = body.get("params") or {}
+        if not isinstance(own, dict):
+            raise EngineError('"params" in a JSON Solr template must be an object')
+        own = {k: v for k, v in own.items() if k not in CONTROLLED}
+        controlled = self.controlled_params(try_config, spec, has_hl="hl" in own)
+        body["params"] = {**own, **dict(controlled)}
+        return body
+
     def execute(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
         spec = field_spec(try_config)
-        params = self.build_params(query, try_config, spec)
         url = self.select_url()
+        if template_kind(try_config.template) == "json":
+            body = self.build_json_body(query, try_config, spec)
+            request = self.describe("POST", url, json_body=body)
+            resp = self.send("POST", url, json_body=body)
+            return self._parse_keeping_request(resp, spec, try_config, request)
+        params = self.build_params(query, try_config, spec)
         post = self.config.method.upper() == "POST"
         request = self.describe("POST" if post else "GET", url, params=None if post else params)
         if post:
@@ -118,6 +152,15 @@ class SolrEngine(HttpEngine):
             resp = self.send("POST", url, data=params)
         else:
             resp = self.send("GET", url, params=params)
+        return self._parse_keeping_request(resp, spec, try_config, request)
+
+    def _parse_keeping_request(
+        self,
+        resp: http.HttpResponse,
+        spec: FieldSpec,
+        try_config: TryConfig,
+        request: dict[str, Any],
+    ) -> SearchResult:
         try:
             return self.parse(resp, spec, try_config, request)
         except (EngineError, http.HttpError) as exc:

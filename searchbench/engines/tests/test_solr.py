@@ -175,3 +175,28 @@ def test_a_failed_query_keeps_the_request_and_the_raw_answer(fake_server: FakeSe
         and res.request["headers"]["Authorization"] == "Basic ***"
     )
     assert "SyntaxError" in res.response
+
+
+def test_a_json_template_uses_the_json_request_api(fake_server: FakeServer) -> None:
+    fake_server.json_reply("POST", "/solr/cran/select", SOLR_OK)
+    template = (
+        '{"query": {"edismax": {"query": "#$query##", "qf": "title^##tb## body"}}, '
+        '"filter": ["year:[1950 TO *]"], "limit": 99, "params": {"rows": 99, "mm": "1"}}'
+    )
+    res = solr(fake_server).search(
+        QueryContext('flat "plate'),
+        TryConfig(
+            template=template,
+            field_spec="id:id title:title hl:body",
+            rows=3,
+            curator_vars={"tb": 2},
+        ),
+    )
+    assert res.error is None and res.total == 57
+    body = fake_server.requests[0].json()
+    assert body["query"] == {"edismax": {"query": 'flat \\"plate', "qf": "title^2 body"}}
+    assert body["filter"] == ["year:[1950 TO *]"] and "limit" not in body
+    assert body["params"]["rows"] == "3" and body["params"]["mm"] == "1"
+    assert body["params"]["fl"] == "id title body score" and body["params"]["hl.fl"] == "body"
+    assert body["params"]["debug.explain.structured"] == "true"
+    assert res.docs[0].explain is not None
