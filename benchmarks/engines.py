@@ -48,17 +48,32 @@ def load_queries(shared_data: Path) -> list[str]:
         return [line.rstrip("\n").split("\t", 1)[1] for line in handle if line.strip()]
 
 
+class Timed:
+    """Wall-clock q/s and this process's CPU time per query (all threads): the CPU figure is what
+    the client itself costs, and stays meaningful when other processes load the machine."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __enter__(self) -> Timed:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.qps = self.count / (time.perf_counter() - self.wall)
+        self.cpu_ms = (time.process_time() - self.cpu) * 1000 / self.count
+
+
 def through_searchbench(
     target: EngineTarget, queries: list[QueryContext], try_config: TryConfig, concurrency: int
-) -> tuple[float, list[SearchResult]]:
+) -> tuple[Timed, list[SearchResult]]:
     engine = make_engine(target.endpoint)
-    began = time.perf_counter()
-    results = run_queries(engine, queries, try_config, concurrency=concurrency)
-    elapsed = time.perf_counter() - began
+    with Timed(len(queries)) as timed:
+        results = run_queries(engine, queries, try_config, concurrency=concurrency)
     failed = [r.error for r in results if r.error]
     if failed:
         raise SystemExit(f"{target.name}: {len(failed)} queries failed, e.g. {failed[0]}")
-    return len(queries) / elapsed, results
+    return timed, results
 
 
 def bare_httpx(client: httpx.Client, requests: list[dict[str, Any]], concurrency: int) -> float:
@@ -67,14 +82,14 @@ def bare_httpx(client: httpx.Client, requests: list[dict[str, Any]], concurrency
         response.raise_for_status()
         return len(response.json())
 
-    began = time.perf_counter()
-    if concurrency == 1:
-        for request in requests:
-            one(request)
-    else:
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            list(pool.map(one, requests))
-    return len(requests) / (time.perf_counter() - began)
+    with Timed(len(requests)) as timed:
+        if concurrency == 1:
+            for request in requests:
+                one(request)
+        else:
+            with ThreadPoolExecutor(max_workers=concurrency) as pool:
+                list(pool.map(one, requests))
+    return timed
 
 
 def bench_engine(
@@ -93,8 +108,8 @@ def bench_engine(
         if target.http:
             bare_httpx(client, requests, 4)
         for level in levels:
-            ours: list[float] = []
-            theirs: list[float] = []
+            ours: list[Timed] = []
+            theirs: list[Timed] = []
             for _ in range(rounds):
                 ours.append(through_searchbench(target, queries, try_config, level)[0])
                 if target.http:
@@ -102,15 +117,19 @@ def bench_engine(
             row: dict[str, Any] = {
                 "engine": target.name,
                 "concurrency": level,
-                "searchbench": max(ours),
-                "bare": max(theirs) if theirs else None,
+                "searchbench": max(t.qps for t in ours),
+                "cpu": min(t.cpu_ms for t in ours),
+                "bare": None,
+                "bare_cpu": None,
                 "overhead": None,
                 "median_overhead": None,
             }
             if theirs:
-                row["overhead"] = (max(theirs) / max(ours) - 1) * 100
+                row["bare"] = max(t.qps for t in theirs)
+                row["bare_cpu"] = min(t.cpu_ms for t in theirs)
+                row["overhead"] = (row["bare"] / row["searchbench"] - 1) * 100
                 row["median_overhead"] = statistics.median(
-                    (b / o - 1) * 100 for o, b in zip(ours, theirs, strict=True)
+                    (b.qps / o.qps - 1) * 100 for o, b in zip(ours, theirs, strict=True)
                 )
             rows.append(row)
             print_row(row)
@@ -120,7 +139,7 @@ def bench_engine(
 def print_header() -> None:
     print(
         f"{'engine':<15}{'conc':>5}{'searchbench q/s':>17}{'bare httpx q/s':>16}"
-        f"{'overhead':>10}{'median':>9}"
+        f"{'overhead':>10}{'median':>9}{'CPU ms/q sb':>13}{'bare':>7}"
     )
 
 
@@ -128,9 +147,10 @@ def print_row(row: dict[str, Any]) -> None:
     bare = f"{row['bare']:.1f}" if row["bare"] is not None else "-"
     overhead = f"{row['overhead']:+.1f}%" if row["overhead"] is not None else "-"
     median = f"{row['median_overhead']:+.1f}%" if row["median_overhead"] is not None else "-"
+    bare_cpu = f"{row['bare_cpu']:.2f}" if row["bare_cpu"] is not None else "-"
     print(
         f"{row['engine']:<15}{row['concurrency']:>5}{row['searchbench']:>17.1f}{bare:>16}"
-        f"{overhead:>10}{median:>9}",
+        f"{overhead:>10}{median:>9}{row['cpu']:>13.2f}{bare_cpu:>7}",
         flush=True,
     )
 
