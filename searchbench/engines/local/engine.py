@@ -79,19 +79,18 @@ class LocalEngine(Engine):
             raise EngineError(f"tantivy cannot parse the query {qtext!r}: {exc}") from None
         searcher = index.searcher()
         rows, start = max(0, try_config.rows), max(0, try_config.start)
-        hits = (
-            searcher.search(tquery, limit=max(rows, 1), count=True, offset=start) if rows else None
-        )
-        total = int(hits.count) if hits is not None and hits.count is not None else 0
-        if hits is None:  # rows=0: only the count
-            total = int(searcher.search(tquery, limit=1, count=True).count or 0)
+        try:
+            hits = searcher.search(tquery, limit=max(rows, 1), count=True, offset=start)
+        except ValueError as exc:
+            raise EngineError(f"tantivy failed to run the query {qtext!r}: {exc}") from None
+        total = int(hits.count or 0)
         snippets = {
             f: tantivy.SnippetGenerator.create(searcher, tquery, index.schema, f)
             for f in spec.highlights
             if f in opened.info.fields
         }
         docs = []
-        for i, (score, address) in enumerate(hits.hits if hits is not None else []):
+        for i, (score, address) in enumerate(hits.hits if rows else []):
             tdoc = searcher.doc(address)
             stored = tdoc.to_dict()
             source: dict[str, Any] = json.loads(stored[SOURCE_FIELD][0])

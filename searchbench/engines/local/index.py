@@ -349,7 +349,7 @@ def delete_index(name: str, data_dir: Path | None = None) -> None:
     link.unlink()
     shutil.rmtree(target, ignore_errors=True)
     with _cache_lock:
-        _cache.pop(str(target), None)
+        _cache.pop(str(link), None)
 
 
 @dataclass
@@ -357,8 +357,11 @@ class OpenIndex:
     info: IndexInfo
     index: tantivy.Index
     schema_fields: list[str]  # tantivy field ids are positions in this list
+    real: Path  # the version directory this index was opened from
 
 
+# index link (indexes/NAME) -> the open current version; a rebuild changes the link's target and
+# the next open replaces the entry, so old versions are not kept open.
 _cache: dict[str, OpenIndex] = {}
 _cache_lock = threading.Lock()
 
@@ -368,14 +371,17 @@ def open_index(name: str, data_dir: Path | None = None) -> OpenIndex:
     name = index_name(name)
     root = indexes_dir(data_dir)
     info = _read_info(root, name)
-    real = str((root / name).resolve())
+    link = str(root / name)
+    real = (root / name).resolve()
     with _cache_lock:
-        cached = _cache.get(real)
-        if cached is None:
+        cached = _cache.get(link)
+        if cached is None or cached.real != real:
             try:
-                index = tantivy.Index.open(real)
+                index = tantivy.Index.open(str(real))
                 _register(index, str(info.extra.get("analyzer", "en_stem")))
             except Exception as exc:  # tantivy raises plain ValueError/OSError
                 raise LocalIndexError(f"cannot open local index {name!r}: {exc}") from None
-            cached = _cache[real] = OpenIndex(info, index, [ID_FIELD, *info.fields, SOURCE_FIELD])
+            cached = _cache[link] = OpenIndex(
+                info, index, [ID_FIELD, *info.fields, SOURCE_FIELD], real
+            )
         return cached

@@ -266,3 +266,11 @@ def test_the_english_analyzer_drops_stop_words_and_possessives(
     assert [d.id for d in en.search(QueryContext("wing"), the).docs] == ["1"]
     with pytest.raises(LocalIndexError, match="unknown analyzer"):
         create_index("x", tmp_path / "e.jsonl", fields=["title"], analyzer="klingon")
+
+
+def test_an_open_index_follows_rebuilds(index: str, tmp_path: Path) -> None:
+    first = open_index("aero")
+    assert open_index("aero") is first
+    create_index("aero", write_jsonl(tmp_path / "one.jsonl", DOCS[:1]), "id", ["title"])
+    second = open_index("aero")
+    assert second is not first and second.info.doc_count == 1
