@@ -1,0 +1,93 @@
+"""Explain in a real browser: open a doc's breakdown in place, pick two docs, see why one is above.
+
+Drives Debian's Chromium with Playwright against pytest-django's live server and the demo case.
+Leaves screenshots at /tmp/searchbench-explain-*.png for a human look.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from searchbench.testing import service_missing
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Any:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        service_missing("Chromium not installed (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_missing("playwright (Python) not installed")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+        tab.set_default_timeout(15_000)
+        try:
+            yield tab
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("SEARCHBENCH_DATA_DIR", str(tmp_path))
+    from searchbench.demo.setup import setup_demo
+
+    return setup_demo(tmp_path, echo=lambda _line: None)
+
+
+def test_it_explains_in_place_and_compares_two_picked_docs(
+    live_server: Any, demo: Any, page: Any
+) -> None:
+    from django.db import connections
+
+    try:
+        _explain_in_the_browser(live_server, demo, page)
+    finally:
+        connections.close_all()  # Playwright's thread has its own connection (see test_rating_flow)
+
+
+def _explain_in_the_browser(live_server: Any, demo: Any, page: Any) -> None:
+    from searchbench.cases.models import Case
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", demo.username)
+    page.fill("#id_password", demo.password)
+    page.click("#login-form button[type=submit]")
+    case = Case.objects.get(pk=demo.case_id)
+    query = case.queries.first()
+    page.goto(f"{live_server.url}/cases/{case.pk}/queries/{query.pk}/")
+    page.wait_for_selector("#results li.doc")
+
+    first = page.locator("#results li.doc").first
+    first.locator("details.explain-toggle summary").click()
+    # fetched in place: the clause table appears inside the result row, no navigation
+    first.locator("table.clause-table tr.clause").first.wait_for()
+    assert page.url.endswith(f"/queries/{query.pk}/")
+    page.screenshot(path="/tmp/searchbench-explain-doc.png", full_page=True)
+
+    picks = page.locator("input[data-explain-pick]")
+    assert picks.count() >= 3
+    for i in (2, 0, 1):  # a third pick drops the oldest (doc #3)
+        picks.nth(i).check()
+    assert [picks.nth(i).is_checked() for i in range(3)] == [True, True, False]
+    page.click("[data-compare-button]")
+    page.wait_for_selector("#compare-headline")
+    assert page.inner_text("#compare-headline").startswith("#1 ")
+    assert page.locator("#compare-table tbody tr").count() >= 1
+    page.screenshot(path="/tmp/searchbench-explain-compare.png", full_page=True)
+
+    page.goto(f"{live_server.url}/explain/cases/{case.pk}/queries/{query.pk}/?n=5")
+    assert page.locator("#clause-contributions svg rect").count() >= 1
+    page.screenshot(path="/tmp/searchbench-explain-top.png", full_page=True)
