@@ -9,16 +9,17 @@ ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE} AS builder
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1 \
     PIP_DEFAULT_TIMEOUT=180
 RUN python3 -m venv /opt/venv
 COPY requirements/runtime.lock /tmp/runtime.lock
 # Wheels only: every locked package ships one for CPython 3.11 on manylinux, so no compiler is
-# needed in either stage. The CA bundle is a build secret, so it never lands in a layer.
+# needed in either stage. The CA bundle is a build secret and pip's download cache a cache mount,
+# so neither lands in a layer.
 # Trimmed: numpy's test suites and Django's translations (the UI is English; the per-locale
 # formats.py files stay). The app is put on sys.path by a .pth file instead of being installed,
 # so a code change never touches this layer.
-RUN --mount=type=secret,id=pip_ca \
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=secret,id=pip_ca \
     if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi; \
     /opt/venv/bin/pip install --quiet --require-hashes --only-binary=:all: -r /tmp/runtime.lock \
     && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools \

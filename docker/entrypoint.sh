@@ -9,8 +9,10 @@
 # Commands that use the database first wait for it (SEARCHBENCH_DB_WAIT seconds, then a clear error).
 set -euo pipefail
 
+HERE=$(cd "$(dirname "$0")" && pwd)
+
 wait_for_db() {
-    python /app/docker/wait_for_db.py
+    python "$HERE/wait_for_db.py"
 }
 
 cmd=${1:-web}
@@ -19,7 +21,7 @@ cmd=${1:-web}
 case "$cmd" in
     web)
         wait_for_db
-        exec gunicorn --config /app/docker/gunicorn.conf.py "$@" searchbench.web.wsgi:application
+        exec gunicorn --config "$HERE/gunicorn.conf.py" "$@" searchbench.web.wsgi:application
         ;;
     migrate)
         wait_for_db

@@ -124,10 +124,15 @@ build() {  # build TAG REVISION [extra podman args…]
 }
 layers() { podman image inspect --format '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1"; }
 
-log "1. cold build $IMAGE:$TAG1 (no cache)"
+# `--no-cache` would not leave a cache the rebuild below could use (buildah skips caching the
+# metadata-only steps then), so the first build is cold on a fresh machine and says when it was not.
+log "1. build $IMAGE:$TAG1"
 t=$(now)
-build "$TAG1" "$REVISION" --no-cache
+build "$TAG1" "$REVISION"
 SUMMARY[cold_build]="$(since "$t") s"
+if grep -A1 'pip install' "$WORK/build-$TAG1.log" | grep -q 'Using cache'; then
+    SUMMARY[cold_build]="${SUMMARY[cold_build]} (deps cached)"
+fi
 SIZE_BYTES=$(podman image inspect --format '{{.Size}}' "$IMAGE:$TAG1")
 SUMMARY[size]="$((SIZE_BYTES / 1000000)) MB"
 echo "built in ${SUMMARY[cold_build]}, ${SUMMARY[size]} uncompressed"
@@ -367,13 +372,13 @@ echo "web 1 exited with code 0 after $stop_s s"
 
 # ---- 9. summary ---------------------------------------------------------------------------------
 log "9. summary"
-printf '| %-28s | %-12s | %-8s |\n' measure value goal
-printf '|%s|%s|%s|\n' "------------------------------" "--------------" "----------"
-printf '| %-28s | %-12s | %-8s |\n' "image size (uncompressed)" "${SUMMARY[size]}" "250 MB"
-printf '| %-28s | %-12s | %-8s |\n' "image size (registry, gzip)" "${SUMMARY[compressed]}" "250 MB"
-printf '| %-28s | %-12s | %-8s |\n' "cold build" "${SUMMARY[cold_build]}" "-"
-printf '| %-28s | %-12s | %-8s |\n' "code-only rebuild" "${SUMMARY[rebuild]}" "20 s"
-printf '| %-28s | %-12s | %-8s |\n' "start to healthy" "${SUMMARY[healthy]}" "5 s"
-printf '| %-28s | %-12s | %-8s |\n' "stop (SIGTERM to exit 0)" "${SUMMARY[stop]}" "10 s"
+printf '| %-28s | %-22s | %-8s |\n' measure value goal
+printf '|%s|%s|%s|\n' "------------------------------" "------------------------" "----------"
+printf '| %-28s | %-22s | %-8s |\n' "image size (uncompressed)" "${SUMMARY[size]}" "250 MB"
+printf '| %-28s | %-22s | %-8s |\n' "image size (registry, gzip)" "${SUMMARY[compressed]}" "250 MB"
+printf '| %-28s | %-22s | %-8s |\n' "first build" "${SUMMARY[cold_build]}" "-"
+printf '| %-28s | %-22s | %-8s |\n' "code-only rebuild" "${SUMMARY[rebuild]}" "20 s"
+printf '| %-28s | %-22s | %-8s |\n' "start to healthy" "${SUMMARY[healthy]}" "5 s"
+printf '| %-28s | %-22s | %-8s |\n' "stop (SIGTERM to exit 0)" "${SUMMARY[stop]}" "10 s"
 echo
 echo "image-test: all steps passed"
