@@ -3,6 +3,7 @@ they know nothing about HTTP."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,17 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
-from searchbench.cases.models import Case, Query, Rating, ScoreHistory, Scorer, Try
+from searchbench.cases.models import (
+    Case,
+    Query,
+    Rating,
+    ScoreHistory,
+    Scorer,
+    Snapshot,
+    SnapshotDoc,
+    SnapshotQuery,
+    Try,
+)
 
 
 class ServiceError(Exception):
@@ -287,3 +298,70 @@ def create_try(case: Case, *, parent: Try | None = None, **fields: Any) -> Try:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshots
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON-safe copy: PostgreSQL and MariaDB JSON columns refuse NaN and infinities."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+def take_snapshot(
+    case: Case,
+    name: str,
+    *,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> Snapshot:
+    """Run the current try and freeze every query's results, scores and explains."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("a snapshot needs a name")
+    chosen = _require_try(case, None)
+    queries = list(case.queries.all())
+    results = _search(case, chosen, queries) if queries else []
+    outcomes, per_query = _score(case, queries, results)
+    with transaction.atomic():
+        snapshot = Snapshot.objects.create(
+            case=case,
+            try_ref=chosen,
+            name=name[:200],
+            scorer_name=case.scorer.name,
+            score=_mean(per_query.values()),
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        docs: list[SnapshotDoc] = []
+        for outcome in outcomes:
+            result = outcome.result
+            squery = SnapshotQuery.objects.create(
+                snapshot=snapshot,
+                query=outcome.query,
+                query_text=outcome.query.text,
+                score=outcome.score,
+                num_results=result.total if result is not None and not outcome.error else 0,
+                error=outcome.error or "",
+            )
+            if outcome.error or result is None:
+                continue
+            docs.extend(
+                SnapshotDoc(
+                    snapshot_query=squery,
+                    doc_id=doc.id,
+                    position=doc.position,
+                    fields=_jsonable(doc.fields or {}),
+                    explain=_jsonable(doc.explain.to_dict()) if doc.explain is not None else None,
+                )
+                for doc in result.docs
+            )
+        SnapshotDoc.objects.bulk_create(docs, batch_size=500)
+    return snapshot

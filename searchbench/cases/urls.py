@@ -15,6 +15,12 @@ urlpatterns = [
     ),
     path("cases/<int:case_id>/queries/<int:query_id>/rate", views.rate, name="rate"),
     path("cases/<int:case_id>/tries/new", views.try_new, name="try_new"),
+    path("cases/<int:case_id>/snapshots/new", views.snapshot_create, name="snapshot_new"),
+    path(
+        "cases/<int:case_id>/snapshots/<int:snapshot_id>/",
+        views.snapshot_detail,
+        name="snapshot",
+    ),
     path("endpoints/", views.endpoint_list, name="endpoints"),
     path("endpoints/new", views.endpoint_edit, name="endpoint_new"),
     path("endpoints/<int:endpoint_id>/edit", views.endpoint_edit, name="endpoint_edit"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from searchbench.cases import services
 from searchbench.cases.forms import CaseCreateForm, EndpointForm, QueryForm, TryForm
-from searchbench.cases.models import Case, Query, SearchEndpoint
+from searchbench.cases.models import Case, Query, SearchEndpoint, Snapshot
 from searchbench.domain.fieldspec import parse_field_spec
 
 FIELD_PREVIEW_CHARS = 300
@@ -99,7 +99,8 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "case": case,
         "current_try": case.current_try(),
         "last": last,
-        "history": case.score_history.all()[:10],
+        "history": case.score_history.select_related("try_ref")[:10],
+        "snapshots": case.snapshots.select_related("try_ref")[:10],
         "queries": queries,
         "can_write": services.can_write(request.user, case),
         "query_form": QueryForm(),
@@ -312,3 +313,30 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int | None = None) -> HttpR
     else:
         form = EndpointForm(instance=endpoint, user=request.user)
     return render(request, "cases/endpoint_form.html", {"form": form, "endpoint": endpoint})
+
+
+@login_required
+@require_POST
+def snapshot_create(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_for(request, case_id, write=True)
+    try:
+        snapshot = services.take_snapshot(case, request.POST.get("name", ""), user=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("cases:detail", case_id=case.pk)
+    messages.success(request, f"Snapshot “{snapshot.name}” taken.")
+    return redirect("cases:snapshot", case_id=case.pk, snapshot_id=snapshot.pk)
+
+
+@login_required
+def snapshot_detail(request: HttpRequest, case_id: int, snapshot_id: int) -> HttpResponse:
+    case = _case_for(request, case_id)
+    snapshot = get_object_or_404(
+        Snapshot.objects.select_related("try_ref", "created_by"), pk=snapshot_id, case=case
+    )
+    queries = snapshot.queries.prefetch_related("docs")
+    return render(
+        request,
+        "cases/snapshot_detail.html",
+        {"case": case, "snapshot": snapshot, "queries": queries},
+    )

@@ -29,7 +29,7 @@ VOID = {
 _PART = re.compile(r"([a-zA-Z][\w-]*)|#([\w-]+)|\.([\w-]+)|\[([\w-]+)(?:=\"?([^\]\"]*)\"?)?\]")
 
 
-@dataclass
+@dataclass(eq=False)  # identity: nodes link to their parent, field equality would recurse
 class Node:
     tag: str
     attrs: dict[str, str]

@@ -131,3 +131,29 @@ def test_access_owner_teammate_outsider_public(world):
     world.case.save()
     assert world.case in readable(world.outsider)
     assert not services.can_write(world.outsider, world.case)
+
+
+@pytest.mark.django_db
+def test_a_snapshot_freezes_results_scores_and_explains(world):
+    from searchbench.cases.models import SnapshotDoc
+
+    snapshot = services.take_snapshot(world.case, "  before tuning ", user=world.owner)
+    assert snapshot.name == "before tuning" and snapshot.try_ref == world.try_
+    queries = {q.query_text: q for q in snapshot.queries.all()}
+    assert set(queries) == {"red boots", "tent"}
+    tent = queries["tent"]
+    assert (tent.score, tent.num_results, tent.error) == (1.0, 1, "")
+    doc = SnapshotDoc.objects.get(snapshot_query=tent)
+    assert (doc.doc_id, doc.position, doc.fields["title"]) == ("t1", 0, "green tent")
+    assert doc.explain["value"] > 0 and doc.explain["children"]
+    assert snapshot.score == pytest.approx((queries["red boots"].score + 1.0) / 2)
+    # Ratings change later; the snapshot does not.
+    services.rate_doc(world.q_tent, "t1", 0)
+    tent.refresh_from_db()
+    assert tent.score == 1.0
+
+
+@pytest.mark.django_db
+def test_a_snapshot_needs_a_name(world):
+    with pytest.raises(services.ServiceError, match="needs a name"):
+        services.take_snapshot(world.case, "   ")

@@ -269,3 +269,18 @@ def test_endpoints_are_edited_by_their_owner_only(world):
     url = reverse("cases:endpoint_edit", args=[world.endpoint.pk])
     assert client_for(world.outsider).get(url).status_code == 404
     assert client_for(world.owner).get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_snapshot_from_the_case_page(world):
+    client = client_for(world.teammate)
+    response = client.post(case_url(world, "cases:snapshot_new"), {"name": "baseline"})
+    assert response.status_code == 302
+    page = parse(client.get(response["Location"]).content)
+    rows = page.select("#snapshot-queries tr.snapshot-query")
+    assert [r.select("td")[0].text for r in rows] == ["red boots", "tent"]
+    assert rows[1].select("code")[0].text == "t1"
+    listed = parse(client.get(case_url(world)).content).select("#snapshots td a")
+    assert [a.text for a in listed] == ["baseline"]
+    outsider = client_for(world.outsider)
+    assert outsider.get(response["Location"]).status_code == 404
