@@ -24,6 +24,9 @@ from searchbench.cases.models import (
     SnapshotQuery,
     Try,
 )
+from searchbench.web.logging import get_logger
+
+log = get_logger("searchbench.cases")
 
 
 class ServiceError(Exception):
@@ -183,6 +186,15 @@ def run_case(
         errors={str(o.query.pk): o.error for o in outcomes if o.error},
         trigger=ScoreHistory.Trigger.RUN,
         created_by=user if user is not None and user.is_authenticated else None,
+    )
+    log.info(
+        "case_run",
+        case_id=case.pk,
+        try_number=chosen.number,
+        scorer=case.scorer.name,
+        score=round(score, 6),
+        queries=len(queries),
+        failed=len(history.errors),
     )
     return CaseRun(case=case, try_=chosen, score=score, outcomes=outcomes, history=history)
 

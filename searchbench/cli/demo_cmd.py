@@ -35,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console(highlight=False)
     _use_generated_secret_key()
+    # Unless told otherwise, a person is watching this terminal, not a log shipper.
+    os.environ.setdefault("SEARCHBENCH_LOG_FORMAT", "console")
     from searchbench.web.bootstrap import setup_django
 
     setup_django()

@@ -134,7 +134,8 @@ CSRF_COOKIE_HTTPONLY = False  # the rating buttons' fetch() reads the token from
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING_CONFIG = None
+# Django applies it with logging.config.dictConfig (the default LOGGING_CONFIG); structlog is
+# configured by the same call, so both kinds of log line share one format.
 LOGGING = build_logging_config()
 
 SEARCHBENCH_ENGINE_TIMEOUT: int = env.get("SEARCHBENCH_ENGINE_TIMEOUT")
