@@ -34,10 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     create.add_argument(
         "--analyzer",
-        default="english",
-        choices=["english", "en_stem", "default"],
-        help="text analysis of the search fields (default: english — stop words and stemming, "
-        "like Solr's and Elasticsearch's english analyzer)",
+        default="en_stem",
+        choices=["en_stem", "english", "default"],
+        help="text analysis of the search fields: en_stem (default; lower-case + English "
+        "stemming), english (also Lucene's English stop words, like Solr's and Elasticsearch's "
+        "english analyzer) or default (lower-case only)",
     )
     create.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -33,7 +33,7 @@ META_FILE = "searchbench.json"
 FORMAT_VERSION = 1
 ID_FIELD = "__id"
 SOURCE_FIELD = "__source"
-DEFAULT_ANALYZER = "english"
+DEFAULT_ANALYZER = "en_stem"
 # Lucene's English stop set (what Solr's StopFilter and Elasticsearch's "_english_" use), plus "s"
 # for the possessive ("biot's" tokenizes as "biot", "s"; Lucene's englishPossessive drops the 's).
 ENGLISH_STOP = [
