@@ -73,6 +73,25 @@ class CaseCreateForm(forms.ModelForm):
         self.fields["scorer"].queryset = Scorer.objects.all()
 
 
+class CaseSettingsForm(forms.ModelForm):
+    options = JSONObjectField(
+        label="Options", help_text="Available to templates as #$qOption.NAME## and to scorers."
+    )
+
+    class Meta:
+        model = Case
+        fields = ["name", "scorer", "public", "archived", "teams", "options"]
+        widgets = {"teams": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Keep teams the case already has even when the editor is not in them.
+        current = self.instance.teams.values("pk") if self.instance.pk else Team.objects.none()
+        self.fields["teams"].queryset = Team.objects.filter(
+            Q(pk__in=user_teams(user).values("pk")) | Q(pk__in=current)
+        )
+
+
 class QueryForm(forms.Form):
     text = forms.CharField(max_length=500, label="New query")
 

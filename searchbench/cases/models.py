@@ -25,6 +25,10 @@ def engine_kind_choices() -> list[tuple[str, str]]:
     return choices
 
 
+def default_engine_timeout() -> float:
+    return float(settings.SEARCHBENCH_ENGINE_TIMEOUT)
+
+
 class SearchEndpoint(models.Model):
     class Method(models.TextChoices):
         GET = "GET", "GET"
@@ -45,7 +49,7 @@ class SearchEndpoint(models.Model):
     password_encrypted = models.TextField(blank=True, editable=False)
     options = models.JSONField(default=dict, blank=True)
     requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
-    timeout = models.FloatField("timeout (s)", default=10.0)
+    timeout = models.FloatField("timeout (s)", default=default_engine_timeout)
     owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="endpoints")
     teams = models.ManyToManyField("accounts.Team", blank=True, related_name="endpoints")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -19,6 +19,7 @@ from searchbench.cases.models import (
     Rating,
     ScoreHistory,
     Scorer,
+    SearchEndpoint,
     Snapshot,
     SnapshotDoc,
     SnapshotQuery,
@@ -377,3 +378,19 @@ def take_snapshot(
             )
         SnapshotDoc.objects.bulk_create(docs, batch_size=500)
     return snapshot
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoints
+
+
+def ping_endpoint(endpoint: SearchEndpoint) -> tuple[bool, str]:
+    """(ok, message) from the engine's own health check; a bad configuration is a failed ping."""
+    from searchbench.engines import EngineError, make_engine
+    from searchbench.web.crypto import CredentialError
+
+    try:
+        result = make_engine(endpoint.to_config()).ping()
+    except (EngineError, CredentialError) as exc:
+        return False, str(exc)
+    return result.ok, f"{result.message} ({result.elapsed_ms:.0f} ms)"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("cases/<int:case_id>/", views.case_detail, name="detail"),
     path("cases/<int:case_id>/run", views.case_run, name="run"),
+    path("cases/<int:case_id>/settings", views.case_settings, name="settings"),
     path("cases/<int:case_id>/queries/add", views.query_add, name="query_add"),
     path("cases/<int:case_id>/queries/<int:query_id>/", views.query_detail, name="query"),
     path(
@@ -24,4 +25,5 @@ urlpatterns = [
     path("endpoints/", views.endpoint_list, name="endpoints"),
     path("endpoints/new", views.endpoint_edit, name="endpoint_new"),
     path("endpoints/<int:endpoint_id>/edit", views.endpoint_edit, name="endpoint_edit"),
+    path("endpoints/<int:endpoint_id>/ping", views.endpoint_ping, name="endpoint_ping"),
 ]

@@ -8,14 +8,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from searchbench.cases import services
-from searchbench.cases.forms import CaseCreateForm, EndpointForm, QueryForm, TryForm
+from searchbench.cases.forms import (
+    CaseCreateForm,
+    CaseSettingsForm,
+    EndpointForm,
+    QueryForm,
+    TryForm,
+)
 from searchbench.cases.models import Case, Query, SearchEndpoint, Snapshot
 from searchbench.domain.fieldspec import parse_field_spec
 
@@ -283,11 +289,15 @@ def try_new(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@login_required
-def endpoint_list(request: HttpRequest) -> HttpResponse:
-    endpoints = SearchEndpoint.objects.filter(
+def _usable_endpoints(request: HttpRequest) -> QuerySet[SearchEndpoint]:
+    return SearchEndpoint.objects.filter(
         Q(owner=request.user) | Q(teams__memberships__user=request.user)
     ).distinct()
+
+
+@login_required
+def endpoint_list(request: HttpRequest) -> HttpResponse:
+    endpoints = _usable_endpoints(request)
     return render(request, "cases/endpoint_list.html", {"endpoints": endpoints})
 
 
@@ -340,3 +350,27 @@ def snapshot_detail(request: HttpRequest, case_id: int, snapshot_id: int) -> Htt
         "cases/snapshot_detail.html",
         {"case": case, "snapshot": snapshot, "queries": queries},
     )
+
+
+@login_required
+@require_POST
+def endpoint_ping(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    endpoint = get_object_or_404(_usable_endpoints(request), pk=endpoint_id)
+    ok, message = services.ping_endpoint(endpoint)
+    (messages.success if ok else messages.error)(request, f"{endpoint.name}: {message}")
+    return redirect("cases:endpoints")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_settings(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case_for(request, case_id, write=True)
+    if request.method == "POST":
+        form = CaseSettingsForm(request.POST, instance=case, user=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Case settings saved. Run the case to score it with them.")
+            return redirect("cases:detail", case_id=case.pk)
+    else:
+        form = CaseSettingsForm(instance=case, user=request.user)
+    return render(request, "cases/case_settings.html", {"case": case, "form": form})

@@ -284,3 +284,44 @@ def test_snapshot_from_the_case_page(world):
     assert [a.text for a in listed] == ["baseline"]
     outsider = client_for(world.outsider)
     assert outsider.get(response["Location"]).status_code == 404
+
+
+@pytest.mark.django_db
+def test_endpoint_test_button_pings_the_engine(world):
+    client = client_for(world.teammate)  # shared through the team? not yet: 404
+    url = reverse("cases:endpoint_ping", args=[world.endpoint.pk])
+    assert client.post(url).status_code == 404
+    world.endpoint.teams.add(world.team)
+    page = parse(client.post(url, follow=True).content)
+    assert "6 docs" in page.one("li.msg.success").text
+    SearchEndpoint.objects.filter(pk=world.endpoint.pk).update(url="local://gone")
+    page = parse(client.post(url, follow=True).content)
+    assert "gone" in page.one("li.msg.error").text
+
+
+@pytest.mark.django_db
+def test_case_settings_change_scorer_and_archive(world):
+    from searchbench.cases.models import Scorer
+
+    client = client_for(world.owner)
+    ndcg = Scorer.objects.get(name="nDCG@10")
+    response = client.post(case_url(world, "cases:settings"), {
+        "name": "Boots case", "scorer": ndcg.pk, "archived": "on", "teams": [world.team.pk],
+        "options": '{"lang": "en"}',
+    })
+    assert response.status_code == 302
+    world.case.refresh_from_db()
+    assert (world.case.scorer, world.case.archived, world.case.options) == (ndcg, True, {"lang": "en"})
+    listed = parse(client.get("/").content).select("#case-table tr.case-row")
+    assert listed == []  # archived cases are hidden by default
+    shown = parse(client.get("/?archived=1").content).select("#case-table tr.case-row")
+    assert len(shown) == 1
+    assert client_for(world.outsider).get(case_url(world, "cases:settings")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_query_page_shows_the_engine_error(world):
+    SearchEndpoint.objects.filter(pk=world.endpoint.pk).update(url="local://missing-index")
+    page = parse(client_for(world.owner).get(query_url(world, world.q_tent)).content)
+    assert "missing-index" in page.one("p.error").text
+    assert page.select("li.doc") == []
