@@ -9,8 +9,6 @@ from django.db.models import Q, QuerySet
 from searchbench.accounts.models import Team
 from searchbench.cases.models import Case, Scorer, SearchEndpoint, Try
 
-DEFAULT_TEMPLATE = '{"query": {"query_string": {"query": "#$query##"}}}'
-
 
 class JSONObjectField(forms.CharField):
     """A JSON object typed into a textarea; errors say where the JSON broke."""
@@ -51,13 +49,19 @@ def usable_endpoints(user: Any) -> QuerySet[SearchEndpoint]:
     ).distinct()
 
 
+def template_examples() -> str:
+    """One example template per engine kind, from the engines registry."""
+    from searchbench.engines import ENGINES
+
+    return " · ".join(f"{e.label}: {e.template_example}" for e in ENGINES.values())
+
+
 class CaseCreateForm(forms.ModelForm):
     endpoint = forms.ModelChoiceField(queryset=SearchEndpoint.objects.none())
     query_template = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
-        initial="#$query##",
-        help_text="The first try's query: tantivy syntax for the built-in engine, a JSON body for "
-        "Elasticsearch/OpenSearch, request parameters for Solr.",
+        initial='{"query": "#$query##"}',
+        help_text="The first try's query; #$query## is the query text.",
     )
     field_spec = forms.CharField(required=False, initial="id:id title:title *")
 
@@ -71,6 +75,8 @@ class CaseCreateForm(forms.ModelForm):
         self.fields["teams"].queryset = user_teams(user)
         self.fields["endpoint"].queryset = usable_endpoints(user)
         self.fields["scorer"].queryset = Scorer.objects.all()
+        self.fields["scorer"].initial = Scorer.objects.filter(name="nDCG@10").first()
+        self.fields["query_template"].help_text += " Examples — " + template_examples()
 
 
 class CaseSettingsForm(forms.ModelForm):

@@ -305,13 +305,23 @@ def test_case_settings_change_scorer_and_archive(world):
 
     client = client_for(world.owner)
     ndcg = Scorer.objects.get(name="nDCG@10")
-    response = client.post(case_url(world, "cases:settings"), {
-        "name": "Boots case", "scorer": ndcg.pk, "archived": "on", "teams": [world.team.pk],
-        "options": '{"lang": "en"}',
-    })
+    response = client.post(
+        case_url(world, "cases:settings"),
+        {
+            "name": "Boots case",
+            "scorer": ndcg.pk,
+            "archived": "on",
+            "teams": [world.team.pk],
+            "options": '{"lang": "en"}',
+        },
+    )
     assert response.status_code == 302
     world.case.refresh_from_db()
-    assert (world.case.scorer, world.case.archived, world.case.options) == (ndcg, True, {"lang": "en"})
+    assert (world.case.scorer, world.case.archived, world.case.options) == (
+        ndcg,
+        True,
+        {"lang": "en"},
+    )
     listed = parse(client.get("/").content).select("#case-table tr.case-row")
     assert listed == []  # archived cases are hidden by default
     shown = parse(client.get("/?archived=1").content).select("#case-table tr.case-row")
