@@ -3,8 +3,8 @@
 ``id:_id, title:title, overview, thumb:poster_path`` — tokens are split on spaces or commas; a token
 is ``type:field`` (several types may be stacked: ``title:hl:name``), a bare field (the title if there
 is none yet, else a sub field), ``*`` (all fields as subs), or a JSON object such as
-``{"name": "poster_path", "type": "thumb", "prefix": "https://img.example/"}`` for options that do
-not fit the short form. A blank spec means ``id:id title:id *``.
+``{"name": "poster_path", "type": "thumb", "prefix": "https://img.example/", "height": 250}`` for
+display options (as Quepid: every key besides name and type is an option of that field). A blank spec means ``id:id title:id *``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,14 @@ FIELD_TYPES: dict[str, str] = {
 }
 
 DEFAULT_SPEC = "id:id title:id *"
-_JSON_KEYS = {"name", "type", "prefix", "label"}
+# Options of a JSON field token that we check; other keys are kept as they are (Quepid passes
+# them to the UI, e.g. width).
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "prefix": (str,),
+    "label": (str,),
+    "height": (int, float),
+    "width": (int, float),
+}
 
 
 class FieldSpecError(ValueError):
@@ -52,6 +59,7 @@ class FieldRef:
     type: str
     prefix: str = ""  # prepended to thumb/image values that are relative paths
     label: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # every JSON key but name and type
 
 
 @dataclass
@@ -142,26 +150,22 @@ def _parse_json_token(token: str, pos: int) -> FieldRef:
         raise FieldSpecError(f"bad JSON field object: {exc.msg}", pos + exc.pos) from None
     if not isinstance(obj, dict):
         raise FieldSpecError("a JSON field must be an object", pos)
-    unknown = set(obj) - _JSON_KEYS
-    if unknown:
-        raise FieldSpecError(
-            f"unknown key(s) {', '.join(sorted(unknown))} in JSON field "
-            f"(allowed: {', '.join(sorted(_JSON_KEYS))})",
-            pos,
-        )
     name = obj.get("name")
     if not isinstance(name, str) or not name:
         raise FieldSpecError('a JSON field needs a "name" string', pos)
     kind = obj.get("type", "sub")
     if not isinstance(kind, str) or kind not in FIELD_TYPES:
         raise FieldSpecError(f"unknown field type {kind!r} (known: {_known()})", pos)
-    prefix = obj.get("prefix", "")
-    if not isinstance(prefix, str):
-        raise FieldSpecError('"prefix" must be a string', pos)
-    label = obj.get("label")
-    if label is not None and not isinstance(label, str):
-        raise FieldSpecError('"label" must be a string', pos)
-    return FieldRef(name, FIELD_TYPES[kind], prefix, label)
+    options = {k: v for k, v in obj.items() if k not in ("name", "type")}
+    for key, types in _OPTION_TYPES.items():
+        if key in options and (
+            not isinstance(options[key], types) or isinstance(options[key], bool)
+        ):
+            wanted = "a string" if types == (str,) else "a number"
+            raise FieldSpecError(f'"{key}" of field {name!r} must be {wanted}', pos)
+    return FieldRef(
+        name, FIELD_TYPES[kind], options.get("prefix", ""), options.get("label"), options
+    )
 
 
 def _known() -> str:

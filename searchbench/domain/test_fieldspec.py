@@ -64,8 +64,10 @@ def test_it_names_an_unknown_type_and_its_position() -> None:
 def test_it_refuses_bad_json_tokens() -> None:
     with pytest.raises(FieldSpecError, match="missing '}'"):
         parse_field_spec('title {"name": "x"')
-    with pytest.raises(FieldSpecError, match="unknown key"):
-        parse_field_spec('{"name": "x", "kind": "thumb"}')
+    with pytest.raises(FieldSpecError, match="\"prefix\" of field 'x' must be a string"):
+        parse_field_spec('{"name": "x", "type": "thumb", "prefix": 3}')
+    with pytest.raises(FieldSpecError, match="unknown field type 'pic'"):
+        parse_field_spec('{"name": "x", "type": "pic"}')
     with pytest.raises(FieldSpecError, match='"name"'):
         parse_field_spec('{"type": "thumb"}')
 
@@ -81,3 +83,13 @@ def test_star_among_other_fields_shows_every_field() -> None:
     spec = parse_field_spec("id:id title:name *")
     assert spec.all_fields
     assert spec.display_fields(["id", "name", "a", "b"]) == ["a", "b"]
+
+
+def test_it_keeps_quepids_json_image_options() -> None:
+    spec = parse_field_spec(
+        'id:foo_id atitlefield {"name": "image_url", "type":"image", '
+        '"prefix": "http://example.org/images", "height": 250} subfield2'
+    )
+    assert (spec.id, spec.title, spec.subs) == ("foo_id", "atitlefield", ["subfield2"])
+    assert spec.image is not None and spec.image.name == "image_url"
+    assert spec.image.options == {"prefix": "http://example.org/images", "height": 250}

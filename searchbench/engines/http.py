@@ -30,7 +30,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -39,6 +39,8 @@ from searchbench import env
 log = logging.getLogger("searchbench.engines.http")
 # Without logging configured (the CLI) stay quiet: per-query errors are reported in the results.
 log.addHandler(logging.NullHandler())
+# httpx logs every request URL at INFO, query string and user info included; our own line is masked.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 SECRET_HEADERS = frozenset(
     {
@@ -373,6 +375,17 @@ def _send(
         raise
     if requests_per_minute:
         bucket_for(limiter_key or url, requests_per_minute).acquire()
+    parts = urlsplit(url)
+    if parts.username is not None:
+        # Credentials in the URL become basic auth, so the URL itself never carries them.
+        if username is None:
+            username, password = unquote(parts.username), unquote(parts.password or "")
+        netloc = parts.hostname or ""
+        if ":" in netloc:
+            netloc = f"[{netloc}]"
+        if parts.port:
+            netloc = f"{netloc}:{parts.port}"
+        url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     auth = httpx.BasicAuth(username, password or "") if username is not None else None
     send_headers = dict(headers or {})
     content: bytes | None = None
