@@ -161,16 +161,17 @@ _FACTOR_PREFIXES: tuple[tuple[str, str], ...] = (
     ("coord(", "coord"),
     ("boost", "boost"),
 )
+_LEGACY_BM25 = "[PerFieldSimilarity]"  # how Elasticsearch/OpenSearch tag their term weights
 _DOCFREQ = re.compile(r"docFreq=(\d+)")
 _DOCCOUNT = re.compile(r"(?:docCount|maxDocs)=(\d+)")
 _FREQ = re.compile(r"\bfreq=([\d.eE+-]+)")
 
 FACTOR_LABELS: dict[str, str] = {
-    "boost": "query boost",
+    "boost": "query boost (as written in the query: title^3 → 3)",
     "weight": "outer multiplier (boosts, dismax tie-breaker, coord)",
     "idf": "idf: rarity of the term",
     "tf": "tf: term frequency, saturated and length-normalised",
-    "k1+1": "k1 + 1 (tantivy's BM25 scaling)",
+    "k1+1": "k1 + 1 (the constant tantivy and Elasticsearch/OpenSearch scale BM25 by)",
     "freq": "occurrences in the field",
     "n": "docs containing the term",
     "N": "docs with the field",
@@ -368,6 +369,11 @@ def _factors(node: ExplainTree) -> tuple[Factor, ...]:
             visit(c)
 
     visit(node)
+    if _LEGACY_BM25 in node.description and "boost" in found and "k1" in found:
+        # Elasticsearch/OpenSearch's default BM25 (LegacyBM25Similarity) passes boost × (k1 + 1)
+        # as Lucene's "boost", so title^3 shows as 6.6: report the boost the query asked for.
+        found.setdefault("k1+1", found["k1"] + 1)
+        found["boost"] = found["boost"] / found["k1+1"]
     order = list(FACTOR_LABELS)
     return tuple(
         Factor(name, value)

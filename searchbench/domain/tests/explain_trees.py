@@ -4,7 +4,9 @@ Lucene 9 (Solr 9 ``debug.explain.structured=true``, Elasticsearch/OpenSearch ``_
 BM25 term weights are ``weight(field:term in DOC) [SchemaSimilarity], result of:`` over
 ``score(freq=F), computed as boost * idf * tf from:`` with ``boost`` (only when not 1), ``idf,
 computed as log(1 + (N - n + 0.5) / (n + 0.5)) from:`` and ``tf, computed as freq / (freq + k1 *
-(1 - b + b * dl / avgdl)) from:``; a phrase's idf is ``idf, sum of:`` its terms' idfs; edismax
+(1 - b + b * dl / avgdl)) from:``; Elasticsearch/OpenSearch tag term weights
+``[PerFieldSimilarity]`` and their default BM25 (LegacyBM25Similarity) folds k1 + 1 into ``boost``
+(2.2 for no boost, 6.6 for ^3 — as captured from OpenSearch 2.19 and Elasticsearch 7.10); a phrase's idf is ``idf, sum of:`` its terms' idfs; edismax
 joins fields with ``max plus TIE times others of:``; FILTER clauses appear as ``match on required
 clause, product of:`` with a zero ``# clause``; ``function_score`` with ``boost_mode: multiply`` is
 ``function score, product of:`` the query and ``min of:`` (function, ``maxBoost``). Classic TF-IDF
@@ -65,10 +67,12 @@ def bm25_term(
     boost: float = 1.0,
     es: bool = False,
 ) -> dict[str, Any]:
+    if es:  # LegacyBM25Similarity: Lucene's "boost" is the query boost × (k1 + 1)
+        boost *= K1 + 1
     parts = [node(boost, "boost")] if boost != 1.0 else []
     parts += [idf_node(n, big_n), tf_node(freq, dl, avgdl, approximate=es)]
     value = boost * _idf(n, big_n) * _tf(freq, dl, avgdl)
-    similarity = "" if es else " [SchemaSimilarity]"
+    similarity = " [PerFieldSimilarity]" if es else " [SchemaSimilarity]"
     return node(
         value,
         f"weight({field}:{term} in {doc}){similarity}, result of:",
