@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     _use_generated_secret_key()
     # Unless told otherwise, a person is watching this terminal, not a log shipper.
     os.environ.setdefault("SEARCHBENCH_LOG_FORMAT", "console")
-    from searchbench.web.bootstrap import setup_django
+    from searchbench.web.bootstrap import collect_static, setup_django
 
     setup_django()
     from django.core.management import call_command
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    call_command("collectstatic", interactive=False, verbosity=0)
+    collect_static(echo=console.print)
     console.print("Stop with Ctrl+C.\n")
     call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, skip_checks=False)
     return 0

@@ -52,10 +52,9 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from django.core.exceptions import ImproperlyConfigured
-    from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
 
-    from searchbench.web.bootstrap import setup_django
+    from searchbench.web.bootstrap import collect_static, setup_django
 
     try:
         setup_django()
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"searchbench serve: configuration error: {exc}", file=sys.stderr)
         return 2
     if not args.no_collectstatic:
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static()
     options = gunicorn_options(args)
 
     class _Server(BaseApplication):  # type: ignore[misc]
