@@ -191,8 +191,12 @@ def resolve_host(host: str, port: int) -> list[Address]:
     return addrs
 
 
-def check_url(url: str, policy: UrlPolicy | None = None) -> None:
-    """Raise UrlDenied (or BadUrl) unless the policy lets requests reach ``url``."""
+def check_url(url: str, policy: UrlPolicy | None = None) -> Address | None:
+    """Raise UrlDenied (or BadUrl) unless the policy lets requests reach ``url``.
+
+    When the policy restricts addresses, returns the checked address the request must connect to
+    (so a second DNS answer cannot differ from the one checked); else None.
+    """
     policy = policy or UrlPolicy.from_settings()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -207,10 +211,13 @@ def check_url(url: str, policy: UrlPolicy | None = None) -> None:
     allow_hosts, allow_nets = _entries(policy.allow)
     deny_hosts, deny_nets = _entries(policy.deny)
     if _host_matches(host, allow_hosts):
-        return
+        return None
     if _host_matches(host, deny_hosts):
         raise UrlDenied(f"{host} is in SEARCHBENCH_URL_DENY")
-    for addr in resolve_host(host, port):
+    if policy.allow_private and not deny_nets:
+        return None  # nothing to check by address
+    addrs = resolve_host(host, port)
+    for addr in addrs:
         if any(addr in net for net in allow_nets):
             continue
         if any(addr in net for net in deny_nets):
@@ -220,6 +227,7 @@ def check_url(url: str, policy: UrlPolicy | None = None) -> None:
                 f"{host} resolves to {addr}, a loopback/private/link-local address; "
                 "set SEARCHBENCH_ALLOW_PRIVATE_URLS=1 or add it to SEARCHBENCH_URL_ALLOW"
             )
+    return addrs[0] if addrs else None
 
 
 # --- requests-per-minute limiter -------------------------------------------------------------
@@ -293,7 +301,7 @@ def describe_request(
     basic_auth: bool = False,
 ) -> dict[str, Any]:
     """What was sent, safe to store and show: secret headers and URL credentials masked."""
-    full = str(httpx.URL(url, params=list(params) if params else None))
+    full = _with_params(url, params)
     shown = mask_headers(headers or {})
     if basic_auth:
         shown["Authorization"] = f"Basic {MASK}"
@@ -369,7 +377,7 @@ def _send(
         basic_auth=username is not None,
     )
     try:
-        check_url(url, policy)
+        pinned = check_url(url, policy)
     except HttpError as exc:
         exc.request = record
         raise
@@ -388,6 +396,13 @@ def _send(
         url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
     auth = httpx.BasicAuth(username, password or "") if username is not None else None
     send_headers = dict(headers or {})
+    shown = mask_url(url)
+    if pinned is not None and urlsplit(url).scheme == "http":
+        # Plain HTTP connects to the checked address. HTTPS needs no pin: a rebound name would
+        # not present a certificate for itself, and pooled TLS connections must keep their SNI.
+        url, host_header = _pin(url, pinned)
+        if not any(k.lower() == "host" for k in send_headers):
+            send_headers["Host"] = host_header
     content: bytes | None = None
     if data is not None:
         # Repeated names (Solr's fq, bq …) survive only as an explicitly encoded body.
@@ -395,7 +410,6 @@ def _send(
             list(data.items()) if isinstance(data, Mapping) else list(data)
         ).encode()
         send_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-    shown = mask_url(url)
     started = time.perf_counter()
     try:
         resp = _get_client().request(
@@ -417,7 +431,8 @@ def _send(
     except httpx.HTTPError as exc:
         raise HttpError(f"request to {shown} failed: {_reason(exc)}", record) from None
     elapsed = (time.perf_counter() - started) * 1000
-    result = HttpResponse(resp.status_code, resp.headers, resp.text, str(resp.url), elapsed)
+    shown_full = _with_params(shown, params)
+    result = HttpResponse(resp.status_code, resp.headers, resp.text, shown_full, elapsed)
     if 300 <= resp.status_code < 400:
         where = mask_url(resp.headers.get("location", "?"))
         raise BadResponse(
@@ -426,6 +441,21 @@ def _send(
             record,
         )
     return result
+
+
+def _with_params(url: str, params: Sequence[tuple[str, str]] | None) -> str:
+    """The URL as sent: its own query string plus ``params`` (as httpx merges them)."""
+    return str(httpx.URL(url).copy_merge_params(list(params))) if params else url
+
+
+def _pin(url: str, addr: Address) -> tuple[str, str]:
+    """``url`` with its host replaced by the checked address, and the Host header it needs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc_host = f"[{addr}]" if addr.version == 6 else str(addr)
+    port = f":{parts.port}" if parts.port else ""
+    pinned = urlunsplit((parts.scheme, netloc_host + port, parts.path, parts.query, parts.fragment))
+    return pinned, (f"[{host}]" if ":" in host else host) + port
 
 
 def _reason(exc: Exception) -> str:
@@ -445,7 +475,7 @@ def send(
     Keyword arguments: params, json_body, data, headers, username, password, timeout,
     requests_per_minute, limiter_key, policy. Every request is logged with the masked URL only.
     """
-    shown = mask_url(str(httpx.URL(url, params=kwargs.get("params") or None)))
+    shown = mask_url(_with_params(url, kwargs.get("params")))
     try:
         resp = _send(method, url, **kwargs)
     except HttpError as exc:

@@ -225,3 +225,26 @@ def test_requests_are_logged_without_credentials(
     assert "-> 500" in text and "engine request failed" in text and "***@" in text
     for secret in ("hunter2", "k3y", "pa55"):
         assert secret not in text
+
+
+def test_a_restrictive_policy_connects_to_the_address_it_checked(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # engine.test resolves to the test server's loopback address, allowed by network; a second,
+    # different DNS answer at connect time (rebinding) would not be used.
+    fake_dns(monkeypatch, {"engine.test": ["127.0.0.1"]})
+    fake_server.json_reply("GET", "/x", {"ok": 1})
+    port = fake_server.url.rsplit(":", 1)[1]
+    policy = UrlPolicy(allow=("127.0.0.0/8",), allow_private=False)
+    resp = http.send("GET", f"http://engine.test:{port}/x", params=[("q", "a")], policy=policy)
+    assert resp.json() == {"ok": 1}
+    assert fake_server.requests[0].headers["Host"] == f"engine.test:{port}"
+    assert resp.url == f"http://engine.test:{port}/x?q=a"
+
+
+def test_a_permissive_policy_does_not_resolve_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(host: str, port: int) -> list[ipaddress.IPv4Address]:
+        raise AssertionError("resolved")
+
+    monkeypatch.setattr(http, "resolve_host", fail)
+    assert check_url("http://anything.example/", UrlPolicy(allow_private=True)) is None
