@@ -665,16 +665,14 @@ def summarize(trees: Iterable[ExplainTree | None], top_n: int | None = None) -> 
     if top_n is not None:
         chosen = chosen[: max(0, top_n)]
     present = [t for t in chosen if t is not None]
-    breakdowns = [breakdown(t) for t in present]
+    by_doc = [breakdown(t).by_key() for t in present]
     meta: dict[str, Clause] = {}
-    for bd in breakdowns:
-        for c in bd.clauses:
-            meta.setdefault(c.key, c)
+    for clauses in by_doc:
+        for key, c in clauses.items():
+            meta.setdefault(key, c)
     shares = []
     for key, c in meta.items():
-        per_doc = tuple(
-            bd.by_key()[key].contribution if key in bd.by_key() else 0.0 for bd in breakdowns
-        )
+        per_doc = tuple(clauses[key].contribution if key in clauses else 0.0 for clauses in by_doc)
         shares.append(
             ClauseShare(key=key, label=c.label, kind=c.kind, field=c.field, per_doc=per_doc)
         )

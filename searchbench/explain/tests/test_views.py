@@ -213,3 +213,22 @@ def test_stored_docs_without_or_with_broken_explain_are_named(world: Any) -> Non
     assert page.one("#clause-contributions h2").text == "Clause contributions over the top 1"
     assert client.get(url(world, "query", snapshot=999999)).status_code == 404
     assert client.get(url(world, "query", snapshot="x")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_doc_ids_with_slashes_and_spaces_survive_the_links(world: Any) -> None:
+    from urllib.parse import quote
+
+    snap = snapshot_of(world, [("docs/a 1", T.OS_A), ("docs/b&2", T.OS_B)])
+    client = client_for(world.owner)
+    page = parse(client.get(url(world, "query", snapshot=snap.pk)).content)
+    links = [a.attrs["href"] for a in page.select("a.explain-link")]
+    assert links[0] == url(world, "doc", doc=quote("docs/a 1", safe="")) + f"&snapshot={snap.pk}"
+    doc_page = parse(client.get(links[0]).content)
+    assert doc_page.one("div.explain-doc").attrs["data-doc-id"] == "docs/a 1"
+    both = client.get(
+        url(world, "compare", doc=[quote("docs/b&2", safe=""), quote("docs/a 1", safe="")])
+        + f"&snapshot={snap.pk}"
+    )
+    assert both.status_code == 200
+    assert "docs/a 1" in parse(both.content).one("#compare-above").text
