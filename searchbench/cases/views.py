@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from searchbench.cases.forms import (
     QueryForm,
     TryForm,
 )
-from searchbench.cases.models import Case, Query, SearchEndpoint, Snapshot
+from searchbench.cases.models import Case, Query, ScoreHistory, SearchEndpoint, Snapshot
 from searchbench.domain.fieldspec import parse_field_spec
 
 FIELD_PREVIEW_CHARS = 300
@@ -72,10 +72,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = services.readable_cases(request.user).select_related("owner", "scorer")
     if not show_archived:
         cases = cases.filter(archived=False)
-    rows = []
-    for case in cases:
-        last = services.latest_history(case)
-        rows.append({"case": case, "last": last, "mine": case.owner_id == request.user.pk})
+    last = ScoreHistory.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    cases = cases.annotate(
+        last_score=Subquery(last.values("score")[:1]),
+        last_run=Subquery(last.values("created_at")[:1]),
+    )
+    rows = [{"case": case, "mine": case.owner_id == request.user.pk} for case in cases]
     return render(
         request,
         "cases/case_list.html",
@@ -215,7 +217,11 @@ def _query_context(
             for d, r in zip(outcome.result.docs, outcome.docs, strict=False)
         ]
     last = services.latest_history(case)
+    ids = list(case.queries.values_list("pk", flat=True))
+    at = ids.index(query.pk)
     return {
+        "previous_id": ids[at - 1] if at > 0 else None,
+        "next_id": ids[at + 1] if at + 1 < len(ids) else None,
         "case": case,
         "query": query,
         "outcome": outcome,

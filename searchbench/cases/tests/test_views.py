@@ -335,3 +335,23 @@ def test_query_page_shows_the_engine_error(world):
     page = parse(client_for(world.owner).get(query_url(world, world.q_tent)).content)
     assert "missing-index" in page.one("p.error").text
     assert page.select("li.doc") == []
+
+
+@pytest.mark.django_db
+def test_query_pages_link_to_the_previous_and_next_query(world):
+    client = client_for(world.owner)
+    first = parse(client.get(query_url(world, world.q_boots)).content)
+    assert first.select("#prev-query") == []
+    assert first.one("#next-query").attrs["href"] == query_url(world, world.q_tent)
+    last = parse(client.get(query_url(world, world.q_tent)).content)
+    assert last.one("#prev-query").attrs["href"] == query_url(world, world.q_boots)
+    assert last.select("#next-query") == []
+
+
+@pytest.mark.django_db
+def test_case_list_shows_the_latest_score(world):
+    services.run_case(world.case)
+    services.rate_doc(world.q_tent, "t1", 0)
+    _outcome, latest = services.rescore_query(world.case, world.q_tent)
+    row = parse(client_for(world.owner).get("/").content).one("#case-table tr.case-row")
+    assert row.one("span.score").text == f"{latest.score:.3f}"
