@@ -36,9 +36,8 @@ def cranfield(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         "  engine: local\n"
         "  index: cranfield\n"
         "try:\n"
-        # lenient: a few Cranfield queries hold "/.../" and "'", which tantivy's query syntax
-        # reads as a regex and a quote even with escaping on; lenient drops what it cannot parse.
-        """  template: '{"query": "#$query##", "fields": ["title^2", "body"], "lenient": true}'\n"""
+        # Not lenient: queries holding "/…/" or "'" must be escaped, not dropped or failed.
+        """  template: '{"query": "#$query##", "fields": ["title^2", "body"]}'\n"""
         "  field_spec: id:id title:title\n"
         "  rows: 100\n"
         "scorer: nDCG@10\n"
