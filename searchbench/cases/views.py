@@ -190,7 +190,6 @@ def _display_doc(
         "fields": fields,
         "thumb": doc.thumb or doc.image,
         "score": doc.score,
-        "explain": doc.explain,
         "rating": rankeddoc.rating if rankeddoc is not None else None,
         "scale": scale,
     }

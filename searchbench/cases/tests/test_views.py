@@ -355,12 +355,3 @@ def test_case_list_shows_the_latest_score(world):
     _outcome, latest = services.rescore_query(world.case, world.q_tent)
     row = parse(client_for(world.owner).get("/").content).one("#case-table tr.case-row")
     assert row.one("span.score").text == f"{latest.score:.3f}"
-
-
-@pytest.mark.django_db
-def test_query_page_shows_the_engine_explain(world):
-    page = parse(client_for(world.owner).get(query_url(world, world.q_tent)).content)
-    tree = page.one("li.doc details.explain ul.explain-tree")
-    top = tree.select("li")[0]
-    assert float(top.select("span.ev")[0].text) > 0
-    assert len(tree.select("li")) > 1  # the breakdown has children
