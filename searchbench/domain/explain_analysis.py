@@ -168,6 +168,7 @@ _FREQ = re.compile(r"\bfreq=([\d.eE+-]+)")
 
 FACTOR_LABELS: dict[str, str] = {
     "boost": "query boost (as written in the query: title^3 → 3)",
+    "multiplier": "multiplies the query's score by (function_score, {!boost})",
     "weight": "outer multiplier (boosts, dismax tie-breaker, coord)",
     "idf": "idf: rarity of the term",
     "tf": "tf: term frequency, saturated and length-normalised",
@@ -466,8 +467,14 @@ def breakdown(tree: ExplainTree) -> Breakdown:
                 # function_score / {!boost}: the query keeps its own score and the function gets
                 # what it added on top, so both show and the sum still holds.
                 visit(q, weight, (*path, queries[0]), filtering)
-                extra = others[0] if len(others) == 1 else n
-                fn = _clause(extra, weight, path, "function")
+                factor_idx = [i for i in range(len(kids)) if i not in queries]
+                extra, extra_path = (
+                    (kids[factor_idx[0]], (*path, factor_idx[0]))
+                    if len(factor_idx) == 1
+                    else (n, path)
+                )
+                fn = _clause(extra, weight, extra_path, "function")
+                multiplier = Factor("multiplier", n.value / q.value) if q.value else None
                 found.append(
                     Clause(
                         key=fn.key,
@@ -478,8 +485,8 @@ def breakdown(tree: ExplainTree) -> Breakdown:
                         score=n.value - q.value,
                         weight=weight,
                         contribution=(n.value - q.value) * weight,
-                        factors=fn.factors,
-                        path=path,
+                        factors=((multiplier,) if multiplier else ()) + fn.factors,
+                        path=extra_path,
                     )
                 )
                 return

@@ -21,7 +21,7 @@ from searchbench.explain import charts, sources
 DEFAULT_TOP_N = 10
 MAX_TOP_N = 100
 # The factors shown in a clause table, in this order (the full list is in the tree).
-TABLE_FACTORS = ("boost", "idf", "tf", "freq", "dl", "avgdl", "fieldNorm")
+TABLE_FACTORS = ("multiplier", "boost", "idf", "tf", "freq", "dl", "avgdl", "fieldNorm")
 
 
 def _wants_partial(request: HttpRequest) -> bool:

@@ -77,6 +77,8 @@ def test_it_splits_a_multiplicative_function_score_into_query_clauses_and_the_fu
     fn = next(c for c in bd.clauses if c.kind == "function")
     assert fn.label == "ƒ field value function: log1p(doc['popularity'].value * factor)"
     assert fn.contribution == pytest.approx(tree.value - query_part)
+    assert fn.factor("multiplier") == pytest.approx(tree.value / query_part)  # log1p(30)
+    assert fn.path == (1,)  # the "min of:" function part, next to the query (0,)
     assert bd.explained == pytest.approx(tree.value)
     # multi_match best_fields with tie_breaker 0.3: the losing field counts × 0.3
     assert bd.by_key()["term|body:similar"].weight == pytest.approx(0.3)
