@@ -329,3 +329,18 @@ def test_a_passed_through_lucene_explanation_becomes_the_breakdown(service: Sear
 def test_an_elasticsearch_root_cause_is_preferred_to_its_summary(service: SearchService) -> None:
     result = run(endpoint(service, path="/es"))
     assert result.error and "Failed to parse query [x(]" in result.error
+
+
+def test_js_mappers_are_safe_under_concurrent_queries(service: SearchService) -> None:
+    texts = ["wing", "boundary layer", "heat", "flutter", "plate", "vortices"] * 3
+    results = run_queries(
+        make_engine(endpoint(service, options={"mapper_code": QUEPID_MAPPERS})),
+        [QueryContext(t) for t in texts],
+        TryConfig("q=#$query##", FIELDS),
+        concurrency=4,
+    )
+    alone = {t: run(endpoint(service), t) for t in set(texts)}
+    for text, result in zip(texts, results, strict=True):
+        assert result.error is None, result.error
+        assert [d.id for d in result.docs] == [d.id for d in alone[text].docs], text
+        assert result.total == alone[text].total
