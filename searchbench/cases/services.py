@@ -123,7 +123,7 @@ def _search(case: Case, try_: Try, queries: Sequence[Query]) -> list[Any]:
 def _score(
     case: Case, queries: Sequence[Query], results: Sequence[Any]
 ) -> tuple[list[QueryOutcome], dict[str, float]]:
-    from searchbench.domain.scorers import RankedDoc
+    from searchbench.domain.scorers import RankedDoc, ScorerError
     from searchbench.domain.scoring import score_case
 
     ratings = _ratings_of(queries)
@@ -146,13 +146,25 @@ def _score(
         num_found[key] = result.total
         rating_map[key] = qratings
     per_query: dict[str, float] = {}
+    scorer_errors: dict[str, str] = {}
     if ranked:
-        scored = score_case(
-            case.scorer.handle, ranked, rating_map, num_found=num_found, options=case.options
-        )
-        per_query = {k: float(v) for k, v in scored.per_query.items()}
+        try:
+            scored = score_case(
+                case.scorer.handle, ranked, rating_map, num_found=num_found, options=case.options
+            )
+        except ScorerError as exc:  # the scorer itself is broken (e.g. a JavaScript syntax error)
+            where = f" (line {exc.line})" if exc.line else ""
+            scorer_errors = {key: f"scorer {case.scorer.name}: {exc}{where}" for key in ranked}
+        else:
+            per_query = {k: float(v) for k, v in scored.per_query.items()}
+            scorer_errors = {k: f"scorer {case.scorer.name}: {v}" for k, v in scored.errors.items()}
     for outcome in outcomes:
-        outcome.score = per_query.get(str(outcome.query.pk))
+        key = str(outcome.query.pk)
+        if key in scorer_errors:
+            # Like an engine fault: listed with its message, not counted as a zero.
+            outcome.error = scorer_errors[key]
+            per_query.pop(key, None)
+        outcome.score = per_query.get(key)
     return outcomes, per_query
 
 

@@ -157,3 +157,34 @@ def test_a_snapshot_freezes_results_scores_and_explains(world):
 def test_a_snapshot_needs_a_name(world):
     with pytest.raises(services.ServiceError, match="needs a name"):
         services.take_snapshot(world.case, "   ")
+
+
+@pytest.mark.django_db
+def test_a_failing_custom_scorer_is_reported_per_query(world):
+    from searchbench.cases.models import Scorer
+
+    world.case.scorer = Scorer.objects.create(
+        name="fussy",
+        kind="custom",
+        scale=[0, 1],
+        code='if (docs.length > 1) { throw new Error("too many docs"); }\nsetScore(0.5);',
+    )
+    world.case.save()
+    run = services.run_case(world.case)
+    assert "too many docs" in run.errors[str(world.q_boots.pk)]
+    assert str(world.q_tent.pk) not in run.errors  # one doc: the scorer works
+    assert run.history.per_query == {str(world.q_tent.pk): 0.5}
+
+
+@pytest.mark.django_db
+def test_a_custom_scorer_with_a_syntax_error_fails_every_query_clearly(world):
+    from searchbench.cases.models import Scorer
+
+    world.case.scorer = Scorer.objects.create(
+        name="broken", kind="custom", scale=[0, 1], code="setScore(1;\n"
+    )
+    world.case.save()
+    run = services.run_case(world.case)
+    assert set(run.errors) == {str(world.q_boots.pk), str(world.q_tent.pk)}
+    assert all(e.startswith("scorer broken: ") for e in run.errors.values())
+    assert run.score == 0.0 and run.history.per_query == {}
