@@ -105,10 +105,16 @@ def _query_context(case: Case, query: Query) -> Any:
 
 
 def _search(case: Case, try_: Try, queries: Sequence[Query]) -> list[Any]:
-    from searchbench.engines import make_engine
+    from searchbench.engines import EngineError, SearchResult, make_engine
     from searchbench.engines.runner import run_queries
+    from searchbench.web.crypto import CredentialError
 
-    engine = make_engine(try_.endpoint.to_config())
+    try:
+        engine = make_engine(try_.endpoint.to_config())
+    except (EngineError, CredentialError) as exc:
+        # The endpoint itself is unusable: every query fails with the same, visible reason.
+        message = f"endpoint {try_.endpoint.name!r}: {exc}"
+        return [SearchResult(error=message) for _ in queries]
     contexts = [_query_context(case, q) for q in queries]
     return list(
         run_queries(

@@ -188,3 +188,12 @@ def test_a_custom_scorer_with_a_syntax_error_fails_every_query_clearly(world):
     assert set(run.errors) == {str(world.q_boots.pk), str(world.q_tent.pk)}
     assert all(e.startswith("scorer broken: ") for e in run.errors.values())
     assert run.score == 0.0 and run.history.per_query == {}
+
+
+@pytest.mark.django_db
+def test_an_unreadable_stored_password_fails_the_queries_not_the_page(world):
+    SearchEndpoint.objects.filter(pk=world.endpoint.pk).update(password_encrypted="garbage")
+    world.case.refresh_from_db()
+    run = services.run_case(world.case)
+    assert len(run.errors) == 2
+    assert all("enter the password again" in e for e in run.errors.values())
