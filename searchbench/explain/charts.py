@@ -104,7 +104,9 @@ def clause_bars(summary: Summary, max_rows: int = 12) -> Chart:
         y = TOP + i * (BAR_H + GAP)
         width = plot_w * abs(total) / biggest
         chart.rects.append(Rect(LABEL_W, y, round(width, 2), BAR_H, fill, tip, key))
-        chart.labels.append(Label(LABEL_W - 6, y + BAR_H - 5, _short(label, LABEL_CHARS), "end", "clause"))
+        chart.labels.append(
+            Label(LABEL_W - 6, y + BAR_H - 5, _short(label, LABEL_CHARS), "end", "clause")
+        )
         share = summary.share(next(s for s in shown if s.key == key)) if key else None
         pct = f" · {share:.0%}" if share is not None else ""
         chart.labels.append(
@@ -129,7 +131,9 @@ def doc_stacks(
         y = TOP + d * (BAR_H + GAP)
         x = float(LABEL_W)
         name = doc_names[d] if d < len(doc_names) else f"#{d + 1}"
-        chart.labels.append(Label(LABEL_W - 6, y + BAR_H - 5, _short(name, LABEL_CHARS), "end", "doc"))
+        chart.labels.append(
+            Label(LABEL_W - 6, y + BAR_H - 5, _short(name, LABEL_CHARS), "end", "doc")
+        )
         for s in summary.shares:
             value = s.per_doc[d]
             if value <= 0:  # filters add 0; a negative function part cannot be stacked

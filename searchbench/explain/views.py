@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from searchbench.domain.explain_analysis import (
@@ -16,7 +16,7 @@ from searchbench.domain.explain_analysis import (
     compare,
     summarize,
 )
-from searchbench.explain import charts, sources
+from searchbench.explain import charts, serialize, sources
 
 DEFAULT_TOP_N = 10
 MAX_TOP_N = 100
@@ -26,6 +26,14 @@ TABLE_FACTORS = ("multiplier", "boost", "idf", "tf", "freq", "dl", "avgdl", "fie
 
 def _wants_partial(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.GET.get("format") == "json"
+
+
+def _json_problem(problem: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": problem}, status=status)
 
 
 def _base(request: HttpRequest, case_id: int, query_id: int) -> dict[str, Any]:
@@ -61,6 +69,12 @@ def query_explain(request: HttpRequest, case_id: int, query_id: int) -> HttpResp
         top_n = DEFAULT_TOP_N
     top = source.docs[:top_n]
     summary = summarize([d.tree for d in top])
+    if _wants_json(request):
+        if source.error:
+            return _json_problem(source.error, 502)
+        ids = [d.id for d in top if d.tree is not None]
+        data = {"source": source.label, "top_n": top_n, "note": source.missing_note}
+        return JsonResponse({**data, **serialize.summary(summary, ids)})
     names = [f"#{d.rank} {d.title}" for d in top if d.tree is not None]
     ctx.update(
         top_n=top_n,
@@ -87,6 +101,11 @@ def doc_explain(request: HttpRequest, case_id: int, query_id: int) -> HttpRespon
     elif problem is None and doc is not None and doc.tree is None:
         problem = doc.problem or "the engine returned no score explanation for this doc"
     ctx.update(doc=doc, problem=problem)
+    if _wants_json(request):
+        if problem is not None or doc is None or doc.tree is None:
+            return _json_problem(problem or "no explanation", 502 if source.error else 404)
+        payload = {"source": source.label, "id": doc.id, "rank": doc.rank}
+        return JsonResponse({**payload, **serialize.breakdown(breakdown(doc.tree))})
     if problem is None and doc is not None and doc.tree is not None:
         bd, rows = _clause_rows(doc.tree)
         ctx.update(breakdown=bd, rows=rows, tree=sources.nested_tree(doc.tree))
@@ -118,6 +137,8 @@ def compare_docs(request: HttpRequest, case_id: int, query_id: int) -> HttpRespo
                     break
                 picked.append(doc)
     if problem is not None:
+        if _wants_json(request):
+            return _json_problem(problem, 502 if source.error else 400)
         ctx.update(problem=problem)
         return render(request, "explain/compare.html", ctx, status=400)
     above, below = sorted(picked, key=lambda d: d.position)
@@ -128,11 +149,8 @@ def compare_docs(request: HttpRequest, case_id: int, query_id: int) -> HttpRespo
         {"gap": r, "width": w, "left": round(61 - w, 1), "up": r.delta >= 0}
         for r, w in ((r, round(60 * abs(r.delta) / biggest, 1)) for r in cmp.rows)
     ]
-    ctx.update(
-        above=above,
-        below=below,
-        comparison=cmp,
-        headline=cmp.headline(f"#{above.rank}", f"#{below.rank}"),
-        rows=rows,
-    )
+    headline = cmp.headline(f"#{above.rank}", f"#{below.rank}")
+    if _wants_json(request):
+        return JsonResponse(serialize.comparison(cmp, above.id, below.id, headline))
+    ctx.update(above=above, below=below, comparison=cmp, headline=headline, rows=rows)
     return render(request, "explain/compare.html", ctx)

@@ -232,3 +232,32 @@ def test_doc_ids_with_slashes_and_spaces_survive_the_links(world: Any) -> None:
     )
     assert both.status_code == 200
     assert "docs/a 1" in parse(both.content).one("#compare-above").text
+
+
+@pytest.mark.django_db
+def test_every_analysis_is_also_json(world: Any) -> None:
+    client = client_for(world.owner)
+    doc = client.get(url(world, "doc", doc="b2", format="json")).json()
+    assert (doc["id"], doc["rank"]) == ("b2", 1)
+    assert sum(c["contribution"] for c in doc["clauses"]) == pytest.approx(doc["total"], rel=1e-5)
+    title = next(c for c in doc["clauses"] if c["label"] == "title:red")
+    assert title["weight"] == pytest.approx(2.0) and "idf" in title["factors"]
+    cmp = client.get(url(world, "compare", doc=["j1", "b2"], format="json")).json()
+    assert (cmp["a"]["id"], cmp["b"]["id"]) == ("b2", "j1")
+    assert sum(r["delta"] for r in cmp["rows"]) == pytest.approx(cmp["gap"], abs=1e-5)
+    top = client.get(url(world, "query", n=3, format="json")).json()
+    assert len(top["docs"]) == 3 == len(top["doc_scores"])
+    assert all(len(c["per_doc"]) == 3 for c in top["clauses"])
+    assert sum(c["share"] for c in top["clauses"]) == pytest.approx(1.0)
+    bad = client.get(url(world, "compare", doc="b2", format="json"))
+    assert bad.status_code == 400 and bad.json() == {
+        "error": "pick exactly two docs to compare (got 1)"
+    }
+    assert client.get(url(world, "doc", doc="zz", format="json")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_compare_page_shows_the_ratings_of_both_docs(world: Any) -> None:
+    page = parse(client_for(world.owner).get(url(world, "compare", doc=["b2", "j1"])).content)
+    assert page.one("#compare-above span.rating-note").text == "rated 1"
+    assert page.one("#compare-below span.rating-note").text == "not rated"
