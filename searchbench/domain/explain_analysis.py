@@ -77,8 +77,13 @@ class ExplainFormatError(ValueError):
     """Stored explain JSON that is not a tree; the message says where."""
 
 
-def tree_from_json(data: Any, where: str = "explain") -> Node:
+MAX_DEPTH = 200  # real trees are < 20 deep; deeper stored JSON is refused, not a RecursionError
+
+
+def tree_from_json(data: Any, where: str = "explain", _depth: int = 0) -> Node:
     """The common tree's JSON (``children``/``kind``) or raw Lucene/tantivy JSON (``details``)."""
+    if _depth > MAX_DEPTH:
+        raise ExplainFormatError(f"{where}: nested deeper than {MAX_DEPTH} levels")
     if not isinstance(data, Mapping):
         raise ExplainFormatError(f"{where}: expected an object, got {type(data).__name__}")
     try:
@@ -97,7 +102,10 @@ def tree_from_json(data: Any, where: str = "explain") -> Node:
     return Node(
         value=value,
         description=description,
-        children=[tree_from_json(c, f"{where}.children[{i}]") for i, c in enumerate(raw_children)],
+        children=[
+            tree_from_json(c, f"{where}.children[{i}]", _depth + 1)
+            for i, c in enumerate(raw_children)
+        ],
         kind=kind,
         field=str(fld) if fld is not None else None,
         term=str(term) if term is not None else None,

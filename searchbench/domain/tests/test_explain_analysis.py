@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from searchbench.domain.explain_analysis import (
+    MAX_DEPTH,
     ExplainFormatError,
     breakdown,
     compare,
@@ -178,6 +179,14 @@ def test_tree_from_json_names_where_bad_json_is_wrong(data: object, message: str
     with pytest.raises(ExplainFormatError) as err:
         tree_from_json(data)
     assert str(err.value) == message
+
+
+def test_tree_from_json_refuses_absurdly_deep_json() -> None:
+    deep: dict[str, object] = {"value": 1.0, "description": "leaf"}
+    for _ in range(MAX_DEPTH + 5):
+        deep = {"value": 1.0, "description": "sum of:", "details": [deep]}
+    with pytest.raises(ExplainFormatError, match=f"nested deeper than {MAX_DEPTH} levels"):
+        tree_from_json(deep)
 
 
 def test_tree_rows_mark_the_nodes_the_clauses_stand_for() -> None:
