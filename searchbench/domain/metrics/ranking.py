@@ -11,6 +11,7 @@ all queries at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -137,6 +138,65 @@ def _eval_qids(qrels: QrelsTable, run: RunTable, complete: bool) -> list[str]:
     return sorted(chosen, key=lambda q: q.encode("utf-8"))
 
 
+def _group(codes: Int64Array, to_eval: Int64Array) -> tuple[Int64Array, Int64Array, Int64Array]:
+    """(rows, query, position): the rows of evaluated queries, each with its query index and its
+    position among that query's rows, in input order.
+
+    Files are written one query after another, so the usual case needs no sort: each query's rows
+    form one contiguous block.
+    """
+    n = len(codes)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    starts = np.concatenate([[0], change]).astype(np.int64)
+    block_codes = codes[starts]
+    if len(np.unique(block_codes)) == len(block_codes):
+        order = None
+    else:
+        order = np.argsort(codes, kind="stable")
+        codes = codes[order]
+        change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        starts = np.concatenate([[0], change]).astype(np.int64)
+        block_codes = codes[starts]
+    lengths = np.diff(np.append(starts, n))
+    position = np.arange(n, dtype=np.int64) - np.repeat(starts, lengths)
+    query = np.repeat(to_eval[block_codes], lengths)
+    rows = np.arange(n, dtype=np.int64) if order is None else order
+    keep = query >= 0
+    return rows[keep], query[keep], position[keep]
+
+
+def _scatter(
+    nq: int, query: Int64Array, position: Int64Array, values: Any, fill: Any, dtype: Any
+) -> Any:
+    depth = int(position.max()) + 1 if len(position) else 0
+    out = np.full((nq, depth), fill, dtype=dtype)
+    out[query, position] = values
+    return out
+
+
+# Above this many (query, retrieved doc, judged doc) comparisons, join through a hash table.
+_BROADCAST_BUDGET = 400_000_000
+_ROW_BLOCK = 4096
+
+
+def _join_by_rows(
+    run_hash: UInt64Array, valid: BoolArray, judged_hash: UInt64Array, judged_row: Int64Array
+) -> Int64Array:
+    """found[q, i] = the qrels row whose doc hash equals run_hash[q, i] within query q, else -1."""
+    found = np.full(run_hash.shape, -1, dtype=np.int64)
+    for lo in range(0, run_hash.shape[0], _ROW_BLOCK):
+        hi = min(lo + _ROW_BLOCK, run_hash.shape[0])
+        h, f, ok = run_hash[lo:hi], found[lo:hi], valid[lo:hi]
+        for j in range(judged_hash.shape[1]):
+            present = judged_row[lo:hi, j] >= 0
+            match = (h == judged_hash[lo:hi, j, None]) & ok & present[:, None]
+            f[match] = np.broadcast_to(judged_row[lo:hi, j, None], h.shape)[match]
+    return found
+
+
 def build_ranked(
     qrels: QrelsTable,
     run: RunTable,
@@ -148,82 +208,92 @@ def build_ranked(
     qids = _eval_qids(qrels, run, complete)
     index = {q: i for i, q in enumerate(qids)}
     nq = len(qids)
-
-    # Qrels: per-grade counts and a hash table (query, doc) -> row.
-    qmap = np.array([index.get(q, -1) for q in qrels.qids] or [-1], dtype=np.int64)
-    qq = qmap[qrels.query] if len(qrels.query) else np.zeros(0, dtype=np.int64)
-    keep = np.flatnonzero(qq >= 0)
-    q_query, q_rel, q_doc = qq[keep], qrels.rel[keep], qrels.doc[keep]
-    q_hash = qrels.doc_hash[keep]
     max_grade = int(qrels.rel.max()) if len(qrels.rel) else 0
     levels = max(max_grade, 0) + 1
+
+    # Qrels: per-grade counts, and per query a padded row of (doc hash, qrels row).
+    qmap = np.array([index.get(q, -1) for q in qrels.qids] or [-1], dtype=np.int64)
+    q_rows, q_query, q_pos = _group(qrels.query, qmap)
+    q_rel = qrels.rel[q_rows]
     judged = q_rel >= 0
     rel_levels = np.bincount(
         q_query[judged] * levels + q_rel[judged], minlength=nq * levels
     ).reshape(nq, levels)
-    qkeys = join_keys(q_query, q_hash)
-    order = np.argsort(qkeys, kind="stable")
-    same = np.flatnonzero(qkeys[order][1:] == qkeys[order][:-1])
-    if same.size:
-        a, b = order[same], order[same + 1]
-        dup = q_doc[a] == q_doc[b]
-        if dup.any():
-            i = int(a[dup][0])
-            raise DuplicateDocument(
-                f"qrels: document {q_doc[i].decode('utf-8', 'replace')!r} is judged twice "
-                f"for query {qids[int(q_query[i])]!r}"
-            )
+    judged_hash = _scatter(nq, q_query, q_pos, qrels.doc_hash[q_rows], 0, np.uint64)
+    judged_row = _scatter(nq, q_query, q_pos, q_rows, -1, np.int64)
+    if judged_hash.shape[1] > 1:
+        ordered = np.sort(np.where(judged_row >= 0, judged_hash, np.uint64(0)), axis=1)
+        clash = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] != 0)
+        if clash.any():
+            _refuse_duplicate_judgments(qrels, q_rows, q_query, qids)
+            return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth)
+    if (qrels.doc_hash[q_rows] == 0).any():
         return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth)
-    table = _build_table(qkeys)
 
-    # Run: group rows by query, sort each row by score desc (ties fixed below).
+    # Run: one row per query, each sorted by score desc, ties by docno desc.
     rmap = np.array([index.get(q, -1) for q in run.qids] or [-1], dtype=np.int64)
-    rq = rmap[run.query] if len(run.query) else np.zeros(0, dtype=np.int64)
-    rows = np.flatnonzero(rq >= 0)
-    rows = rows[np.argsort(rq[rows], kind="stable")]
-    rq_sorted = rq[rows]
-    counts = np.bincount(rq_sorted, minlength=nq).astype(np.int64)
-    depth = int(counts.max()) if nq and len(rows) else 0
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    pos = np.arange(len(rows), dtype=np.int64) - starts[rq_sorted]
-    neg = np.full((nq, depth), np.inf)
-    neg[rq_sorted, pos] = -run.score[rows]
-    cell_row = np.full((nq, depth), -1, dtype=np.int64)
-    cell_row[rq_sorted, pos] = rows
-    by_score = np.argsort(neg, axis=1, kind="stable")
-    ranked_rows = np.take_along_axis(cell_row, by_score, axis=1)
-    sorted_neg = np.take_along_axis(neg, by_score, axis=1)
+    r_rows, r_query, r_pos = _group(run.query, rmap)
+    counts = np.bincount(r_query, minlength=nq).astype(np.int64)
+    scores = _scatter(nq, r_query, r_pos, run.score[r_rows], -np.inf, np.float64)
+    cell_row = _scatter(nq, r_query, r_pos, r_rows, -1, np.int64)
+    depth = scores.shape[1]
     valid = np.arange(depth)[None, :] < counts[:, None]
     if depth > 1:
-        ties = (sorted_neg[:, 1:] == sorted_neg[:, :-1]) & valid[:, 1:]
-        for q in np.flatnonzero(ties.any(axis=1)).tolist():
-            members = ranked_rows[q, : counts[q]].tolist()
+        later = valid[:, 1:]
+        unsorted = np.flatnonzero(((scores[:, 1:] > scores[:, :-1]) & later).any(axis=1))
+        if unsorted.size:
+            # Stable, so pads (-inf, stored after the real cells) stay after real -inf scores.
+            by_score = np.argsort(-scores[unsorted], axis=1, kind="stable")
+            scores[unsorted] = np.take_along_axis(scores[unsorted], by_score, axis=1)
+            cell_row[unsorted] = np.take_along_axis(cell_row[unsorted], by_score, axis=1)
+        tied = np.flatnonzero(((scores[:, 1:] == scores[:, :-1]) & later).any(axis=1))
+        for q in tied.tolist():
+            members = cell_row[q, : counts[q]].tolist()
             members.sort(key=lambda r: (run.score[r], run.doc[r]), reverse=True)
-            ranked_rows[q, : counts[q]] = members
+            cell_row[q, : counts[q]] = members
     if max_depth is not None and max_depth < depth:
         depth = max(max_depth, 0)
-        ranked_rows = ranked_rows[:, :depth]
+        cell_row = cell_row[:, :depth]
         valid = valid[:, :depth]
         counts = np.minimum(counts, depth)
 
-    # Join ranked cells with the qrels.
-    rel = np.full((nq, depth), PAD, dtype=np.int64)
-    flat_rows = ranked_rows[valid]
-    cell_q = np.broadcast_to(np.arange(nq, dtype=np.int64)[:, None], (nq, depth))[valid]
-    hits = _lookup(table, join_keys(cell_q, run.doc_hash[flat_rows]))
-    found = hits >= 0
-    if found.any():
-        # A 64-bit key collision must not pass for a match: compare the ids themselves.
-        idx = np.flatnonzero(found)
-        found[idx] = run.doc[flat_rows[idx]] == q_doc[hits[idx]]
-    codes = np.full(len(flat_rows), NONPOOL, dtype=np.int64)
-    grades = q_rel[hits[found]]
-    codes[found] = np.where(grades >= 0, grades, UNJUDGED)
-    rel[valid] = codes
+    # Join the ranked cells with the judgments of their query.
+    safe_rows = np.where(valid, cell_row, 0)
+    run_hash = run.doc_hash[safe_rows] if len(run.doc_hash) else np.zeros(valid.shape, np.uint64)
+    if nq * depth * judged_hash.shape[1] <= _BROADCAST_BUDGET:
+        found = _join_by_rows(run_hash, valid, judged_hash, judged_row)
+    else:
+        flat_q = np.broadcast_to(np.arange(nq, dtype=np.int64)[:, None], valid.shape)[valid]
+        table = _build_table(join_keys(q_query, qrels.doc_hash[q_rows]))
+        found = np.full(valid.shape, -1, dtype=np.int64)
+        hits = _lookup(table, join_keys(flat_q, run_hash[valid]))
+        found[valid] = np.where(hits >= 0, q_rows[np.maximum(hits, 0)], -1)
+    flat_found = found.ravel()
+    hit = np.flatnonzero(flat_found >= 0)
+    judged_rows = flat_found[hit]
+    # A 64-bit hash collision must not pass for a match: compare the ids themselves.
+    same = run.doc[safe_rows.ravel()[hit]] == qrels.doc[judged_rows]
+    hit, judged_rows = hit[same], judged_rows[same]
+    grades = qrels.rel[judged_rows]
+    rel = np.where(valid, NONPOOL, PAD).astype(np.int64)
+    rel.ravel()[hit] = np.where(grades >= 0, grades, UNJUDGED)
 
     present = set(run.qids)
     missing = np.array([q not in present for q in qids], dtype=np.bool_)
     return Ranked(qids, rel, counts, rel_levels.astype(np.int64), missing, rel_level, max_grade)
+
+
+def _refuse_duplicate_judgments(
+    qrels: QrelsTable, rows: Int64Array, query: Int64Array, qids: list[str]
+) -> None:
+    seen: set[tuple[int, bytes]] = set()
+    for q, doc in zip(query.tolist(), qrels.doc[rows].tolist(), strict=True):
+        if (q, doc) in seen:
+            raise DuplicateDocument(
+                f"qrels: document {doc.decode('utf-8', 'replace')!r} is judged twice "
+                f"for query {qids[q]!r}"
+            )
+        seen.add((q, doc))
 
 
 def _build_ranked_slow(

@@ -54,3 +54,20 @@ def test_it_refuses_a_document_judged_twice() -> None:
     )
     with pytest.raises(DuplicateDocument, match="judged twice"):
         build_ranked(qrels, RunTable.from_mapping({"q": {"a": 1.0}}))
+
+
+def test_the_hash_table_join_agrees_with_the_row_join(monkeypatch: pytest.MonkeyPatch) -> None:
+    from searchbench.domain.metrics import ranking
+
+    qrels, run = synthetic(5)
+    expected = evaluate(qrels, run, MEASURES).aggregate
+    monkeypatch.setattr(ranking, "_BROADCAST_BUDGET", 0)
+    assert evaluate(qrels, run, MEASURES).aggregate == expected
+
+
+def test_row_order_of_a_table_does_not_matter() -> None:
+    qrels, run = synthetic(6)
+    table = RunTable.from_mapping(run)
+    shuffled = np.random.default_rng(0).permutation(len(table.score))
+    mixed = RunTable(table.qids, table.query[shuffled], table.doc[shuffled], table.score[shuffled])
+    assert evaluate(qrels, mixed, MEASURES).aggregate == evaluate(qrels, run, MEASURES).aggregate
