@@ -154,9 +154,10 @@ def _tokenise(
                 )
             rows = np.flatnonzero(keep)
         if rows.size and not first_row:
-            tok = int(first[rows[0]])
+            head = int(first[rows[0]])
             first_row = [
-                piece[int(starts[t]) : int(ends[t])] for t in range(tok, tok + int(counts[rows[0]]))
+                piece[int(starts[t]) : int(ends[t])]
+                for t in range(head, head + int(counts[rows[0]]))
             ]
         for slot, column in enumerate(wanted):
             tok = first[rows] + column
