@@ -50,6 +50,10 @@ def test_the_results_page_offers_explain_and_compare_for_each_doc(world: Any) ->
         assert li.one("a.explain-link").attrs["href"] == url(world, "doc", doc=doc_id)
         pick = li.one("input[data-explain-pick]")
         assert (pick.attrs["form"], pick.attrs["value"]) == (form_id, doc_id)
+    # the hot matches: each doc's top clauses inline, biggest first
+    top = docs[0].select("ul.hot-matches li")
+    assert 1 <= len(top) <= 3
+    assert top[0].one("code").text.startswith("title:")
 
 
 @pytest.mark.django_db
