@@ -40,8 +40,6 @@ def run(args: argparse.Namespace) -> int:
     from searchbench.web.bootstrap import collect_static, setup_django
 
     setup_django()
-    from django.core.management import call_command
-
     from searchbench.demo.setup import setup_demo
 
     data_dir = env.data_dir()
@@ -58,5 +56,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     collect_static(echo=console.print)
     console.print("Stop with Ctrl+C.\n")
-    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, skip_checks=False)
+    from searchbench.cli.serve_cmd import serve
+
+    # One worker process: SQLite and a laptop; its threads serve requests concurrently.
+    serve(args.host, args.port, workers=1)
     return 0

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     from searchbench.web.logging import build_logging_config
 
     logconfig = build_logging_config()
@@ -36,10 +36,9 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "level": "CRITICAL",
         "propagate": False,
     }
-    port = args.port if args.port is not None else env.get("PORT")
     return {
-        "bind": f"{args.host}:{port}",
-        "workers": args.workers or env.get("WEB_CONCURRENCY"),
+        "bind": f"{host}:{port}",
+        "workers": workers,
         "worker_class": "gthread",
         "threads": 4,
         "timeout": 60,
@@ -47,23 +46,16 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "accesslog": None,
         "errorlog": "-",
         "logconfig_dict": logconfig,
+        # gunicorn's control socket would be created under the user's home; nothing uses it.
+        "control_socket_disable": True,
     }
 
 
-def run(args: argparse.Namespace) -> int:
-    from django.core.exceptions import ImproperlyConfigured
+def serve(host: str, port: int, workers: int) -> None:
+    """Run gunicorn in this process until it is stopped (Django must be set up)."""
     from gunicorn.app.base import BaseApplication
 
-    from searchbench.web.bootstrap import collect_static, setup_django
-
-    try:
-        setup_django()
-    except ImproperlyConfigured as exc:
-        print(f"searchbench serve: configuration error: {exc}", file=sys.stderr)
-        return 2
-    if not args.no_collectstatic:
-        collect_static()
-    options = gunicorn_options(args)
+    options = gunicorn_options(host, port, workers)
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -75,6 +67,23 @@ def run(args: argparse.Namespace) -> int:
 
             return application
 
-    print(f"searchbench: serving on http://{options['bind']}/ ({options['workers']} workers)")
     _Server().run()
+
+
+def run(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from searchbench.web.bootstrap import collect_static, setup_django
+
+    try:
+        setup_django()
+    except ImproperlyConfigured as exc:
+        print(f"searchbench serve: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if not args.no_collectstatic:
+        collect_static()
+    port = args.port if args.port is not None else int(env.get("PORT"))
+    workers = args.workers or int(env.get("WEB_CONCURRENCY"))
+    print(f"searchbench: serving on http://{args.host}:{port}/ ({workers} workers)")
+    serve(args.host, port, workers)
     return 0

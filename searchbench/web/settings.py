@@ -137,6 +137,10 @@ X_FRAME_OPTIONS = "DENY"
 # Django applies it with logging.config.dictConfig (the default LOGGING_CONFIG); structlog is
 # configured by the same call, so both kinds of log line share one format.
 LOGGING = build_logging_config()
+# gunicorn loads this module in each worker (wsgi.py -> django.setup()), which re-applies LOGGING;
+# RequestIdMiddleware already writes one access line per request, with its id, so gunicorn's own
+# access lines stay off here too, not only in the server's config.
+LOGGING["loggers"]["gunicorn.access"] = {"handlers": [], "level": "CRITICAL", "propagate": False}
 
 SEARCHBENCH_ENGINE_TIMEOUT: int = env.get("SEARCHBENCH_ENGINE_TIMEOUT")
 SEARCHBENCH_ENGINE_CONCURRENCY: int = env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
