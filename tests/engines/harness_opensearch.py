@@ -13,9 +13,10 @@ with anonymous read access to some indexes.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -165,10 +166,41 @@ def node_with_cranfield(
         node.stop()
 
 
+# Nodes in use by this test session, by project name: the node tests, the opensearch target and
+# the searchapi target (which fronts OpenSearch) then share one JVM instead of starting three.
+# Nothing writes to a node after indexing, so sharing cannot couple the tests.
+_SHARED: dict[str, tuple[EngineNode, int, ExitStack]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+@contextmanager
+def shared_node(project: JavaProject, work_dir: Path, shared_data: Path) -> Iterator[EngineNode]:
+    """``node_with_cranfield``, reusing a live node of the same project; the last user stops it."""
+    with _SHARED_LOCK:
+        entry = _SHARED.get(project.name)
+        if entry is not None and entry[0].alive():
+            node, users, stack = entry
+        else:
+            stack = ExitStack()
+            node = stack.enter_context(node_with_cranfield(project, work_dir, shared_data))
+            users = 0
+        _SHARED[project.name] = (node, users + 1, stack)
+    try:
+        yield node
+    finally:
+        with _SHARED_LOCK:
+            node, users, stack = _SHARED[project.name]
+            if users > 1:
+                _SHARED[project.name] = (node, users - 1, stack)
+            else:
+                del _SHARED[project.name]
+                stack.close()
+
+
 def _target(
     kind: str, version: str, project: JavaProject, ctx: HarnessContext
 ) -> Iterator[EngineTarget]:
-    with node_with_cranfield(project, ctx.work_dir, ctx.shared_data) as node:
+    with shared_node(project, ctx.work_dir, ctx.shared_data) as node:
         yield EngineTarget(
             name=kind,
             endpoint=EndpointConfig(kind=kind, url=f"{node.url}/{CRANFIELD_INDEX}", timeout=30.0),
@@ -196,7 +228,7 @@ def elasticsearch_target(ctx: HarnessContext) -> Iterator[EngineTarget]:
 
 def _node_fixture(project: JavaProject, work_dir: Path, shared_data: Path) -> Iterator[EngineNode]:
     try:
-        with node_with_cranfield(project, work_dir, shared_data) as node:
+        with shared_node(project, work_dir, shared_data) as node:
             yield node
     except HarnessError as exc:
         pytest.fail(str(exc), pytrace=False)

@@ -3,7 +3,7 @@
 An OpenSearch ``_search`` URL *is* a JSON search API, so the searchapi adapter is held to the same
 tests as the native adapters: the templates are full ``_search`` bodies (POST), JMESPath maps the
 answer, ``size``/``from`` carry rows and start, and ``_explanation`` is passed through as the
-score breakdown. Only the mapping differs from the opensearch target; the node is its own.
+score breakdown. Only the mapping differs from the opensearch target; the node is shared with it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from tests.engines.harness_opensearch import (
     BAD_QUERY_ERROR,
     CRANFIELD_INDEX,
     OPENSEARCH_VERSION,
-    node_with_cranfield,
     opensearch_project,
+    shared_node,
 )
 
 MAPPING = {
@@ -45,7 +45,7 @@ TEMPLATES: dict[str, str] = {
 
 def searchapi_target(ctx: HarnessContext) -> Iterator[EngineTarget]:
     """searchapi -> POST http://127.0.0.1:PORT/cranfield/_search on a fresh OpenSearch node."""
-    with node_with_cranfield(opensearch_project(), ctx.work_dir, ctx.shared_data) as node:
+    with shared_node(opensearch_project(), ctx.work_dir, ctx.shared_data) as node:
         yield EngineTarget(
             name="searchapi",
             endpoint=EndpointConfig(
