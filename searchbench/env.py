@@ -83,6 +83,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCHBENCH_DEBUG", "bool", False, "Django debug mode (never in production)."),
     Setting("SEARCHBENCH_ALLOWED_HOSTS", "list", ["127.0.0.1", "localhost"],
             "Comma-separated host names the web app answers to."),
+    Setting("SEARCHBENCH_HTTPS", "bool", False,
+            "The app is reached over HTTPS (directly or through a proxy that sets "
+            "X-Forwarded-Proto): cookies are marked Secure and X-Forwarded-Proto is trusted."),
     Setting("SEARCHBENCH_CSRF_TRUSTED_ORIGINS", "list", [],
             "Comma-separated origins (scheme://host[:port]) trusted for CSRF behind a proxy."),
     Setting("SEARCHBENCH_LOG_LEVEL", "str", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR.",

@@ -129,6 +129,12 @@ STORAGES = {
     },
 }
 
+if env.get("SEARCHBENCH_HTTPS"):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Only behind a proxy that overwrites this header; the setting's help says so.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the rating buttons' fetch() reads the token from the form instead
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -52,3 +52,16 @@ def test_readme_settings_table_is_up_to_date():
     assert replace_section(readme, settings_table_markdown()) == readme, (
         "README.md's settings table is stale: run `searchbench manage settings_doc --write README.md`"
     )
+
+
+def test_https_marks_cookies_secure_and_trusts_the_proxy_header(tmp_path):
+    code = (
+        "import searchbench.web.settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHBENCH_")}
+    clean.update(
+        SEARCHBENCH_DATA_DIR=str(tmp_path), SEARCHBENCH_SECRET_KEY="k", SEARCHBENCH_HTTPS="1"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True)
+    assert out.stdout.strip() == "True True ('HTTP_X_FORWARDED_PROTO', 'https')", out.stderr
