@@ -86,10 +86,12 @@ def tree_from_json(data: Any, where: str = "explain", _depth: int = 0) -> Node:
         raise ExplainFormatError(f"{where}: nested deeper than {MAX_DEPTH} levels")
     if not isinstance(data, Mapping):
         raise ExplainFormatError(f"{where}: expected an object, got {type(data).__name__}")
+    raw_value = data.get("value", 0.0)
     try:
-        value = float(data.get("value", 0.0))
+        # None is how the JSON columns store NaN/inf (PostgreSQL and MariaDB refuse them)
+        value = math.nan if raw_value is None else float(raw_value)
     except (TypeError, ValueError):
-        raise ExplainFormatError(f"{where}.value: not a number: {data.get('value')!r}") from None
+        raise ExplainFormatError(f"{where}.value: not a number: {raw_value!r}") from None
     raw_children = data.get("children", data.get("details")) or []
     if not isinstance(raw_children, list):
         raise ExplainFormatError(f"{where}.children: expected a list")

@@ -181,6 +181,12 @@ def test_tree_from_json_names_where_bad_json_is_wrong(data: object, message: str
     assert str(err.value) == message
 
 
+def test_tree_from_json_reads_null_values_as_nan() -> None:
+    # services._jsonable stores NaN as null (PostgreSQL and MariaDB JSON refuse NaN)
+    tree = tree_from_json({"value": None, "description": "sum of:", "details": []})
+    assert math.isnan(tree.value)
+
+
 def test_tree_from_json_refuses_absurdly_deep_json() -> None:
     deep: dict[str, object] = {"value": 1.0, "description": "leaf"}
     for _ in range(MAX_DEPTH + 5):

@@ -265,3 +265,23 @@ def test_the_compare_page_shows_the_ratings_of_both_docs(world: Any) -> None:
     page = parse(client_for(world.owner).get(url(world, "compare", doc=["b2", "j1"])).content)
     assert page.one("#compare-above span.rating-note").text == "rated 1"
     assert page.one("#compare-below span.rating-note").text == "not rated"
+
+
+@pytest.mark.django_db
+def test_a_snapshot_taken_by_the_case_page_is_explained_from_its_stored_trees(world: Any) -> None:
+    from searchbench.cases import services
+
+    snap = services.take_snapshot(world.case, "before title boost", user=world.owner)
+    client = client_for(world.owner)
+    listing = parse(client.get(reverse("cases:snapshot", args=[world.case.pk, snap.pk])).content)
+    links = [a.attrs["href"] for a in listing.select("#snapshot-queries a.explain-link")]
+    assert url(world, "query", snapshot=snap.pk) in links
+    # the engine may change after the snapshot: the stored trees are what gets explained
+    SearchEndpoint.objects.filter(pk=world.endpoint.pk).update(url="local://gone")
+    live = client.get(url(world, "doc", doc="b2", format="json"))
+    assert live.status_code == 502
+    stored = client.get(url(world, "doc", doc="b2", snapshot=snap.pk, format="json")).json()
+    assert stored["rank"] == 1
+    title = next(c for c in stored["clauses"] if c["label"] == "title:red")
+    assert title["weight"] == pytest.approx(2.0)
+    assert sum(c["contribution"] for c in stored["clauses"]) == pytest.approx(stored["total"])
