@@ -1,7 +1,8 @@
 """gunicorn settings for the container's `web` command.
 
 Logs go through searchbench.web.logging, so gunicorn's own messages are JSON lines like the app's.
-gunicorn's access lines are dropped: RequestIdMiddleware writes one access line per request, with the request id.
+gunicorn's access lines are dropped (see build_logging_config): RequestIdMiddleware writes one
+access line per request, with the request id.
 """
 
 from searchbench import env
@@ -21,12 +22,5 @@ worker_tmp_dir = "/tmp"
 accesslog = None
 errorlog = "-"
 logconfig_dict = build_logging_config()
-# gunicorn writes its access lines whenever a log config is given; silence them in favour of the
-# middleware's, which carry the request id.
-logconfig_dict["loggers"]["gunicorn.access"] = {
-    "handlers": [],
-    "level": "CRITICAL",
-    "propagate": False,
-}
 # The control socket would be created in the data volume; nothing here uses it.
 control_socket_disable = True

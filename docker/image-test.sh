@@ -55,8 +55,9 @@ cleanup() {
             echo "--- podman logs $c (last 60 lines)"
             podman logs --tail 60 "$c" 2>&1
         done
-        for f in "$WORK"/*.log; do
-            [ -f "$f" ] || continue
+        for f in "$WORK"/*.log "$WORK"/pglog/*.log; do
+            # Build logs were quoted where a build failed.
+            [ -f "$f" ] && [[ "$f" != */build-* ]] || continue
             echo "--- $f (last 30 lines)"
             tail -n 30 "$f"
         done
@@ -173,7 +174,8 @@ grep -E '^(Passes|Failures|Total tests):' "$WORK/structure-test.log"
 
 log "2. compose file"
 (cd "$WORK" && cp "$REPO/compose.yaml" "$REPO/.env.example" . && cp .env.example .env \
-    && "$VENV/bin/podman-compose" -f compose.yaml config >compose-config.out 2>compose-config.log) \
+    && SEARCHBENCH_SECRET_KEY=config-check POSTGRES_PASSWORD=config-check \
+        "$VENV/bin/podman-compose" -f compose.yaml config >compose-config.out 2>compose-config.log) \
     || fail "podman-compose config rejected compose.yaml"
 for service in migrate web db; do
     grep -q "^  $service:" "$WORK/compose-config.out" || fail "compose.yaml has no service $service"
@@ -199,7 +201,7 @@ EOF
 docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do "$PY" -c "import urllib.request; urllib.request.urlopen('http://$REG/v2/')" 2>/dev/null && break; sleep 0.2; done
-push_pull() {  # push_pull TAG -> prints the pulled reference (by digest)
+push_pull() {  # push_pull TAG -> prints the pulled reference (by digest); runs in a subshell
     local tag=$1 digest
     podman push --quiet --tls-verify=false --digestfile "$WORK/digest-$tag" \
         "$IMAGE:$tag" "$REG/searchbench:$tag" >&2
@@ -207,7 +209,6 @@ push_pull() {  # push_pull TAG -> prints the pulled reference (by digest)
     podman rmi "$IMAGE:$tag" >/dev/null
     podman image exists "$IMAGE:$tag" && fail "$IMAGE:$tag still exists after podman rmi"
     podman pull --quiet --tls-verify=false "$REG/searchbench@$digest" >/dev/null
-    IMAGES+=("$REG/searchbench@$digest")
     echo "$REG/searchbench@$digest"
 }
 label() {  # label REF KEY
@@ -215,7 +216,9 @@ label() {  # label REF KEY
         | "$PY" -c "import json, sys; print(json.load(sys.stdin)['Labels'].get(sys.argv[1], ''))" "$2"
 }
 REF1=$(push_pull "$TAG1")
+IMAGES+=("$(podman image inspect --format '{{.Id}}' "$REF1")")
 REF2=$(push_pull "$TAG2")
+IMAGES+=("$(podman image inspect --format '{{.Id}}' "$REF2")")
 echo "pulled by digest: $REF1"
 echo "pulled by digest: $REF2"
 for pair in "$REF1 $REVISION" "$REF2 $REVISION2"; do
@@ -236,11 +239,11 @@ echo "labels checked with skopeo; compressed size in the registry: ${SUMMARY[com
 log "4. PostgreSQL $PG_VERSION (private cluster)"
 PG_PORT=$(free_port)
 PG_DATA="$WORK/pg"
-mkdir -p "$PG_DATA" "$WORK/pgsock"
-chown postgres:postgres "$PG_DATA" "$WORK/pgsock"
+mkdir -p "$PG_DATA" "$WORK/pgsock" "$WORK/pglog"
+chown postgres:postgres "$PG_DATA" "$WORK/pgsock" "$WORK/pglog"
 su postgres -s /bin/sh -c "$PG_BIN/initdb -D '$PG_DATA' -U postgres --auth-local=trust \
-    --auth-host=scram-sha-256 -E UTF8 >'$WORK/initdb.log' 2>&1" || fail "initdb"
-su postgres -s /bin/sh -c "$PG_BIN/pg_ctl -D '$PG_DATA' -w -l '$WORK/postgresql.log' \
+    --auth-host=scram-sha-256 -E UTF8 >'$WORK/pglog/initdb.log' 2>&1" || fail "initdb"
+su postgres -s /bin/sh -c "$PG_BIN/pg_ctl -D '$PG_DATA' -w -l '$WORK/pglog/postgresql.log' \
     -o \"-p $PG_PORT -k $WORK/pgsock -c listen_addresses=127.0.0.1\" start >/dev/null" || fail "pg_ctl start"
 psql_admin() { su postgres -s /bin/sh -c "psql -h '$WORK/pgsock' -p $PG_PORT -qAt -v ON_ERROR_STOP=1 -c \"$1\""; }
 DB_PASSWORD=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')

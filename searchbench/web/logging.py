@@ -114,7 +114,9 @@ def build_logging_config(environ: dict[str, str] | None = None) -> dict[str, Any
             "django": {"handlers": names, "level": level, "propagate": False},
             "django.server": {"handlers": names, "level": level, "propagate": False},
             "gunicorn.error": {"handlers": names, "level": level, "propagate": False},
-            "gunicorn.access": {"handlers": names, "level": level, "propagate": False},
+            # gunicorn writes its own access line whenever a log config is given; drop it, as
+            # RequestIdMiddleware logs each request once, with its request id.
+            "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
         },
     }
 

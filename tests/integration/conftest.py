@@ -21,8 +21,8 @@ from tests.integration.html import Page
 OPTIONS = {
     "--base-url": ("searchbench URL to test, e.g. http://127.0.0.1:8000", None),
     "--login": ("USER:PASSWORD to sign in with", "demo:demo"),
-    "--local-index": ("name of a local index the server has (the corpus of corpus.py)", None),
-    "--query": ("query to run when --local-index is not the integration corpus", None),
+    "--local-index": ("local index on the server: integration (corpus.py; default), demo, …", None),
+    "--query": ("query to run (default: a known one for integration and demo)", None),
 }
 
 
@@ -64,14 +64,25 @@ def credentials(pytestconfig: pytest.Config) -> tuple[str, str]:
     return user, password
 
 
+# Local indexes the suite knows: a query that finds something, and the doc it must rank first
+# (None: any order is fine). `integration` is corpus.py's; `demo` is what `make demo` builds.
+KNOWN_INDEXES: dict[str, tuple[str, str | None]] = {
+    corpus.INDEX: (corpus.QUERY, corpus.BEST_DOC),
+    "demo": ("waterproof boots", None),
+}
+
+
 @pytest.fixture(scope="session")
 def index_and_query(pytestconfig: pytest.Config) -> tuple[str, str, str | None]:
-    """(local index, query, the doc id expected first or None when the corpus is not ours)."""
-    index = _option(pytestconfig, "--local-index")
+    """(local index, query, the doc id expected first or None when that is not known)."""
+    index = _option(pytestconfig, "--local-index") or corpus.INDEX
     query = _option(pytestconfig, "--query")
-    if index in (None, corpus.INDEX):
-        return corpus.INDEX, query or corpus.QUERY, None if query else corpus.BEST_DOC
-    return index, query or corpus.QUERY, None
+    known_query, best = KNOWN_INDEXES.get(index, (None, None))
+    if query is None and known_query is None:
+        raise pytest.UsageError(f"--local-index {index}: give a --query that finds something")
+    if query is not None and query != known_query:
+        best = None
+    return index, query or known_query or "", best
 
 
 def new_client(base_url: str) -> httpx.Client:

@@ -64,7 +64,8 @@ def test_it_runs_the_relevance_loop_over_the_built_in_engine(
     query_url = f"{case_url}queries/{row.attrs['data-query-id']}/"
     form = Page(response.text).form(action_contains="/run")
     response = _submit(client, case_url, form.action, form.values())
-    assert 'class="tag error"' not in response.text, "the query failed against the engine"
+    failure = re.search(r'class="tag error" title="([^"]*)"', response.text)
+    assert failure is None, f"the query failed against the engine: {failure and failure.group(1)}"
 
     # The results, and a rating for the first one.
     page = Page(client.get(query_url).raise_for_status().text)

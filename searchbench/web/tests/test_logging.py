@@ -101,6 +101,8 @@ def test_it_honours_level_and_console_format(restore_logging: None) -> None:
 
 def test_gunicorn_and_django_loggers_share_the_handlers() -> None:
     config = build_logging_config({})
-    for name in ("django", "gunicorn.error", "gunicorn.access"):
+    for name in ("django", "gunicorn.error"):
         assert config["loggers"][name]["handlers"] == ["stdout"]
         assert config["loggers"][name]["propagate"] is False
+    # Requests are logged once, by the middleware, not again by gunicorn.
+    assert config["loggers"]["gunicorn.access"]["handlers"] == []
