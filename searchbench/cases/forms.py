@@ -195,3 +195,96 @@ class EndpointForm(forms.ModelForm):
             endpoint.save()
             self.save_m2m()
         return endpoint
+
+
+class ScorerForm(forms.ModelForm):
+    """A custom (JavaScript) scorer; the code is tried on a sample query before it is saved."""
+
+    scale_text = forms.CharField(
+        label="Scale",
+        initial="0, 1, 2, 3",
+        help_text="The rating values people can give, comma-separated, e.g. 0, 1, 2, 3.",
+    )
+    labels = JSONObjectField(label="Labels", help_text='e.g. {"0": "Poor", "3": "Perfect"}')
+
+    class Meta:
+        model = Scorer
+        fields = ["name", "description", "scale_text", "labels", "code"]
+        widgets = {
+            "code": forms.Textarea(attrs={"rows": 14, "class": "mono", "spellcheck": "false"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = True
+        if self.instance.pk:
+            self.fields["scale_text"].initial = ", ".join(f"{v:g}" for v in self.instance.scale)
+
+    def clean_name(self) -> str:
+        from searchbench.domain.scoring import UnknownScorerError, check_scorer
+
+        name = self.cleaned_data["name"].strip()
+        if name.startswith(("quepid:", "js:")):
+            raise forms.ValidationError("names starting with quepid: or js: are reserved")
+        try:
+            check_scorer(name)
+        except UnknownScorerError:
+            return name
+        raise forms.ValidationError(f"{name!r} is a built-in scorer's name; choose another")
+
+    def clean_scale_text(self) -> list[float]:
+        raw = [p.strip() for p in self.cleaned_data["scale_text"].split(",") if p.strip()]
+        try:
+            values = sorted({float(p) for p in raw})
+        except ValueError:
+            raise forms.ValidationError("the scale must be numbers separated by commas") from None
+        if not 2 <= len(values) <= 11:
+            raise forms.ValidationError("give between 2 and 11 distinct rating values")
+        return values
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        scale = cleaned.get("scale_text")
+        labels = cleaned.get("labels") or {}
+        if scale is not None:
+            for key in labels:
+                try:
+                    ok = float(key) in scale
+                except ValueError:
+                    ok = False
+                if not ok:
+                    self.add_error("labels", f"label key {key!r} is not a value of the scale")
+        if cleaned.get("code") and scale:
+            error = try_scorer_code(cleaned["code"], scale)
+            if error:
+                self.add_error("code", error)
+        return cleaned
+
+    def save(self, commit: bool = True) -> Scorer:
+        scorer: Scorer = super().save(commit=False)
+        scorer.kind = Scorer.Kind.CUSTOM
+        scorer.scale = self.cleaned_data["scale_text"]
+        if commit:
+            scorer.save()
+        return scorer
+
+
+def try_scorer_code(code: str, scale: list[float]) -> str | None:
+    """Run the code on a small sample query; the error message (with its line) or None."""
+    from searchbench.domain.scorers import JsScorer, RankedDoc, ScorerError, ScoringInput
+
+    top, low = scale[-1], scale[0]
+    docs = [RankedDoc(id="a", rating=top), RankedDoc(id="b", rating=low), RankedDoc(id="c")]
+    sample = ScoringInput(docs=docs, ratings={"a": top, "b": low}, num_found=3)
+    try:
+        scorer = JsScorer(code)
+    except ScorerError as exc:
+        return f"{exc.message} (line {exc.line})" if exc.line else exc.message
+    try:
+        scorer.score(sample)
+    except ScorerError as exc:
+        return f"on a sample query: {exc.message}" + (f" (line {exc.line})" if exc.line else "")
+    finally:
+        scorer.close()
+    return None

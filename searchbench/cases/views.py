@@ -20,9 +20,10 @@ from searchbench.cases.forms import (
     CaseSettingsForm,
     EndpointForm,
     QueryForm,
+    ScorerForm,
     TryForm,
 )
-from searchbench.cases.models import Case, Query, ScoreHistory, SearchEndpoint, Snapshot
+from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, SearchEndpoint, Snapshot
 from searchbench.domain.fieldspec import parse_field_spec
 
 FIELD_PREVIEW_CHARS = 300
@@ -380,3 +381,31 @@ def case_settings(request: HttpRequest, case_id: int) -> HttpResponse:
     else:
         form = CaseSettingsForm(instance=case, user=request.user)
     return render(request, "cases/case_settings.html", {"case": case, "form": form})
+
+
+@login_required
+def scorer_list(request: HttpRequest) -> HttpResponse:
+    scorers = Scorer.objects.select_related("owner").order_by("kind", "name")
+    return render(request, "cases/scorer_list.html", {"scorers": scorers})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scorer_edit(request: HttpRequest, scorer_id: int | None = None) -> HttpResponse:
+    scorer = None
+    if scorer_id is not None:
+        scorer = get_object_or_404(Scorer, pk=scorer_id, kind=Scorer.Kind.CUSTOM)
+        if scorer.owner_id != request.user.pk:
+            raise PermissionDenied("Only the scorer's owner edits it.")
+    if request.method == "POST":
+        form = ScorerForm(request.POST, instance=scorer)
+        if form.is_valid():
+            saved = form.save(commit=False)
+            if scorer is None:
+                saved.owner = request.user
+            saved.save()
+            messages.success(request, f"Scorer “{saved.name}” saved.")
+            return redirect("cases:scorers")
+    else:
+        form = ScorerForm(instance=scorer)
+    return render(request, "cases/scorer_form.html", {"form": form, "scorer": scorer})

@@ -355,3 +355,79 @@ def test_case_list_shows_the_latest_score(world):
     _outcome, latest = services.rescore_query(world.case, world.q_tent)
     row = parse(client_for(world.owner).get("/").content).one("#case-table tr.case-row")
     assert row.one("span.score").text == f"{latest.score:.3f}"
+
+
+SCORER_POST = {
+    "name": "top-heavy",
+    "description": "half credit for a relevant first doc",
+    "scale_text": "0, 1",
+    "labels": '{"0": "no", "1": "yes"}',
+    "code": "var s = 0;\nif (docRating(0) > 0) { s = 0.5; }\nsetScore(s);",
+}
+
+
+@pytest.mark.django_db
+def test_create_a_custom_scorer_and_score_a_case_with_it(world):
+    from searchbench.cases.models import Scorer
+
+    client = client_for(world.owner)
+    response = client.post(reverse("cases:scorer_new"), SCORER_POST)
+    assert response.status_code == 302, response.content
+    scorer = Scorer.objects.get(name="top-heavy")
+    assert (scorer.kind, scorer.scale, scorer.owner) == ("custom", [0.0, 1.0], world.owner)
+    world.case.scorer = scorer
+    world.case.save()
+    run = services.run_case(world.case)
+    assert run.history.per_query == {str(world.q_boots.pk): 0.5, str(world.q_tent.pk): 0.5}
+    names = [
+        r.select("td")[0].text
+        for r in parse(client.get(reverse("cases:scorers")).content).select("tr.scorer-row")
+    ]
+    assert "top-heavy" in names and "nDCG@10" in names
+
+
+@pytest.mark.django_db
+def test_scorer_code_errors_name_the_line(world):
+    from searchbench.cases.models import Scorer
+
+    bad = {**SCORER_POST, "code": "var s = 0;\nsetScore(undefinedThing.x);"}
+    response = client_for(world.owner).post(reverse("cases:scorer_new"), bad)
+    assert response.status_code == 200
+    error = parse(response.content).select("ul.errorlist li")[0].text
+    assert "line 2" in error
+    assert not Scorer.objects.filter(name="top-heavy").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "nDCG@10", "built-in scorer"),
+        ("name", "quepid:mine", "reserved"),
+        ("scale_text", "0, x", "numbers separated by commas"),
+        ("scale_text", "1", "between 2 and 11"),
+        ("labels", '{"5": "wow"}', "not a value of the scale"),
+    ],
+)
+def test_scorer_form_refuses_bad_input(world, field, value, message):
+    response = client_for(world.owner).post(
+        reverse("cases:scorer_new"), {**SCORER_POST, field: value}
+    )
+    assert response.status_code == 200
+    errors = " ".join(li.text for li in parse(response.content).select("ul.errorlist li"))
+    assert message in errors
+
+
+@pytest.mark.django_db
+def test_only_the_owner_edits_a_custom_scorer(world):
+    client_for(world.owner).post(reverse("cases:scorer_new"), SCORER_POST)
+    from searchbench.cases.models import Scorer
+
+    url = reverse("cases:scorer_edit", args=[Scorer.objects.get(name="top-heavy").pk])
+    assert client_for(world.teammate).get(url).status_code == 403
+    assert client_for(world.owner).get(url).status_code == 200
+    builtin = Scorer.objects.get(name="nDCG@10")
+    assert (
+        client_for(world.owner).get(reverse("cases:scorer_edit", args=[builtin.pk])).status_code
+        == 404
+    )
