@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from searchbench.accounts.models import Team
-from searchbench.cases.models import Case, Scorer, SearchEndpoint, Try
+from searchbench.cases.models import Case, Query, Scorer, SearchEndpoint, Try
 
 
 class JSONObjectField(forms.CharField):
@@ -96,6 +96,18 @@ class CaseSettingsForm(forms.ModelForm):
         self.fields["teams"].queryset = Team.objects.filter(
             Q(pk__in=user_teams(user).values("pk")) | Q(pk__in=current)
         )
+
+
+class QueryNotesForm(forms.ModelForm):
+    options = JSONObjectField(label="Options", help_text="Per-query #$qOption.NAME## values.")
+
+    class Meta:
+        model = Query
+        fields = ["information_need", "notes", "options"]
+        widgets = {
+            "information_need": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class QueryForm(forms.Form):

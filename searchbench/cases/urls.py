@@ -15,6 +15,7 @@ urlpatterns = [
         "cases/<int:case_id>/queries/<int:query_id>/delete", views.query_delete, name="query_delete"
     ),
     path("cases/<int:case_id>/queries/<int:query_id>/rate", views.rate, name="rate"),
+    path("cases/<int:case_id>/queries/<int:query_id>/notes", views.query_notes, name="query_notes"),
     path("cases/<int:case_id>/tries/new", views.try_new, name="try_new"),
     path("cases/<int:case_id>/snapshots/new", views.snapshot_create, name="snapshot_new"),
     path(

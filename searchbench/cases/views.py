@@ -20,6 +20,7 @@ from searchbench.cases.forms import (
     CaseSettingsForm,
     EndpointForm,
     QueryForm,
+    QueryNotesForm,
     ScorerForm,
     TryForm,
 )
@@ -240,7 +241,9 @@ def _query_context(
 def query_detail(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
     case = _case_for(request, case_id)
     query = get_object_or_404(Query, pk=query_id, case=case)
-    return render(request, "cases/query_detail.html", _query_context(request, case, query))
+    context = _query_context(request, case, query)
+    context["notes_form"] = QueryNotesForm(instance=query)
+    return render(request, "cases/query_detail.html", context)
 
 
 @login_required
@@ -409,3 +412,18 @@ def scorer_edit(request: HttpRequest, scorer_id: int | None = None) -> HttpRespo
     else:
         form = ScorerForm(instance=scorer)
     return render(request, "cases/scorer_form.html", {"form": form, "scorer": scorer})
+
+
+@login_required
+@require_POST
+def query_notes(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    case = _case_for(request, case_id, write=True)
+    query = get_object_or_404(Query, pk=query_id, case=case)
+    form = QueryNotesForm(request.POST, instance=query)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Query notes saved.")
+    else:
+        problems = "; ".join(f"{f}: {e}" for f, errs in form.errors.items() for e in errs)
+        messages.error(request, f"Not saved — {problems}")
+    return redirect("cases:query", case_id=case.pk, query_id=query.pk)

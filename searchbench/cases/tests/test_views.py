@@ -431,3 +431,27 @@ def test_only_the_owner_edits_a_custom_scorer(world):
         client_for(world.owner).get(reverse("cases:scorer_edit", args=[builtin.pk])).status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_query_notes_and_options_are_saved(world):
+    client = client_for(world.teammate)
+    url = query_url(world, world.q_boots, "cases:query_notes")
+    response = client.post(
+        url,
+        {
+            "information_need": "red winter boots",
+            "notes": "b3 is blue",
+            "options": '{"lang": "en"}',
+        },
+    )
+    assert response.status_code == 302
+    world.q_boots.refresh_from_db()
+    assert (world.q_boots.information_need, world.q_boots.notes, world.q_boots.options) == (
+        "red winter boots",
+        "b3 is blue",
+        {"lang": "en"},
+    )
+    bad = client.post(url, {"options": "[1]"}, follow=True)
+    assert "expected a JSON object" in parse(bad.content).one("li.msg.error").text
+    assert client_for(world.outsider).post(url, {"notes": "x"}).status_code == 404
