@@ -53,8 +53,12 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
 
 def serve(host: str, port: int, workers: int) -> None:
     """Run gunicorn in this process until it is stopped (Django must be set up)."""
+    from django.db import connections
     from gunicorn.app.base import BaseApplication
 
+    # Workers are forked from this process: a database connection opened here (the demo's
+    # set-up) must not be shared with them.
+    connections.close_all()
     options = gunicorn_options(host, port, workers)
 
     class _Server(BaseApplication):  # type: ignore[misc]
