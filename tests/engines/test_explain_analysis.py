@@ -81,3 +81,46 @@ def test_why_the_first_doc_is_above_the_fifth(engine: EngineTarget) -> None:
     summary = summarize(d.explain for d in docs)
     assert summary.docs == 5
     assert sum(summary.share(s) for s in summary.shares) == pytest.approx(1.0, rel=5e-3)
+
+
+# Richer queries in each engine's own language: dismax with a tie-breaker, a phrase, a function
+# and a filter, so the real shapes of those nodes go through the clause model too.
+RICH: dict[str, str] = {
+    "solr": "q=#$query##&defType=edismax&q.op=OR&qf=title^2 body&tie=0.1&pf=body^3&bf=product(2,1)",
+    "opensearch": '{"query": {"function_score": {"query": {"bool": {"must": {"multi_match": '
+    '{"query": "#$query##", "type": "best_fields", "tie_breaker": 0.1, "fields": ["title^2", '
+    '"body"]}}, "should": {"match_phrase": {"body": {"query": "#$query##", "boost": 3}}}, '
+    '"filter": {"exists": {"field": "title"}}}}, "functions": [{"filter": {"match": {"title": '
+    '"flow"}}, "weight": 3}], "boost_mode": "multiply"}}}',
+}
+RICH["elasticsearch"] = RICH["opensearch"]
+
+
+def test_dismax_phrase_function_and_filter_shapes(engine: EngineTarget) -> None:
+    template = RICH.get(engine.endpoint.kind)
+    if template is None:
+        pytest.skip(f"{engine.name}: no dismax/function/filter template for this engine kind")
+    try_config = TryConfig(template=template, field_spec=FIELD_SPEC, rows=10, explain=True)
+    result = make_engine(engine.endpoint).search(QueryContext("boundary layer flow"), try_config)
+    assert result.error is None, result.error
+    kinds: set[str] = set()
+    losers = 0
+    for doc in result.docs:
+        assert doc.explain is not None and doc.score is not None
+        bd = breakdown(doc.explain)
+        assert math.isclose(bd.explained, doc.score, rel_tol=2e-3), (
+            doc.id,
+            bd.explained,
+            doc.score,
+        )
+        kinds |= {c.kind for c in bd.clauses}
+        losers += sum(1 for c in bd.clauses if c.weight == pytest.approx(0.1))
+        for c in bd.clauses:
+            if c.kind == "function" and engine.endpoint.kind != "solr":
+                assert c.factor("multiplier") == pytest.approx(3.0, rel=1e-3), c
+            if c.kind == "filter":
+                assert c.contribution == 0.0
+    assert losers, "no dismax loser weighted by the 0.1 tie-breaker"
+    assert "phrase" in kinds and "function" in kinds, kinds
+    if engine.endpoint.kind != "solr":  # Solr's fq never shows in explain
+        assert "filter" in kinds, kinds
