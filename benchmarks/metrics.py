@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="searchbench-bench-") as tmp:
         for n in sizes:
-            repeat = 3 if n <= 10_000 else 1
+            repeat = 3 if n <= 10_000 else 2
             rows.extend(bench_size(n, Path(tmp), repeat))
             print(f"... {n} queries done", file=sys.stderr)
     print(f"AP, RR, nDCG@10, P@10 over N queries x {DOCS_PER_QUERY} docs")

@@ -37,7 +37,7 @@ PathLike = str | os.PathLike[str]
 _WHITESPACE = np.zeros(256, dtype=np.bool_)
 _WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
 _CHUNK = 32 * 1024 * 1024  # bytes of file tokenised at once; bounds the temporary arrays
-_GATHER_ROWS = 1 << 19  # rows per fixed-width copy, bounds the index matrix
+_GATHER_ROWS = 1 << 15  # rows per fixed-width copy: small enough to stay in cache
 
 
 class TrecFormatError(ValueError):
@@ -75,7 +75,7 @@ def _gather(buf: npt.NDArray[np.uint8], start: Int64Array, length: Int64Array) -
     return out.view(f"S{width}").ravel()
 
 
-def _chunks(data: bytes) -> Iterator[bytes]:
+def _chunks(data: bytes) -> Iterator[memoryview]:
     """Pieces of at most about _CHUNK bytes, each ending at a newline (but the last)."""
     pos = 0
     while pos < len(data):
@@ -83,8 +83,22 @@ def _chunks(data: bytes) -> Iterator[bytes]:
         if end < len(data):
             nl = data.rfind(b"\n", pos, end)
             end = nl + 1 if nl >= pos else data.find(b"\n", end) + 1 or len(data)
-        yield data[pos:end]
+        yield memoryview(data)[pos:end]
         pos = end
+
+
+def _token_bounds(buf: npt.NDArray[np.uint8]) -> tuple[Int64Array, Int64Array]:
+    """Start and end (exclusive) offsets of every whitespace-separated token."""
+    ws = buf <= 32
+    # "<= 32" is one cheap pass; it equals the real whitespace set unless other control bytes occur.
+    if buf.min() < 9 or ((buf - np.uint8(14)) < 18).any():
+        ws = _WHITESPACE[buf]
+    flips = np.flatnonzero(ws[1:] != ws[:-1]) + 1
+    if not ws[0]:
+        flips = np.concatenate([[0], flips])
+    if not ws[-1]:
+        flips = np.append(flips, len(buf))
+    return flips[0::2].astype(np.int64), flips[1::2].astype(np.int64)
 
 
 def _uniform_fields(
@@ -124,11 +138,9 @@ def _tokenise(
     line_base = 0
     for piece in _chunks(data):
         buf = np.frombuffer(piece, dtype=np.uint8)
-        edge = np.diff(_WHITESPACE[buf].view(np.int8), prepend=np.int8(1), append=np.int8(1))
-        starts = np.flatnonzero(edge == -1)
-        ends = np.flatnonzero(edge == 1)
+        starts, ends = _token_bounds(buf)
         newlines = np.flatnonzero(buf == 10)
-        n_lines = len(newlines) + (0 if piece.endswith(b"\n") else 1)
+        n_lines = len(newlines) + (0 if buf[-1] == 10 else 1)
         line_start = np.concatenate([[0], newlines + 1])[:n_lines].astype(np.int64)
         width = _uniform_fields(buf, starts, ends, newlines, line_start, min_fields)
         if width:
@@ -156,7 +168,7 @@ def _tokenise(
         if rows.size and not first_row:
             head = int(first[rows[0]])
             first_row = [
-                piece[int(starts[t]) : int(ends[t])]
+                bytes(piece[int(starts[t]) : int(ends[t])])
                 for t in range(head, head + int(counts[rows[0]]))
             ]
         for slot, column in enumerate(wanted):
@@ -185,6 +197,52 @@ def _codes(values: BytesArray) -> tuple[list[str], Int64Array]:
     head_code = rank[inverse.ravel()]
     codes = head_code[np.cumsum(change) - 1]
     return [uniq[i].decode("utf-8") for i in order.tolist()], codes.astype(np.int64)
+
+
+_POW10 = 10.0 ** np.arange(23)
+_PARSE_ROWS = 1 << 15
+
+
+def _plain_decimals(values: BytesArray) -> npt.NDArray[np.float64] | None:
+    """Parse ``-?digits[.digits]`` tokens of at most 15 digits without a per-value call.
+
+    The digits form an exact integer (< 2**53) and 10**decimals is exact, so one IEEE division
+    gives the correctly rounded value: bit-identical to strtod. Anything else returns None.
+    """
+    n, width = len(values), values.dtype.itemsize
+    if n == 0 or width > 22:
+        return None
+    m = np.ascontiguousarray(values).view(np.uint8).reshape(n, width)
+    out = np.empty(n)
+    for lo in range(0, n, _PARSE_ROWS):  # blocks small enough to stay in cache
+        block = _decimal_block(m[lo : lo + _PARSE_ROWS])
+        if block is None:
+            return None
+        out[lo : lo + _PARSE_ROWS] = block
+    return out
+
+
+def _decimal_block(m: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64] | None:
+    n = m.shape[0]
+    whole = np.zeros(n)
+    decimals = np.zeros(n, dtype=np.int64)
+    digits = np.zeros(n, dtype=np.int64)
+    dots = np.zeros(n, dtype=np.int64)
+    for j in range(m.shape[1]):  # Horner's rule, one column of characters at a time
+        c = m[:, j]
+        d = c - np.uint8(48)
+        is_digit = d < 10
+        is_dot = c == 46
+        if not (is_digit | is_dot | (c == 0) | ((c == 45) & (j == 0))).all():
+            return None
+        whole = np.where(is_digit, whole * 10.0 + d, whole)
+        decimals += is_digit & (dots > 0)
+        digits += is_digit
+        dots += is_dot
+    if (dots > 1).any() or (digits == 0).any() or (digits > 15).any():
+        return None
+    value = whole / _POW10[decimals]
+    return np.where(m[:, 0] == 45, -value, value)
 
 
 def _numbers(
@@ -259,7 +317,10 @@ def load_run(source: PathLike | IO[bytes]) -> RunTable:
     cols = _tokenise(data, path, (0, 2, 4), 6, "qid Q0 docno rank score run_id")
     qid_bytes, doc, score_bytes = cols.fields
     qids, query = _codes(qid_bytes)
-    score = _numbers(score_bytes, cols.line, path, np.float64, "score").astype(np.float64)
+    plain = _plain_decimals(score_bytes)
+    if plain is None:
+        plain = _numbers(score_bytes, cols.line, path, np.float64, "score").astype(np.float64)
+    score = plain
     run_id = cols.first_row[5].decode("utf-8", "replace") if cols.first_row else ""
     table = RunTable(qids, query, doc, score, run_id=run_id)
     table._doc_hash = hash_bytes(doc)

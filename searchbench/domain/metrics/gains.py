@@ -23,11 +23,12 @@ def grade_gains(r: Ranked, spec: MeasureSpec) -> FloatArray:
     return gains
 
 
-def ranked_gains(r: Ranked, gains: FloatArray) -> FloatArray:
-    """[n_queries, depth] gain of each retrieved doc."""
+def ranked_gains(r: Ranked, gains: FloatArray, depth: int | None = None) -> FloatArray:
+    """[n_queries, depth] gain of each retrieved doc (of the first ``depth`` only, if given)."""
+    rel = r.rel if depth is None else r.rel[:, :depth]
     if len(gains) == 0:
-        return np.zeros(r.rel.shape)
-    return np.where(r.rel >= 0, gains[np.clip(r.rel, 0, len(gains) - 1)], 0.0)
+        return np.zeros(rel.shape)
+    return np.where(rel >= 0, gains[np.clip(rel, 0, len(gains) - 1)], 0.0)
 
 
 def discounts(n: int) -> FloatArray:

@@ -29,7 +29,7 @@ def ndcg(r: Ranked, spec: MeasureSpec) -> FloatArray:
     """DCG(run cut at k) / DCG(ideal cut at k); no cutoff means the whole of both."""
     gains = grade_gains(r, spec)
     depth = cut(r, spec.cutoff)
-    dcg = (ranked_gains(r, gains)[:, :depth] * discounts(depth)[None, :]).sum(axis=1)
+    dcg = (ranked_gains(r, gains, depth) * discounts(depth)[None, :]).sum(axis=1)
     return safe_div(dcg, ideal_dcg(r, gains, spec.cutoff))
 
 

@@ -41,7 +41,7 @@ class Ranked:
     """Per query (rows, in ``qids`` order): the judged ranking and the judgment counts."""
 
     qids: list[str]
-    rel: Int64Array  # [n_queries, depth] codes, see module doc
+    rel: npt.NDArray[np.signedinteger[Any]]  # [n_queries, depth] codes (int8 or int64)
     num_ret: Int64Array  # [n_queries]
     rel_levels: Int64Array  # [n_queries, max_grade + 1]: judged docs per grade (grades >= 0)
     missing: BoolArray  # query had no ranking at all (only with complete=True)
@@ -180,21 +180,85 @@ def _scatter(
 # Above this many (query, retrieved doc, judged doc) comparisons, join through a hash table.
 _BROADCAST_BUDGET = 400_000_000
 _ROW_BLOCK = 4096
+_NO_DOC = np.uint64(1)  # hash of a padding cell among the judgments (never a real doc's hash)
 
 
 def _join_by_rows(
-    run_hash: UInt64Array, valid: BoolArray, judged_hash: UInt64Array, judged_row: Int64Array
+    run_hash: UInt64Array, judged_hash: UInt64Array, judged_row: Int64Array
 ) -> Int64Array:
     """found[q, i] = the qrels row whose doc hash equals run_hash[q, i] within query q, else -1."""
     found = np.full(run_hash.shape, -1, dtype=np.int64)
+    match = np.empty((min(_ROW_BLOCK, run_hash.shape[0]), run_hash.shape[1]), dtype=np.bool_)
     for lo in range(0, run_hash.shape[0], _ROW_BLOCK):
         hi = min(lo + _ROW_BLOCK, run_hash.shape[0])
-        h, f, ok = run_hash[lo:hi], found[lo:hi], valid[lo:hi]
+        h, f, m = run_hash[lo:hi], found[lo:hi], match[: hi - lo]
         for j in range(judged_hash.shape[1]):
-            present = judged_row[lo:hi, j] >= 0
-            match = (h == judged_hash[lo:hi, j, None]) & ok & present[:, None]
-            f[match] = np.broadcast_to(judged_row[lo:hi, j, None], h.shape)[match]
+            np.equal(h, judged_hash[lo:hi, j, None], out=m)
+            np.copyto(f, judged_row[lo:hi, j, None], where=m)
     return found
+
+
+@dataclass
+class _Cells:
+    """The run laid out as [query, position] cells (-1 = no doc), in input order per query."""
+
+    row: Int64Array
+    score: FloatArray
+    count: Int64Array
+
+
+def _run_cells(run: RunTable, nq: int, to_eval: Int64Array) -> _Cells:
+    codes = run.query
+    n = len(codes)
+    if n:
+        change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        starts = np.concatenate([[0], change]).astype(np.int64)
+        lengths = np.diff(np.append(starts, n))
+        block_q = to_eval[codes[starts]]
+        contiguous = len(np.unique(codes[starts])) == len(starts)
+        if contiguous and (lengths == lengths[0]).all():
+            # The usual file: one block per query, all of the same length: a reshape.
+            depth = int(lengths[0])
+            kept = np.flatnonzero(block_q >= 0)
+            row = np.full((nq, depth), -1, dtype=np.int64)
+            score = np.full((nq, depth), -np.inf)
+            row[block_q[kept]] = np.arange(n, dtype=np.int64).reshape(-1, depth)[kept]
+            score[block_q[kept]] = run.score.reshape(-1, depth)[kept]
+            count = np.zeros(nq, dtype=np.int64)
+            count[block_q[kept]] = depth
+            return _Cells(row, score, count)
+    rows, query, position = _group(codes, to_eval)
+    count = np.bincount(query, minlength=nq).astype(np.int64)
+    return _Cells(
+        _scatter(nq, query, position, rows, -1, np.int64),
+        _scatter(nq, query, position, run.score[rows], -np.inf, np.float64),
+        count,
+    )
+
+
+def _order_by_score(run: RunTable, cells: _Cells) -> None:
+    """Sort each query's cells by score desc, then docno desc (in place)."""
+    row, score, count = cells.row, cells.score, cells.count
+    if score.shape[1] < 2:
+        return
+    with np.errstate(invalid="ignore"):
+        step = np.diff(score, axis=1)  # padding is -inf: its steps are -inf or nan, never >= 0
+    if np.isinf(run.score).any():
+        later = np.arange(1, score.shape[1])[None, :] < count[:, None]
+        step = np.where(later, step, -1.0)
+        step[np.isnan(step) & later] = 0.0  # two real -inf scores tie
+    unsorted = np.flatnonzero((step > 0).any(axis=1))
+    if unsorted.size:
+        # Stable, so padding (-inf, after the real cells) stays after real -inf scores.
+        by_score = np.argsort(-score[unsorted], axis=1, kind="stable")
+        score[unsorted] = np.take_along_axis(score[unsorted], by_score, axis=1)
+        row[unsorted] = np.take_along_axis(row[unsorted], by_score, axis=1)
+        with np.errstate(invalid="ignore"):
+            step[unsorted] = np.diff(score[unsorted], axis=1)
+    for q in np.flatnonzero((step == 0).any(axis=1)).tolist():
+        members = row[q, : count[q]].tolist()
+        members.sort(key=lambda r: (run.score[r], run.doc[r]), reverse=True)
+        row[q, : count[q]] = members
 
 
 def build_ranked(
@@ -209,6 +273,7 @@ def build_ranked(
     index = {q: i for i, q in enumerate(qids)}
     nq = len(qids)
     max_grade = int(qrels.rel.max()) if len(qrels.rel) else 0
+    min_grade = int(qrels.rel.min()) if len(qrels.rel) else 0
     levels = max(max_grade, 0) + 1
 
     # Qrels: per-grade counts, and per query a padded row of (doc hash, qrels row).
@@ -219,52 +284,37 @@ def build_ranked(
     rel_levels = np.bincount(
         q_query[judged] * levels + q_rel[judged], minlength=nq * levels
     ).reshape(nq, levels)
-    judged_hash = _scatter(nq, q_query, q_pos, qrels.doc_hash[q_rows], 0, np.uint64)
+    q_hash = qrels.doc_hash[q_rows]
+    if (q_hash <= _NO_DOC).any():
+        return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth)
+    judged_hash = _scatter(nq, q_query, q_pos, q_hash, _NO_DOC, np.uint64)
     judged_row = _scatter(nq, q_query, q_pos, q_rows, -1, np.int64)
     if judged_hash.shape[1] > 1:
-        ordered = np.sort(np.where(judged_row >= 0, judged_hash, np.uint64(0)), axis=1)
-        clash = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] != 0)
-        if clash.any():
+        ordered = np.sort(judged_hash, axis=1)
+        if ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] != _NO_DOC)).any():
             _refuse_duplicate_judgments(qrels, q_rows, q_query, qids)
             return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth)
-    if (qrels.doc_hash[q_rows] == 0).any():
-        return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth)
 
-    # Run: one row per query, each sorted by score desc, ties by docno desc.
+    # Run: one row per query, sorted by score desc, ties by docno desc.
     rmap = np.array([index.get(q, -1) for q in run.qids] or [-1], dtype=np.int64)
-    r_rows, r_query, r_pos = _group(run.query, rmap)
-    counts = np.bincount(r_query, minlength=nq).astype(np.int64)
-    scores = _scatter(nq, r_query, r_pos, run.score[r_rows], -np.inf, np.float64)
-    cell_row = _scatter(nq, r_query, r_pos, r_rows, -1, np.int64)
-    depth = scores.shape[1]
-    valid = np.arange(depth)[None, :] < counts[:, None]
-    if depth > 1:
-        later = valid[:, 1:]
-        unsorted = np.flatnonzero(((scores[:, 1:] > scores[:, :-1]) & later).any(axis=1))
-        if unsorted.size:
-            # Stable, so pads (-inf, stored after the real cells) stay after real -inf scores.
-            by_score = np.argsort(-scores[unsorted], axis=1, kind="stable")
-            scores[unsorted] = np.take_along_axis(scores[unsorted], by_score, axis=1)
-            cell_row[unsorted] = np.take_along_axis(cell_row[unsorted], by_score, axis=1)
-        tied = np.flatnonzero(((scores[:, 1:] == scores[:, :-1]) & later).any(axis=1))
-        for q in tied.tolist():
-            members = cell_row[q, : counts[q]].tolist()
-            members.sort(key=lambda r: (run.score[r], run.doc[r]), reverse=True)
-            cell_row[q, : counts[q]] = members
+    cells = _run_cells(run, nq, rmap)
+    _order_by_score(run, cells)
+    cell_row, counts = cells.row, cells.count
+    depth = cell_row.shape[1]
     if max_depth is not None and max_depth < depth:
         depth = max(max_depth, 0)
         cell_row = cell_row[:, :depth]
-        valid = valid[:, :depth]
         counts = np.minimum(counts, depth)
+    valid = cell_row >= 0
 
     # Join the ranked cells with the judgments of their query.
-    safe_rows = np.where(valid, cell_row, 0)
-    run_hash = run.doc_hash[safe_rows] if len(run.doc_hash) else np.zeros(valid.shape, np.uint64)
+    run_hash = run.doc_hash[cell_row] if len(run.doc_hash) else np.zeros(valid.shape, np.uint64)
+    run_hash[~valid] = 0  # padding never equals a judged doc (hashes 0 and 1 take the slow path)
     if nq * depth * judged_hash.shape[1] <= _BROADCAST_BUDGET:
-        found = _join_by_rows(run_hash, valid, judged_hash, judged_row)
+        found = _join_by_rows(run_hash, judged_hash, judged_row)
     else:
         flat_q = np.broadcast_to(np.arange(nq, dtype=np.int64)[:, None], valid.shape)[valid]
-        table = _build_table(join_keys(q_query, qrels.doc_hash[q_rows]))
+        table = _build_table(join_keys(q_query, q_hash))
         found = np.full(valid.shape, -1, dtype=np.int64)
         hits = _lookup(table, join_keys(flat_q, run_hash[valid]))
         found[valid] = np.where(hits >= 0, q_rows[np.maximum(hits, 0)], -1)
@@ -272,10 +322,13 @@ def build_ranked(
     hit = np.flatnonzero(flat_found >= 0)
     judged_rows = flat_found[hit]
     # A 64-bit hash collision must not pass for a match: compare the ids themselves.
-    same = run.doc[safe_rows.ravel()[hit]] == qrels.doc[judged_rows]
+    same = run.doc[cell_row.ravel()[hit]] == qrels.doc[judged_rows]
     hit, judged_rows = hit[same], judged_rows[same]
     grades = qrels.rel[judged_rows]
-    rel = np.where(valid, NONPOOL, PAD).astype(np.int64)
+    # The narrowest integer type that holds every grade and the negative codes.
+    small = min_grade >= -128 and max_grade <= 127
+    codes: type[np.signedinteger[Any]] = np.int8 if small else np.int64
+    rel = np.where(valid, NONPOOL, PAD).astype(codes)
     rel.ravel()[hit] = np.where(grades >= 0, grades, UNJUDGED)
 
     present = set(run.qids)

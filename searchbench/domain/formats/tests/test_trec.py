@@ -128,3 +128,25 @@ def test_reader_and_mapping_agree(tmp_path: Path) -> None:
     table = load_run(path)
     assert table.to_mapping() == read_run(path)
     assert sum(len(v) for v in read_run(path).values()) == 100
+
+
+@pytest.mark.parametrize("fmt", ["%.2f", "%.6f", "%.9f", "%d"])
+def test_plain_decimals_parse_exactly_like_strtod(fmt: str) -> None:
+    rng = np.random.default_rng(2)
+    values = np.concatenate([rng.random(50_000) * 1000, -rng.random(1000)])
+    if fmt == "%d":
+        values = values.astype(int)
+    text = np.char.mod(fmt, values).astype("S")
+    parsed = trec._plain_decimals(text)
+    assert parsed is not None
+    assert np.array_equal(parsed, text.astype(np.float64))
+
+
+@pytest.mark.parametrize("token", [b"1e5", b"1.2.3", b"-", b"2-", b"+1", b"12345678901234567"])
+def test_plain_decimals_leave_other_numbers_to_the_general_parser(token: bytes) -> None:
+    assert trec._plain_decimals(np.array([token, b"2"])) is None
+
+
+def test_scores_in_any_notation_are_read(tmp_path: Path) -> None:
+    path = write(tmp_path, "run", "q Q0 a 1 1e-3 r\nq Q0 b 2 +2 r\nq Q0 c 3 -0.5 r\n")
+    assert read_run(path) == {"q": {"a": 0.001, "b": 2.0, "c": -0.5}}
