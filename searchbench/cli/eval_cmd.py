@@ -12,6 +12,7 @@ from searchbench.domain.metrics import GROUPS, MEASURES, UnknownMeasure, parse_m
 from searchbench.domain.metrics.evaluate import Evaluation, evaluate_ranked
 from searchbench.domain.metrics.ranking import DuplicateDocument, build_ranked
 from searchbench.domain.metrics.spec import MeasureSpec
+from searchbench.domain.metrics.zscores import ZScoreFileError, read_zscores, to_zscores
 
 HELP = "Evaluate a TREC run against qrels (trec_eval-compatible output and numbers)."
 
@@ -63,53 +64,63 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-n", "--no-summary", action="store_true", help="omit the summary ('all') lines"
     )
+    parser.add_argument(
+        "-Z",
+        "--zscores",
+        metavar="FILE",
+        help="print z-scores against a 'qid measure mean stddev' file (trec_eval's -Z)",
+    )
     parser.add_argument("--format", choices=("trec", "json"), default="trec")
 
 
-def _value(spec: MeasureSpec, value: float) -> str:
-    if MEASURES[spec.family].integer:
+def _value(spec: MeasureSpec, value: float, zscores: bool = False) -> str:
+    if MEASURES[spec.family].integer and not zscores:
         return str(round(value))
     return f"{value:6.4f}"
 
 
-def _line(label: str, qid: str, value: str) -> str:
-    return f"{label:<22}\t{qid}\t{value}\n"
+def _line(label: str, qid: str, value: str, prefix: str = "") -> str:
+    # trec_eval pads the name to 22 and puts -Z's "Z" in front of the padding.
+    return f"{prefix}{label:<22}\t{qid}\t{value}\n"
 
 
 def _print_trec(
     ev: Evaluation, specs: list[MeasureSpec], run_id: str, args: argparse.Namespace, out: TextIO
 ) -> None:
+    prefix = "Z" if args.zscores else ""
     if args.per_query:
         for i, qid in enumerate(ev.qids):
             for spec in specs:
                 info = MEASURES[spec.family]
+                label = prefix + spec.label
                 if info.aggregate == "text":
                     out.write(_line(spec.label, qid, f"'{ev.text[spec.label][qid]}'"))
                 elif info.per_query:
-                    out.write(_line(spec.label, qid, _value(spec, float(ev.values[spec.label][i]))))
+                    value = _value(spec, float(ev.values[label][i]), bool(prefix))
+                    out.write(_line(spec.label, qid, value, prefix))
     if args.no_summary:
         return
     if args.print_runid:
         out.write(_line("runid", "all", run_id))
     for spec in specs:
-        if spec.label in ev.aggregate:
-            out.write(_line(spec.label, "all", _value(spec, ev.aggregate[spec.label])))
+        label = prefix + spec.label
+        if label in ev.aggregate:
+            value = _value(spec, ev.aggregate[label], bool(prefix))
+            out.write(_line(spec.label, "all", value, prefix))
 
 
 def _print_json(
     ev: Evaluation, specs: list[MeasureSpec], run_id: str, args: argparse.Namespace, out: TextIO
 ) -> None:
-    doc: dict[str, object] = {
-        "run_id": run_id,
-        "num_q": len(ev.qids),
-        "measures": [s.label for s in specs],
-    }
+    prefix = "Z" if args.zscores else ""
+    labels = [prefix + s.label for s in specs]
+    doc: dict[str, object] = {"run_id": run_id, "num_q": len(ev.qids), "measures": labels}
     if not args.no_summary:
-        doc["all"] = {s.label: ev.aggregate[s.label] for s in specs if s.label in ev.aggregate}
+        doc["all"] = {label: ev.aggregate[label] for label in labels if label in ev.aggregate}
     if args.per_query:
         doc["per_query"] = {
             qid: {
-                **{s.label: float(ev.values[s.label][i]) for s in specs if s.label in ev.values},
+                **{label: float(ev.values[label][i]) for label in labels if label in ev.values},
                 **{label: texts[qid] for label, texts in ev.text.items()},
             }
             for i, qid in enumerate(ev.qids)
@@ -149,6 +160,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         )
         return 2
     ev = evaluate_ranked(ranked, specs)
+    if args.zscores:
+        try:
+            ev = to_zscores(ev, read_zscores(args.zscores))
+        except ZScoreFileError as exc:
+            print(f"searchbench eval: error: {exc}", file=sys.stderr)
+            return 2
     printer = _print_json if args.format == "json" else _print_trec
     printer(ev, specs, ranking.run_id, args, out)
     return 0

@@ -26,6 +26,7 @@ CASES = {
     "out.test.aqcM": "-m all_trec -q -c -M100 qrels.test results.trunc",
     "out.test.aql": "-m all_trec -mrelstring.20 -q -l2 qrels.rel_level results.test",
     "out.test.meas_params": f"{MEAS_PARAMS} qrels.test results.test",
+    "out.test.aqZ": "-q -m all_trec -Z zscores_file qrels.test results.test",
 }
 
 

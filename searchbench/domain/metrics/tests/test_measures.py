@@ -189,3 +189,16 @@ def test_custom_gains_change_ndcg() -> None:
 def test_relstring_shows_the_top_of_the_ranking() -> None:
     ev = evaluate(QRELS, RUN, ["relstring"])
     assert ev.text["relstring"]["q1"] == "201.-"
+
+
+def test_zscores_standardise_each_query(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from searchbench.domain.metrics.zscores import MISSING_ZSCORE, read_zscores, to_zscores
+
+    path = Path(str(tmp_path)) / "z"
+    path.write_text("q1 map 0.5 0.25\nq1 P_5 0.4 0\n")
+    ev = to_zscores(evaluate(QRELS, RUN, ["map", "P_5", "P_10"]), read_zscores(path))
+    assert ev.per_query["Zmap"]["q1"] == pytest.approx(((1 + 2 / 3) / R - 0.5) / 0.25)
+    assert ev.per_query["ZP_5"]["q1"] == 0.0  # equal to the mean, stddev 0
+    assert ev.per_query["ZP_10"]["q1"] == MISSING_ZSCORE  # not in the file

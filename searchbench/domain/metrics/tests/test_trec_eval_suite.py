@@ -16,6 +16,7 @@ import pytest
 
 from searchbench.domain.formats.trec import load_qrels, load_run
 from searchbench.domain.metrics import Evaluation, evaluate
+from searchbench.domain.metrics.zscores import read_zscores, to_zscores
 
 TOLERANCE = 0.0001
 
@@ -52,6 +53,7 @@ SUITE: dict[str, tuple[str, str, list[str], dict[str, Any]]] = {
         {"rel_level": 2},
     ),
     "out.test.meas_params": ("qrels.test", "results.test", MEAS_PARAMS, {}),
+    "out.test.aqZ": ("qrels.test", "results.test", ["all_trec"], {"zscores": "zscores_file"}),
 }
 
 
@@ -68,9 +70,13 @@ def _expected_path(name: str) -> str:
 
 def _check(shared: Path, name: str) -> Check:
     qrels, run, measures, options = SUITE[name]
+    options = dict(options)
+    zscores = options.pop("zscores", None)
     folder = shared / "trec_eval"
     run_table = load_run(folder / run)
     ev: Evaluation = evaluate(load_qrels(folder / qrels), run_table, measures, **options)
+    if zscores:
+        ev = to_zscores(ev, read_zscores(folder / zscores))
     result = Check()
     for number, line in enumerate((folder / _expected_path(name)).read_text().splitlines(), 1):
         label, qid, expected = line.split()
@@ -115,4 +121,5 @@ def test_coverage_of_the_suite(shared_data: Path) -> None:
         "out.test.aqcM": (387, 0),
         "out.test.aql": (387, 0),
         "out.test.meas_params": (88, 0),
+        "out.test.aqZ": (387, 0),
     }
