@@ -10,6 +10,13 @@ FROM ${BASE_IMAGE} AS builder
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_DEFAULT_TIMEOUT=180
+# binutils only for `strip`: several wheels ship unstripped shared libraries (about 30 MB of
+# symbols). Libraries that auditwheel patched (an RPATH, or grafted into a .libs directory) are
+# left alone: stripping a patchelf'd file corrupts it. The builder stage is thrown away.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends binutils \
+    && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/venv
 COPY requirements/runtime.lock /tmp/runtime.lock
 # Wheels only: every locked package ships one for CPython 3.11 on manylinux, so no compiler is
@@ -30,6 +37,9 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     && chmod 0755 /opt/venv/bin/searchbench \
     && find "$purelib/numpy" -type d -name tests -prune -exec rm -rf {} + \
     && rm -f "$purelib/numpy/conftest.py" \
+    && find /opt/venv -type f -name '*.so*' ! -path '*.libs/*' -exec sh -c 'for lib; do \
+        readelf -d "$lib" | grep -qE "RPATH|RUNPATH" || strip --strip-unneeded "$lib"; \
+        done' strip-unpatched {} + \
     && find "$purelib/django" -type d -path '*/locale/*/LC_MESSAGES' ! -path '*/locale/en/*' \
         -prune -exec rm -rf {} +
 
