@@ -4,7 +4,7 @@
 #   2. hadolint, container-structure-test
 #   3. a registry on loopback: push, delete the local image, pull back by digest, skopeo labels
 #   4. a private PostgreSQL; `migrate` as a one-off; create a user; start `web`; wait for healthy
-#   5. the integration suite against the running container
+#   5. the integration suite against the running container, and against the image's `demo`
 #   6. a second version (tag, revision, database, port) beside the first; both healthy
 #   7. the log shipper receives a request with a known X-Request-ID
 #   8. `podman stop` makes the web container exit by itself within 10 s
@@ -318,6 +318,21 @@ echo "web 1 healthy on 127.0.0.1:$PORT1 after ${SUMMARY[healthy]}"
 log "5. integration tests against http://127.0.0.1:$PORT1"
 "$PY" -m pytest tests/integration -p no:cacheprovider -q --base-url "http://127.0.0.1:$PORT1" \
     --login "$LOGIN_USER:$LOGIN_PASSWORD" --local-index integration
+
+log "5. integration tests against the image's embedded demo (demo/demo, index demo)"
+PORT_DEMO=$(free_port)
+CONTAINERS+=("$RUN_ID-demo")
+VOLUMES+=("$RUN_ID-demo-data")
+podman run -d --name "$RUN_ID-demo" --read-only --tmpfs /tmp -v "$RUN_ID-demo-data:/data" \
+    -p "127.0.0.1:$PORT_DEMO:8000" "$REF1" demo >/dev/null
+for _ in $(seq 240); do
+    "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT_DEMO/healthz', timeout=2)" 2>/dev/null && break
+    [ "$(podman inspect --format '{{.State.Running}}' "$RUN_ID-demo")" = "true" ] || fail "the demo container exited"
+    sleep 0.5
+done
+"$PY" -m pytest tests/integration -p no:cacheprovider -q --base-url "http://127.0.0.1:$PORT_DEMO" \
+    --login demo:demo --local-index demo
+podman rm -f -t 5 "$RUN_ID-demo" >/dev/null
 
 # ---- 6. a second version beside the first -------------------------------------------------------
 log "6. stack 2: $REF2"
