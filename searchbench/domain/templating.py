@@ -24,6 +24,7 @@ backslash-escaped (the same set Quepid escapes), so ``C++`` or ``a:b`` search li
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -122,6 +123,12 @@ def template_kind(template: str) -> TemplateKind:
 
 def tokenize(template: str, offset: int = 0) -> list[_Token]:
     """Split a template into literal text and placeholders; bad placeholders raise TemplateError."""
+    return list(_tokenize(template, offset))
+
+
+@functools.lru_cache(maxsize=512)
+def _tokenize(template: str, offset: int) -> tuple[_Token, ...]:
+    # Cached: a case run renders the same template (and its pieces) once per query.
     tokens: list[_Token] = []
     i = 0
     literal_start = 0
@@ -158,7 +165,7 @@ def tokenize(template: str, offset: int = 0) -> list[_Token]:
         i += 1
     if literal_start < n:
         tokens.append(_Text(template[literal_start:], offset + literal_start))
-    return tokens
+    return tuple(tokens)
 
 
 def placeholders(template: str) -> list[Placeholder]:

@@ -8,6 +8,7 @@ a case run records the fault for that one query and goes on.
 
 from __future__ import annotations
 
+import functools
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -185,7 +186,14 @@ def template_context(
 
 
 def field_spec(try_config: TryConfig) -> FieldSpec:
-    return parse_field_spec(try_config.field_spec)
+    """The try's parsed field spec (cached: a case run parses the same spec for every query;
+    callers must not modify it)."""
+    return _cached_field_spec(try_config.field_spec)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_field_spec(text: str) -> FieldSpec:
+    return parse_field_spec(text)
 
 
 def _lookup(source: Mapping[str, Any], name: str) -> Any:

@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
@@ -98,8 +98,9 @@ class HttpResponse:
     status: int
     headers: Mapping[str, str]
     text: str
-    url: str
+    url: str  # as requested, query string included, credentials masked
     elapsed_ms: float
+    request: dict[str, Any] = field(default_factory=dict)  # describe_request() of what was sent
 
     @property
     def ok(self) -> bool:
@@ -299,6 +300,7 @@ def describe_request(
     json_body: Any = None,
     headers: Mapping[str, str] | None = None,
     basic_auth: bool = False,
+    data: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What was sent, safe to store and show: secret headers and URL credentials masked."""
     full = _with_params(url, params)
@@ -308,6 +310,8 @@ def describe_request(
     record: dict[str, Any] = {"method": method, "url": mask_url(full), "headers": shown}
     if json_body is not None:
         record["body"] = json_body
+    elif data is not None:
+        record["body"] = dict(data)  # a form, shown as an object (repeated names: the last)
     return record
 
 
@@ -374,7 +378,8 @@ def _send(
         params=params,
         json_body=json_body,
         headers=headers,
-        basic_auth=username is not None,
+        basic_auth=username is not None or urlsplit(url).username is not None,
+        data=data,
     )
     try:
         pinned = check_url(url, policy)
@@ -431,8 +436,7 @@ def _send(
     except httpx.HTTPError as exc:
         raise HttpError(f"request to {shown} failed: {_reason(exc)}", record) from None
     elapsed = (time.perf_counter() - started) * 1000
-    shown_full = _with_params(shown, params)
-    result = HttpResponse(resp.status_code, resp.headers, resp.text, shown_full, elapsed)
+    result = HttpResponse(resp.status_code, resp.headers, resp.text, record["url"], elapsed, record)
     if 300 <= resp.status_code < 400:
         where = mask_url(resp.headers.get("location", "?"))
         raise BadResponse(
@@ -444,8 +448,12 @@ def _send(
 
 
 def _with_params(url: str, params: Sequence[tuple[str, str]] | None) -> str:
-    """The URL as sent: its own query string plus ``params`` (as httpx merges them)."""
-    return str(httpx.URL(url).copy_merge_params(list(params))) if params else url
+    """The URL as sent: its own query string plus ``params`` (for display; httpx builds the real
+    one — stdlib encoding here, since parsing URLs with httpx costs more than the rest of a
+    request's overhead)."""
+    if not params:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(list(params))
 
 
 def _pin(url: str, addr: Address) -> tuple[str, str]:
@@ -475,16 +483,21 @@ def send(
     Keyword arguments: params, json_body, data, headers, username, password, timeout,
     requests_per_minute, limiter_key, policy. Every request is logged with the masked URL only.
     """
-    shown = mask_url(_with_params(url, kwargs.get("params")))
     try:
         resp = _send(method, url, **kwargs)
     except HttpError as exc:
+        shown = (exc.request or {}).get("url") or mask_url(url)
         log.warning(
             "engine request failed: %s %s: %s", method, shown, exc, extra={"kind": exc.kind}
         )
         raise
     level = logging.DEBUG if resp.ok else logging.WARNING
     log.log(
-        level, "engine request: %s %s -> %s in %.1f ms", method, shown, resp.status, resp.elapsed_ms
+        level,
+        "engine request: %s %s -> %s in %.1f ms",
+        method,
+        resp.url,
+        resp.status,
+        resp.elapsed_ms,
     )
     return resp

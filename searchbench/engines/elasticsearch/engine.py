@@ -88,12 +88,11 @@ class ElasticsearchEngine(HttpEngine):
         spec = field_spec(try_config)
         body = self.build_body(query, try_config, spec)
         url = self.endpoint_url("_search")
-        request = self.describe("POST", url, json_body=body)
         resp = self.send("POST", url, json_body=body)
         try:
-            return self.parse(resp, spec, try_config, request)
+            return self.parse(resp, spec, try_config, resp.request)
         except (EngineError, http.HttpError) as exc:
-            exc.request = request
+            exc.request = resp.request
             exc.response = resp.text[:MAX_RAW_RESPONSE]
             raise
 

@@ -141,18 +141,14 @@ class SolrEngine(HttpEngine):
         url = self.select_url()
         if template_kind(try_config.template) == "json":
             body = self.build_json_body(query, try_config, spec)
-            request = self.describe("POST", url, json_body=body)
             resp = self.send("POST", url, json_body=body)
-            return self._parse_keeping_request(resp, spec, try_config, request)
-        params = self.build_params(query, try_config, spec)
-        post = self.config.method.upper() == "POST"
-        request = self.describe("POST" if post else "GET", url, params=None if post else params)
-        if post:
-            request["body"] = dict(params)
-            resp = self.send("POST", url, data=params)
         else:
-            resp = self.send("GET", url, params=params)
-        return self._parse_keeping_request(resp, spec, try_config, request)
+            params = self.build_params(query, try_config, spec)
+            if self.config.method.upper() == "POST":
+                resp = self.send("POST", url, data=params)
+            else:
+                resp = self.send("GET", url, params=params)
+        return self._parse_keeping_request(resp, spec, try_config, resp.request)
 
     def _parse_keeping_request(
         self,
