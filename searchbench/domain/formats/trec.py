@@ -36,7 +36,8 @@ PathLike = str | os.PathLike[str]
 
 _WHITESPACE = np.zeros(256, dtype=np.bool_)
 _WHITESPACE[[9, 10, 11, 12, 13, 32]] = True
-_CHUNK = 32 * 1024 * 1024  # bytes of file tokenised at once; bounds the temporary arrays
+_CHUNK = 2 * 1024 * 1024  # bytes tokenised at once: small enough for the CPU cache
+_SLACK = 256  # zero bytes after each chunk, so short tokens can be copied at a fixed width
 _GATHER_ROWS = 1 << 15  # rows per fixed-width copy: small enough to stay in cache
 
 
@@ -59,11 +60,15 @@ class _Columns:
 
 
 def _gather(buf: npt.NDArray[np.uint8], start: Int64Array, length: Int64Array) -> BytesArray:
-    """Copy byte ranges buf[start:start+length] into one fixed-width ``S`` array."""
+    """Copy byte ranges buf[start:start+length] into one fixed-width ``S`` array.
+
+    ``buf`` must extend at least _SLACK bytes past the last token (see _tokenise).
+    """
     n = len(start)
     width = max(int(length.max()) if n else 1, 1)
-    padded = np.concatenate([buf, np.zeros(width, dtype=np.uint8)])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+    if width > _SLACK:
+        buf = np.concatenate([buf, np.zeros(width, dtype=np.uint8)])
+    windows = np.lib.stride_tricks.sliding_window_view(buf, width)
     out = np.empty((n, width), dtype=np.uint8)
     offsets = np.arange(width, dtype=np.int64)
     for lo in range(0, n, _GATHER_ROWS):
@@ -171,9 +176,11 @@ def _tokenise(
                 bytes(piece[int(starts[t]) : int(ends[t])])
                 for t in range(head, head + int(counts[rows[0]]))
             ]
+        padded = np.zeros(len(buf) + _SLACK, dtype=np.uint8)
+        padded[: len(buf)] = buf
         for slot, column in enumerate(wanted):
             tok = first[rows] + column
-            parts[slot].append(_gather(buf, starts[tok], ends[tok] - starts[tok]))
+            parts[slot].append(_gather(padded, starts[tok], ends[tok] - starts[tok]))
         lines.append(rows + line_base + 1)
         line_base += len(newlines)
     fields = [np.concatenate(p) if p else np.zeros(0, dtype="S1") for p in parts]

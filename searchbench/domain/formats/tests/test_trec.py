@@ -150,3 +150,9 @@ def test_plain_decimals_leave_other_numbers_to_the_general_parser(token: bytes) 
 def test_scores_in_any_notation_are_read(tmp_path: Path) -> None:
     path = write(tmp_path, "run", "q Q0 a 1 1e-3 r\nq Q0 b 2 +2 r\nq Q0 c 3 -0.5 r\n")
     assert read_run(path) == {"q": {"a": 0.001, "b": 2.0, "c": -0.5}}
+
+
+def test_it_reads_ids_longer_than_the_fixed_width_slack(tmp_path: Path) -> None:
+    long_id = "x" * (trec._SLACK + 50)
+    path = write(tmp_path, "run", f"q Q0 {long_id} 1 2.5 r\nq Q0 b 2 1.5 r\n")
+    assert read_run(path) == {"q": {long_id: 2.5, "b": 1.5}}
