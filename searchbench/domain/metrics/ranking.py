@@ -236,25 +236,32 @@ def _run_cells(run: RunTable, nq: int, to_eval: Int64Array) -> _Cells:
     )
 
 
+def _steps(score: FloatArray, count: Int64Array, has_inf: bool) -> FloatArray:
+    """score[:, i+1] - score[:, i]: > 0 means out of order, == 0 means a tie."""
+    with np.errstate(invalid="ignore"):
+        step = np.diff(score, axis=1)  # padding is -inf: its steps are -inf or nan, never >= 0
+    if has_inf:
+        later = np.arange(1, score.shape[1])[None, :] < count[:, None]
+        tie = np.isnan(step) & later  # two real infinite scores
+        step = np.where(later, step, -1.0)
+        step[tie] = 0.0
+    return np.asarray(step, dtype=np.float64)
+
+
 def _order_by_score(run: RunTable, cells: _Cells) -> None:
     """Sort each query's cells by score desc, then docno desc (in place)."""
     row, score, count = cells.row, cells.score, cells.count
     if score.shape[1] < 2:
         return
-    with np.errstate(invalid="ignore"):
-        step = np.diff(score, axis=1)  # padding is -inf: its steps are -inf or nan, never >= 0
-    if np.isinf(run.score).any():
-        later = np.arange(1, score.shape[1])[None, :] < count[:, None]
-        step = np.where(later, step, -1.0)
-        step[np.isnan(step) & later] = 0.0  # two real -inf scores tie
+    has_inf = bool(np.isinf(run.score).any())
+    step = _steps(score, count, has_inf)
     unsorted = np.flatnonzero((step > 0).any(axis=1))
     if unsorted.size:
         # Stable, so padding (-inf, after the real cells) stays after real -inf scores.
         by_score = np.argsort(-score[unsorted], axis=1, kind="stable")
         score[unsorted] = np.take_along_axis(score[unsorted], by_score, axis=1)
         row[unsorted] = np.take_along_axis(row[unsorted], by_score, axis=1)
-        with np.errstate(invalid="ignore"):
-            step[unsorted] = np.diff(score[unsorted], axis=1)
+        step[unsorted] = _steps(score[unsorted], count[unsorted], has_inf)
     for q in np.flatnonzero((step == 0).any(axis=1)).tolist():
         members = row[q, : count[q]].tolist()
         members.sort(key=lambda r: (run.score[r], run.doc[r]), reverse=True)

@@ -71,3 +71,11 @@ def test_row_order_of_a_table_does_not_matter() -> None:
     shuffled = np.random.default_rng(0).permutation(len(table.score))
     mixed = RunTable(table.qids, table.query[shuffled], table.doc[shuffled], table.score[shuffled])
     assert evaluate(qrels, mixed, MEASURES).aggregate == evaluate(qrels, run, MEASURES).aggregate
+
+
+def test_infinite_scores_sort_and_tie_like_any_other() -> None:
+    qrels = QrelsTable.from_mapping({"q": {"a": 1, "b": 2}})
+    inf = float("inf")
+    run = RunTable.from_mapping({"q": {"a": -inf, "b": -inf, "c": 1.0, "d": inf}})
+    # d (+inf), c (1.0), then the -inf tie: b before a (docno descending)
+    assert build_ranked(qrels, run).rel.tolist() == [[-1, -1, 2, 1]]
