@@ -89,11 +89,12 @@ CMD ["web"]
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 ARG CREATED=1970-01-01T00:00:00Z
+ARG SOURCE=https://github.com/searchbench/searchbench
 ENV SEARCHBENCH_REVISION=${REVISION}
 LABEL org.opencontainers.image.title="searchbench" \
       org.opencontainers.image.description="A search-relevance workbench" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.source="https://github.com/searchbench/searchbench" \
+      org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="Apache-2.0"

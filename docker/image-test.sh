@@ -162,6 +162,19 @@ log "2. hadolint"
 "$VENV/bin/hadolint" --failure-threshold style Dockerfile docker/logshipper/Dockerfile
 echo "hadolint: no findings"
 
+log "2. no secrets in the image's environment or history"
+if podman image inspect --format '{{json .Config.Env}}' "$IMAGE:$TAG1" \
+    | grep -Eiq '(SECRET_KEY|PASSWORD|TOKEN)[A-Z_]*=[^",]'; then
+    fail "the image's ENV holds a secret-looking value"
+fi
+# (the collectstatic step's throwaway key is the one allowed exception)
+if podman history --no-trunc --format '{{.CreatedBy}}' "$IMAGE:$TAG1" \
+    | sed 's/SEARCHBENCH_SECRET_KEY=collectstatic-only-not-a-secret//g' \
+    | grep -Eq 'BEGIN CERTIFICATE|SECRET_KEY=|PASSWORD='; then
+    fail "the image's history holds a secret-looking value"
+fi
+echo "ENV and history: clean"
+
 log "2. container-structure-test"
 SOCK="$WORK/podman.sock"
 podman system service --time=0 "unix://$SOCK" >"$WORK/podman-service.log" 2>&1 &
