@@ -95,7 +95,10 @@ def test_it_runs_the_relevance_loop_over_the_built_in_engine(
     rated = page.by_id(f"doc-{first}")
     assert float(rated.attrs["data-rating"]) == top, "the rating was not kept"
     query_score = _float(page.by_id("query-score").text)
-    assert query_score > 0
+    assert query_score > 0, (
+        f"{first} is ranked first and rated {top}, the top grade, yet the query scores 0: "
+        "the scorer did not match the rating to the result"
+    )
 
     # Run again and read the case score: one query, its only rated doc ranked first at the top
     # grade, so nDCG@10 is exactly 1 on the integration corpus.
