@@ -155,8 +155,8 @@ grep -q 'Using cache' "$WORK/build-$TAG2.log" || fail "the rebuild used no cache
 grep -E 'COPY --from=builder /opt/venv' -A1 "$WORK/build-$TAG2.log" | grep -q 'Using cache' \
     || fail "the dependency layer (COPY --from=builder /opt/venv) was rebuilt"
 [ "$shared" -ge 3 ] || fail "the images share only $shared layers; base, user and venv expected"
-SUMMARY[rebuild]="${SUMMARY[rebuild]} (deps layer reused)"
 echo "rebuilt in ${SUMMARY[rebuild]}; dependency layer reused: ${L1[2]} (shared layers: $shared of ${#L1[@]})"
+SUMMARY[rebuild]="${SUMMARY[rebuild]} (deps layer reused)"
 
 # ---- 2. lint and structure ----------------------------------------------------------------------
 log "2. hadolint"
