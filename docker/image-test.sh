@@ -301,10 +301,10 @@ setup_stack() {  # setup_stack N REF: migrate, create the login user and the loc
 }
 
 start_web() {  # start_web N REF PORT [extra podman args…] -> seconds to healthy
+    # Runs in a subshell ($(…)): the caller registers "$RUN_ID-webN" in CONTAINERS beforehand.
     local n=$1 ref=$2 port=$3
     shift 3
     local name="$RUN_ID-web$n" t
-    CONTAINERS+=("$name")
     t=$(now)
     podman run -d --name "$name" $(run_common "$n") -e "PORT=$port" -e WEB_CONCURRENCY=2 \
         -e "GUNICORN_CMD_ARGS=--bind 127.0.0.1:$port" "$@" "$ref" web >/dev/null
@@ -325,6 +325,7 @@ setup_stack 1 "$REF1"
 log "4. stack 1: web"
 PORT1=$(free_port)
 LOGS_MOUNT=(-v "$RUN_ID-logs:/var/log/searchbench" -e SEARCHBENCH_LOG_DIR=/var/log/searchbench)
+CONTAINERS+=("$RUN_ID-web1")
 SUMMARY[healthy]="$(start_web 1 "$REF1" "$PORT1" "${LOGS_MOUNT[@]}") s"
 echo "web 1 healthy on 127.0.0.1:$PORT1 after ${SUMMARY[healthy]}"
 
@@ -352,6 +353,7 @@ podman rm -f -t 5 "$RUN_ID-demo" >/dev/null
 log "6. stack 2: $REF2"
 setup_stack 2 "$REF2"
 PORT2=$(free_port)
+CONTAINERS+=("$RUN_ID-web2")
 healthy2=$(start_web 2 "$REF2" "$PORT2")
 echo "web 2 healthy on 127.0.0.1:$PORT2 after $healthy2 s"
 revision_of() {
