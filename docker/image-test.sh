@@ -356,6 +356,7 @@ PORT2=$(free_port)
 CONTAINERS+=("$RUN_ID-web2")
 healthy2=$(start_web 2 "$REF2" "$PORT2")
 echo "web 2 healthy on 127.0.0.1:$PORT2 after $healthy2 s"
+podman healthcheck run "$RUN_ID-web1" >/dev/null || fail "web 1 is no longer healthy beside web 2"
 revision_of() {
     "$PY" -c "import json, urllib.request; print(json.load(urllib.request.urlopen('http://127.0.0.1:$1/healthz'))['revision'])"
 }
