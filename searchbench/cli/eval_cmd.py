@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-n", "--no-summary", action="store_true", help="omit the summary ('all') lines"
     )
     parser.add_argument(
+        "-J",
+        "--judged-only",
+        action="store_true",
+        help="drop unjudged docs from each ranking before evaluating (trec_eval's -J)",
+    )
+    parser.add_argument(
         "-Z",
         "--zscores",
         metavar="FILE",
@@ -149,6 +155,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             rel_level=args.rel_level,
             complete=args.complete,
             max_depth=args.max_depth,
+            judged_only=args.judged_only,
         )
     except (TrecFormatError, DuplicateDocument) as exc:
         print(f"searchbench eval: error: {exc}", file=sys.stderr)

@@ -104,3 +104,9 @@ def test_it_exits_2_with_a_clear_error(
     assert code == 2
     captured = capsys.readouterr()
     assert error in captured.err and captured.out == ""
+
+
+def test_judged_only_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    qrels, run = _files(tmp_path)  # q2's only doc "x" is unjudged
+    assert main(["eval", "-J", "-q", "-m", "num_ret", qrels, run]) == 0
+    assert "num_ret               \tq2\t0\n" in capsys.readouterr().out

@@ -79,14 +79,22 @@ def evaluate(
     rel_level: int = 1,
     complete: bool = False,
     max_depth: int | None = None,
+    judged_only: bool = False,
 ) -> Evaluation:
     """Evaluate a run against qrels with trec_eval's rules.
 
     Queries are those in both the qrels and the run (``complete=True``: every qrels query, a
     missing one scoring 0). ``rel_level`` is the lowest relevant grade for binary measures;
-    ``max_depth`` keeps only the top N docs per query.
+    ``max_depth`` keeps only the top N docs per query; ``judged_only`` then drops unjudged docs.
     """
     specs = parse_measures(measures)
     qt, rt = _tables(qrels, run)
-    ranked = build_ranked(qt, rt, rel_level=rel_level, complete=complete, max_depth=max_depth)
+    ranked = build_ranked(
+        qt,
+        rt,
+        rel_level=rel_level,
+        complete=complete,
+        max_depth=max_depth,
+        judged_only=judged_only,
+    )
     return evaluate_ranked(ranked, specs)

@@ -275,7 +275,13 @@ def build_ranked(
     rel_level: int = 1,
     complete: bool = False,
     max_depth: int | None = None,
+    judged_only: bool = False,
 ) -> Ranked:
+    """Rank and judge every evaluated query (see the module doc).
+
+    ``judged_only`` (trec_eval's -J) then drops the docs without a judgment (absent from the
+    qrels, or negative), keeping the order of the rest: the "condensed list" evaluation.
+    """
     qids = _eval_qids(qrels, run, complete)
     index = {q: i for i, q in enumerate(qids)}
     nq = len(qids)
@@ -293,14 +299,14 @@ def build_ranked(
     ).reshape(nq, levels)
     q_hash = qrels.doc_hash[q_rows]
     if (q_hash <= _NO_DOC).any():
-        return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth)
+        return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth, judged_only)
     judged_hash = _scatter(nq, q_query, q_pos, q_hash, _NO_DOC, np.uint64)
     judged_row = _scatter(nq, q_query, q_pos, q_rows, -1, np.int64)
     if judged_hash.shape[1] > 1:
         ordered = np.sort(judged_hash, axis=1)
         if ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] != _NO_DOC)).any():
             _refuse_duplicate_judgments(qrels, q_rows, q_query, qids)
-            return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth)
+            return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth, judged_only)
 
     # Run: one row per query, sorted by score desc, ties by docno desc.
     rmap = np.array([index.get(q, -1) for q in run.qids] or [-1], dtype=np.int64)
@@ -337,10 +343,24 @@ def build_ranked(
     codes: type[np.signedinteger[Any]] = np.int8 if small else np.int64
     rel = np.where(valid, NONPOOL, PAD).astype(codes)
     rel.ravel()[hit] = np.where(grades >= 0, grades, UNJUDGED)
+    if judged_only:
+        rel, counts = _condense(rel)
 
     present = set(run.qids)
     missing = np.array([q not in present for q in qids], dtype=np.bool_)
     return Ranked(qids, rel, counts, rel_levels.astype(np.int64), missing, rel_level, max_grade)
+
+
+def _condense(rel: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], Int64Array]:
+    """Keep only judged cells (code >= 0) of each row, in order, padding the rest."""
+    judged = rel >= 0
+    order = np.argsort(~judged, axis=1, kind="stable")
+    condensed = np.take_along_axis(rel, order, axis=1)
+    counts = judged.sum(axis=1).astype(np.int64)
+    depth = int(counts.max()) if counts.size else 0
+    condensed = condensed[:, :depth]
+    condensed[np.arange(depth)[None, :] >= counts[:, None]] = PAD
+    return condensed, counts
 
 
 def _refuse_duplicate_judgments(
@@ -363,6 +383,7 @@ def _build_ranked_slow(
     rel_level: int,
     complete: bool,
     max_depth: int | None,
+    judged_only: bool,
 ) -> Ranked:
     """Plain-Python path, used only when two judged doc ids of one query share a 64-bit hash."""
     judged = qrels.to_mapping()
@@ -391,5 +412,7 @@ def _build_ranked_slow(
     for i, row in enumerate(lists):
         rel[i, : len(row)] = row
     counts = np.array([len(r) for r in lists], dtype=np.int64)
+    if judged_only:
+        rel, counts = _condense(rel)
     missing = np.array([q not in ranking for q in qids], dtype=np.bool_)
     return Ranked(qids, rel, counts, rel_levels, missing, rel_level, max_grade)

@@ -202,3 +202,19 @@ def test_zscores_standardise_each_query(tmp_path: object) -> None:
     assert ev.per_query["Zmap"]["q1"] == pytest.approx(((1 + 2 / 3) / R - 0.5) / 0.25)
     assert ev.per_query["ZP_5"]["q1"] == 0.0  # equal to the mean, stddev 0
     assert ev.per_query["ZP_10"]["q1"] == MISSING_ZSCORE  # not in the file
+
+
+def test_judged_only_evaluates_the_condensed_list() -> None:
+    # d9 (unpooled) moved to the top: d9, d1 (2), d2 (0), d3 (1), d5 (pooled, unjudged)
+    ev = evaluate(QRELS, {"q1": {**RUN["q1"], "d9": 9.0}}, ["num_ret", "P_3", "recip_rank"])
+    assert ev.per_query["recip_rank"]["q1"] == 1 / 2  # d9 first
+    condensed = evaluate(
+        QRELS,
+        {"q1": {**RUN["q1"], "d9": 9.0}},
+        ["num_ret", "P_3", "recip_rank", "unj_5"],
+        judged_only=True,
+    )
+    assert condensed.per_query["num_ret"]["q1"] == 3  # d1, d2, d3
+    assert condensed.per_query["recip_rank"]["q1"] == 1.0
+    assert condensed.per_query["P_3"]["q1"] == pytest.approx(2 / 3)
+    assert condensed.per_query["unj_5"]["q1"] == 0.0
