@@ -407,13 +407,13 @@ echo "web 1 exited with code 0 after $stop_s s"
 
 # ---- 9. summary ---------------------------------------------------------------------------------
 log "9. summary"
-printf '| %-28s | %-22s | %-8s |\n' measure value goal
-printf '|%s|%s|%s|\n' "------------------------------" "------------------------" "----------"
-printf '| %-28s | %-22s | %-8s |\n' "image size (uncompressed)" "${SUMMARY[size]}" "250 MB"
-printf '| %-28s | %-22s | %-8s |\n' "image size (registry, gzip)" "${SUMMARY[compressed]}" "250 MB"
-printf '| %-28s | %-22s | %-8s |\n' "first build" "${SUMMARY[cold_build]}" "-"
-printf '| %-28s | %-22s | %-8s |\n' "code-only rebuild" "${SUMMARY[rebuild]}" "20 s"
-printf '| %-28s | %-22s | %-8s |\n' "start to healthy" "${SUMMARY[healthy]}" "5 s"
-printf '| %-28s | %-22s | %-8s |\n' "stop (SIGTERM to exit 0)" "${SUMMARY[stop]}" "10 s"
+printf '| %-28s | %-26s | %-8s |\n' measure value goal
+printf '|%s|%s|%s|\n' "------------------------------" "----------------------------" "----------"
+printf '| %-28s | %-26s | %-8s |\n' "image size (uncompressed)" "${SUMMARY[size]}" "250 MB"
+printf '| %-28s | %-26s | %-8s |\n' "image size (registry, gzip)" "${SUMMARY[compressed]}" "250 MB"
+printf '| %-28s | %-26s | %-8s |\n' "first build" "${SUMMARY[cold_build]}" "-"
+printf '| %-28s | %-26s | %-8s |\n' "code-only rebuild" "${SUMMARY[rebuild]}" "20 s"
+printf '| %-28s | %-26s | %-8s |\n' "start to healthy" "${SUMMARY[healthy]}" "5 s"
+printf '| %-28s | %-26s | %-8s |\n' "stop (SIGTERM to exit 0)" "${SUMMARY[stop]}" "10 s"
 echo
 echo "image-test: all steps passed"
