@@ -9,8 +9,7 @@ from typing import TextIO
 
 from searchbench.domain.formats.trec import TrecFormatError, load_qrels, load_run
 from searchbench.domain.metrics import GROUPS, MEASURES, UnknownMeasure, parse_measures
-from searchbench.domain.metrics.evaluate import Evaluation, evaluate_ranked
-from searchbench.domain.metrics.ranking import DuplicateDocument, build_ranked
+from searchbench.domain.metrics.evaluate import Evaluation, evaluate_tables
 from searchbench.domain.metrics.spec import MeasureSpec
 from searchbench.domain.metrics.zscores import ZScoreFileError, read_zscores, to_zscores
 
@@ -69,6 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--judged-only",
         action="store_true",
         help="drop unjudged docs from each ranking before evaluating (trec_eval's -J)",
+    )
+    parser.add_argument(
+        "-R",
+        "--rel-info-format",
+        choices=("qrels", "qrels_jg"),
+        default="qrels",
+        help="qrels_jg: the qrels' second column is a judgment group (for the *_avgjg measures)",
     )
     parser.add_argument(
         "-Z",
@@ -147,26 +153,26 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     # trec_eval prints measures in its own table order, whatever the order of -m options.
     specs.sort(key=lambda s: _ORDER[s.family])
     try:
-        qrels = load_qrels(args.qrels)
+        qrels = load_qrels(args.qrels, judgment_groups=args.rel_info_format == "qrels_jg")
         ranking = load_run(args.run)
-        ranked = build_ranked(
+        ev = evaluate_tables(
             qrels,
             ranking,
+            specs,
             rel_level=args.rel_level,
             complete=args.complete,
             max_depth=args.max_depth,
             judged_only=args.judged_only,
         )
-    except (TrecFormatError, DuplicateDocument) as exc:
+    except (TrecFormatError, ValueError) as exc:
         print(f"searchbench eval: error: {exc}", file=sys.stderr)
         return 2
-    if ranked.n_queries == 0:
+    if not ev.qids:
         print(
             f"searchbench eval: error: no query is in both {args.qrels} and {args.run}",
             file=sys.stderr,
         )
         return 2
-    ev = evaluate_ranked(ranked, specs)
     if args.zscores:
         try:
             ev = to_zscores(ev, read_zscores(args.zscores))

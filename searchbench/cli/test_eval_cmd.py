@@ -27,6 +27,8 @@ CASES = {
     "out.test.aql": "-m all_trec -mrelstring.20 -q -l2 qrels.rel_level results.test",
     "out.test.meas_params": f"{MEAS_PARAMS} qrels.test results.test",
     "out.test.aqZ": "-q -m all_trec -Z zscores_file qrels.test results.test",
+    "out.test.qrels_jg": "-m qrels_jg -q -R qrels_jg qrels.123 results.test",
+    "out.test.qrels_jg+comments": "-m qrels_jg -q -R qrels_jg qrels.comments.123 results.test",
 }
 
 
@@ -88,6 +90,7 @@ def test_it_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         ("q1 0 a 1\nq1 0 a\n", "q1 Q0 a 1 2.0 r\n", "map", "qrels:2: expected at least 4"),
         ("q1 0 a 1\n", "q1 Q0 a 1 2.0 r\n", "nDGC@10", "unknown measure 'nDGC@10'"),
         ("q1 0 a 1\n", "q2 Q0 a 1 2.0 r\n", "map", "no query is in both"),
+        ("q1 0 a 1\nq1 0 a 0\n", "q1 Q0 a 1 2.0 r\n", "map", "qrels:2: document 'a' appears"),
     ],
 )
 def test_it_exits_2_with_a_clear_error(
@@ -104,6 +107,18 @@ def test_it_exits_2_with_a_clear_error(
     assert code == 2
     captured = capsys.readouterr()
     assert error in captured.err and captured.out == ""
+
+
+def test_judgment_groups_refuse_plain_measures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "qrels").write_text("q 0 a 1\nq 1 a 0\n")  # two groups judge "a"
+    (tmp_path / "run").write_text("q Q0 a 1 2.0 r\n")
+    files = [str(tmp_path / "qrels"), str(tmp_path / "run")]
+    assert main(["eval", "-R", "qrels_jg", "-m", "map_avgjg", "-q", *files]) == 0
+    assert "map_avgjg             \tq\t0.5000\n" in capsys.readouterr().out  # (1 + 0) / 2
+    assert main(["eval", "-R", "qrels_jg", "-m", "map", *files]) == 2
+    assert "needs qrels without judgment groups" in capsys.readouterr().err
 
 
 def test_judged_only_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -306,15 +306,25 @@ def _read_bytes(source: PathLike | IO[bytes]) -> tuple[bytes, str]:
     return source.read(), getattr(source, "name", "<stream>")
 
 
-def load_qrels(source: PathLike | IO[bytes]) -> QrelsTable:
-    """Read a qrels file into columns."""
+def load_qrels(source: PathLike | IO[bytes], judgment_groups: bool = False) -> QrelsTable:
+    """Read a qrels file into columns.
+
+    With ``judgment_groups`` (trec_eval's ``-R qrels_jg``) the second column names the judgment
+    group of each line, and a document may be judged once per group.
+    """
     data, path = _read_bytes(source)
-    cols = _tokenise(data, path, (0, 2, 3), 4, "qid iter docno rel")
-    qid_bytes, doc, rel_bytes = cols.fields
+    cols = _tokenise(data, path, (0, 2, 3, 1), 4, "qid iter docno rel")
+    qid_bytes, doc, rel_bytes, group = cols.fields
     qids, query = _codes(qid_bytes)
     rel = _numbers(rel_bytes, cols.line, path, np.int64, "relevance").astype(np.int64)
-    table = QrelsTable(qids, query, doc, rel)
-    _check_duplicates(query, doc, table.doc_hash, qids, cols.line, path)
+    table = QrelsTable(qids, query, doc, rel, group if judgment_groups else None)
+    if judgment_groups:
+        names, codes = _codes(group)
+        labels = [f"{q} (judgment group {g})" for q in qids for g in names]
+        keyed = query * len(names) + codes
+        _check_duplicates(keyed, doc, table.doc_hash, labels, cols.line, path)
+    else:
+        _check_duplicates(query, doc, table.doc_hash, qids, cols.line, path)
     return table
 
 

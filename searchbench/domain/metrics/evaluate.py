@@ -9,8 +9,9 @@ from functools import cached_property
 
 import numpy as np
 
+from searchbench.domain.metrics.judgment_groups import evaluate_groups
 from searchbench.domain.metrics.parse import parse_measures
-from searchbench.domain.metrics.ranking import Ranked, build_ranked
+from searchbench.domain.metrics.ranking import Ranked, build_ranked, eval_qids
 from searchbench.domain.metrics.registry import MEASURES
 from searchbench.domain.metrics.spec import MeasureSpec
 from searchbench.domain.metrics.tables import FloatArray, QrelsTable, RunTable
@@ -87,14 +88,70 @@ def evaluate(
     missing one scoring 0). ``rel_level`` is the lowest relevant grade for binary measures;
     ``max_depth`` keeps only the top N docs per query; ``judged_only`` then drops unjudged docs.
     """
-    specs = parse_measures(measures)
     qt, rt = _tables(qrels, run)
-    ranked = build_ranked(
+    return evaluate_tables(
         qt,
         rt,
+        parse_measures(measures),
         rel_level=rel_level,
         complete=complete,
         max_depth=max_depth,
         judged_only=judged_only,
     )
-    return evaluate_ranked(ranked, specs)
+
+
+def evaluate_tables(
+    qrels: QrelsTable,
+    run: RunTable,
+    specs: Sequence[MeasureSpec],
+    *,
+    rel_level: int = 1,
+    complete: bool = False,
+    max_depth: int | None = None,
+    judged_only: bool = False,
+) -> Evaluation:
+    """evaluate() on tables and parsed specs; also the judgment-group measures."""
+    grouped = [s for s in specs if MEASURES[s.family].judgment_groups]
+    plain = [s for s in specs if not MEASURES[s.family].judgment_groups]
+    several_groups = qrels.group is not None and len(np.unique(qrels.group)) > 1
+    if several_groups:
+        refused = [s.label for s in plain if s.family != "num_q"]
+        if refused:
+            raise ValueError(
+                f"{', '.join(refused)}: needs qrels without judgment groups; with judgment "
+                "groups only num_q, map_avgjg, P_avgjg and Rprec_mult_avgjg are defined"
+            )
+        qids = eval_qids(qrels, run, complete)
+        ones = np.ones(len(qids))
+        ev = Evaluation(
+            qids,
+            {s.label: s for s in plain},
+            {s.label: ones for s in plain},
+            {s.label: float(len(qids)) for s in plain},
+        )
+    else:
+        ranked = build_ranked(
+            qrels,
+            run,
+            rel_level=rel_level,
+            complete=complete,
+            max_depth=max_depth,
+            judged_only=judged_only,
+        )
+        ev = evaluate_ranked(ranked, plain)
+    if grouped:
+        values = evaluate_groups(
+            qrels,
+            run,
+            ev.qids,
+            grouped,
+            rel_level=rel_level,
+            complete=complete,
+            max_depth=max_depth,
+            judged_only=judged_only,
+        )
+        for spec in grouped:
+            ev.specs[spec.label] = spec
+            ev.values[spec.label] = values[spec.label]
+            ev.aggregate[spec.label] = summarise(values[spec.label], "mean")
+    return ev

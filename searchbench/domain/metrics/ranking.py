@@ -132,7 +132,7 @@ def _lookup(table: tuple[UInt64Array, Int64Array, int], needles: UInt64Array) ->
     return found
 
 
-def _eval_qids(qrels: QrelsTable, run: RunTable, complete: bool) -> list[str]:
+def eval_qids(qrels: QrelsTable, run: RunTable, complete: bool) -> list[str]:
     judged = set(qrels.qids)
     chosen = judged if complete else judged & set(run.qids)
     return sorted(chosen, key=lambda q: q.encode("utf-8"))
@@ -282,7 +282,7 @@ def build_ranked(
     ``judged_only`` (trec_eval's -J) then drops the docs without a judgment (absent from the
     qrels, or negative), keeping the order of the rest: the "condensed list" evaluation.
     """
-    qids = _eval_qids(qrels, run, complete)
+    qids = eval_qids(qrels, run, complete)
     index = {q: i for i, q in enumerate(qids)}
     nq = len(qids)
     max_grade = int(qrels.rel.max()) if len(qrels.rel) else 0

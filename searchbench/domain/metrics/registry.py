@@ -48,6 +48,7 @@ class MeasureInfo:
     integer: bool = False
     binary: bool = True  # relevance is "grade >= level", so rel= / -l apply
     trec: bool = True  # part of trec_eval
+    judgment_groups: bool = False  # averaged over the qrels' judgment groups (-R qrels_jg)
 
 
 def _m(*args: object, **kwargs: object) -> MeasureInfo:
@@ -187,6 +188,28 @@ MEASURES: dict[str, MeasureInfo] = {
             aggregate="sum",
             integer=True,
         ),
+        _m(
+            "map_avgjg",
+            average_precision.average_precision,
+            "AP against each judgment group's qrels, averaged over the groups.",
+            judgment_groups=True,
+        ),
+        _m(
+            "P_avgjg",
+            precision.precision_at,
+            "P_k against each judgment group's qrels, averaged over the groups.",
+            "cutoffs",
+            TREC_CUTOFFS,
+            judgment_groups=True,
+        ),
+        _m(
+            "Rprec_mult_avgjg",
+            precision.r_precision_mult,
+            "Rprec_mult_x against each judgment group's qrels, averaged over the groups.",
+            "points",
+            (0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0),
+            judgment_groups=True,
+        ),
         _m("rbp", rbp.rbp, rbp.rbp.__doc__, "p", (rbp.DEFAULT_PERSISTENCE,), binary=False),
         _m(
             "rbp_resid",
@@ -270,6 +293,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "rbp_resid",
         "unj",
     ),
+    "qrels_jg": ("num_q", "map_avgjg", "P_avgjg", "Rprec_mult_avgjg"),
     "set": (
         "num_q",
         "num_ret",

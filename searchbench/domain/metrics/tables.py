@@ -69,6 +69,8 @@ class QrelsTable:
     query: Int64Array
     doc: BytesArray
     rel: Int64Array
+    # Judgment group of each row (the "iter" column, read only for trec_eval's -R qrels_jg).
+    group: BytesArray | None = None
     _doc_hash: UInt64Array | None = field(default=None, repr=False)
 
     @property
@@ -76,6 +78,28 @@ class QrelsTable:
         if self._doc_hash is None:
             self._doc_hash = hash_bytes(self.doc)
         return self._doc_hash
+
+    def groups(self) -> list[tuple[bytes, QrelsTable]]:
+        """One table per judgment group (the whole table if there are no groups)."""
+        if self.group is None:
+            return [(b"", self)]
+        out = []
+        for name in np.unique(self.group).tolist():
+            rows = np.flatnonzero(self.group == name)
+            present, query = np.unique(self.query[rows], return_inverse=True)
+            out.append(
+                (
+                    name,
+                    QrelsTable(
+                        [self.qids[i] for i in present.tolist()],
+                        query.astype(np.int64),
+                        self.doc[rows],
+                        self.rel[rows],
+                        _doc_hash=self.doc_hash[rows],
+                    ),
+                )
+            )
+        return out
 
     @classmethod
     def from_mapping(cls, qrels: Mapping[str, Mapping[str, int]]) -> QrelsTable:

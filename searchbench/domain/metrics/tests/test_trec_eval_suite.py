@@ -54,6 +54,13 @@ SUITE: dict[str, tuple[str, str, list[str], dict[str, Any]]] = {
     ),
     "out.test.meas_params": ("qrels.test", "results.test", MEAS_PARAMS, {}),
     "out.test.aqZ": ("qrels.test", "results.test", ["all_trec"], {"zscores": "zscores_file"}),
+    "out.test.qrels_jg": ("qrels.123", "results.test", ["qrels_jg"], {"groups": True}),
+    "out.test.qrels_jg+comments": (
+        "qrels.comments.123",
+        "results.test",
+        ["qrels_jg"],
+        {"groups": True},
+    ),
 }
 
 
@@ -72,9 +79,11 @@ def _check(shared: Path, name: str) -> Check:
     qrels, run, measures, options = SUITE[name]
     options = dict(options)
     zscores = options.pop("zscores", None)
+    groups = bool(options.pop("groups", False))
     folder = shared / "trec_eval"
     run_table = load_run(folder / run)
-    ev: Evaluation = evaluate(load_qrels(folder / qrels), run_table, measures, **options)
+    qrels_table = load_qrels(folder / qrels, judgment_groups=groups)
+    ev: Evaluation = evaluate(qrels_table, run_table, measures, **options)
     if zscores:
         ev = to_zscores(ev, read_zscores(folder / zscores))
     result = Check()
@@ -122,4 +131,6 @@ def test_coverage_of_the_suite(shared_data: Path) -> None:
         "out.test.aql": (387, 0),
         "out.test.meas_params": (88, 0),
         "out.test.aqZ": (387, 0),
+        "out.test.qrels_jg": (82, 0),
+        "out.test.qrels_jg+comments": (82, 0),
     }
