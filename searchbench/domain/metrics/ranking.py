@@ -323,6 +323,8 @@ def build_ranked(
     # Join the ranked cells with the judgments of their query.
     run_hash = run.doc_hash[cell_row] if len(run.doc_hash) else np.zeros(valid.shape, np.uint64)
     run_hash[~valid] = 0  # padding never equals a judged doc (hashes 0 and 1 take the slow path)
+    if (run_hash == _NO_DOC).any():
+        return _build_ranked_slow(qrels, run, qids, rel_level, complete, max_depth, judged_only)
     if nq * depth * judged_hash.shape[1] <= _BROADCAST_BUDGET:
         found = _join_by_rows(run_hash, judged_hash, judged_row)
     else:

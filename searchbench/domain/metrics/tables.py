@@ -23,9 +23,24 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
 
 
+def _fmix(k: UInt64Array) -> UInt64Array:
+    """MurmurHash3's 64-bit finaliser: a bijection that maps 0 to 0."""
+    k = k ^ (k >> np.uint64(33))
+    k *= np.uint64(0xFF51AFD7ED558CCD)
+    k ^= k >> np.uint64(33)
+    k *= np.uint64(0xC4CEB9FE1A85EC53)
+    k ^= k >> np.uint64(33)
+    return k
+
+
 def hash_bytes(values: BytesArray) -> UInt64Array:
-    """A 64-bit hash of each fixed-width byte string, computed 8 bytes at a time."""
-    n = values.shape[0]
+    """A 64-bit hash of each byte string, computed 8 bytes at a time.
+
+    It depends on the content only, not on the array's fixed width: ``S3`` and ``S20`` copies of
+    the same id hash alike (the NUL padding words contribute nothing), so qrels and runs read
+    separately can be joined.
+    """
+    n = len(values)
     width = values.dtype.itemsize
     if n == 0 or width == 0:
         return np.zeros(n, dtype=np.uint64)
@@ -36,13 +51,11 @@ def hash_bytes(values: BytesArray) -> UInt64Array:
         padded[:, :width] = raw
         raw = padded
     words = raw.view(np.uint64)
-    h = np.full(n, np.uint64(width), dtype=np.uint64)
+    h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(words.shape[1]):
-            h ^= words[:, j]
-            h *= _MIX
-            h ^= h >> np.uint64(31)
-    return h
+            h += _fmix(words[:, j].copy()) * np.uint64((0x9E3779B97F4A7C15 * (2 * j + 1)) % 2**64)
+        return _fmix(h)
 
 
 def join_keys(query: Int64Array, doc_hash: UInt64Array) -> UInt64Array:

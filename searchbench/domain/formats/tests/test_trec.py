@@ -156,3 +156,12 @@ def test_it_reads_ids_longer_than_the_fixed_width_slack(tmp_path: Path) -> None:
     long_id = "x" * (trec._SLACK + 50)
     path = write(tmp_path, "run", f"q Q0 {long_id} 1 2.5 r\nq Q0 b 2 1.5 r\n")
     assert read_run(path) == {"q": {long_id: 2.5, "b": 1.5}}
+
+
+def test_files_with_different_id_widths_join(tmp_path: Path) -> None:
+    from searchbench.domain.metrics import evaluate
+
+    qrels = write(tmp_path, "qrels", "q 0 a 1\nq 0 a-long-judged-id-that-sets-the-width 0\n")
+    run = write(tmp_path, "run", "q Q0 a 1 1.0 r\nq Q0 b 2 0.5 r\n")
+    ev = evaluate(trec.load_qrels(qrels), load_run(run), ["P_1"])
+    assert ev.aggregate["P_1"] == 1.0

@@ -79,3 +79,14 @@ def test_infinite_scores_sort_and_tie_like_any_other() -> None:
     run = RunTable.from_mapping({"q": {"a": -inf, "b": -inf, "c": 1.0, "d": inf}})
     # d (+inf), c (1.0), then the -inf tie: b before a (docno descending)
     assert build_ranked(qrels, run).rel.tolist() == [[-1, -1, 2, 1]]
+
+
+def test_ids_join_whatever_the_width_of_either_side() -> None:
+    # numpy stores ids at the longest id's width: S3 in one table, S32 in the other.
+    qrels = {"q": {"abc": 1, "a-much-longer-judged-document-id": 1}}
+    run = {"q": {"abc": 2.0, "x": 1.0}}
+    assert evaluate(qrels, run, ["num_rel_ret"]).aggregate["num_rel_ret"] == 1
+    assert (
+        tables.hash_bytes(np.array([b"abc"], dtype="S3"))[0]
+        == (tables.hash_bytes(np.array([b"abc"], dtype="S32"))[0])
+    )
