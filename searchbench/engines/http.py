@@ -386,7 +386,7 @@ def _send(
     except HttpError as exc:
         exc.request = record
         raise
-    if requests_per_minute:
+    if requests_per_minute and requests_per_minute > 0:
         bucket_for(limiter_key or url, requests_per_minute).acquire()
     parts = urlsplit(url)
     if parts.username is not None:

@@ -4,7 +4,7 @@ Layout: ``indexes/NAME`` is a symlink to ``indexes/.versions/NAME-<stamp>``, whi
 files and ``searchbench.json`` (metadata). A rebuild writes a new version and swaps the symlink with
 one atomic rename, so searches never see a half-built index.
 
-Schema: ``__id`` (raw, the doc id), one ``en_stem`` text field per searchable field (stored, for
+Schema: ``__id`` (raw, the doc id), one analysed text field per searchable field (stored, for
 highlights), and ``__source`` (the whole source doc as JSON, stored, not indexed) so a field spec can
 show any field.
 """
