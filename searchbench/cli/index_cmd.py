@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from searchbench.domain.explain_analysis import Clause
 
 HELP = "Build, list, delete and query local search indexes (the built-in tantivy engine)."
 
@@ -141,8 +145,8 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from searchbench.domain.explain_analysis import breakdown
     from searchbench.engines import EndpointConfig, QueryContext, TryConfig, make_engine
-    from searchbench.engines.explain import contributions
 
     options = {"data_dir": _data_dir(args)} if args.data_dir else {}
     engine = make_engine(EndpointConfig(kind="local", url=f"local://{args.name}", options=options))
@@ -196,13 +200,23 @@ def _search(args: argparse.Namespace) -> int:
     out.print(table)
     if args.explain:
         for d in res.docs:
-            parts = (
-                ", ".join(f"{c.label}={c.value:.3f}" for c in contributions(d.explain))
-                if d.explain
-                else "-"
-            )
-            out.print(f"{d.id}: {parts}", highlight=False, soft_wrap=True)
+            if d.explain is None:
+                out.print(f"{d.id}: -", highlight=False)
+                continue
+            bd = breakdown(d.explain)
+            parts = [_clause_text(c) for c in bd.clauses]
+            if abs(bd.unexplained) > 1e-6 * max(1.0, abs(bd.total)):
+                parts.append(f"unexplained={bd.unexplained:.3f}")
+            out.print(f"{d.id}: {', '.join(parts) or '-'}", highlight=False, soft_wrap=True)
     return 0
+
+
+def _clause_text(c: Clause) -> str:
+    """``title:flat=1.234`` or, when boosts/tie-breakers scale it, ``title:flat=2.468 (0.617×4)``."""
+    text = f"{c.label}={c.contribution:.3f}"
+    if c.kind != "filter" and abs(c.weight - 1.0) > 1e-9:
+        text += f" ({c.score:.3f}×{c.weight:.4g})"
+    return text
 
 
 _ACTIONS = {"create": _create, "list": _list, "delete": _delete, "search": _search}

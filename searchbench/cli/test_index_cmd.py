@@ -108,3 +108,29 @@ def test_it_shows_a_progress_bar_without_breaking_output(
         == 0
     )
     assert "local://shop" in capsys.readouterr().out
+
+
+def test_the_text_explain_lists_each_clause_with_its_weighted_contribution(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dd = str(tmp_path / "data")
+    create = ["index", "--data-dir", dd, "create", "shop", "--from", str(corpus)]
+    assert main([*create, "--id-field", "sku", "--fields", "name,text", "--quiet"]) == 0
+    capsys.readouterr()
+    search = ["index", "--data-dir", dd, "search", "shop", "running", "--fields", "name^2,text"]
+    search += ["--field-spec", "id:sku title:name"]
+    assert main([*search, "--explain"]) == 0
+    lines = {
+        line.split(":", 1)[0]: line.split(": ", 1)[1]
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("p")
+    }
+    assert set(lines) == {"p1", "p3"}
+    # p1 matches "running" in both fields; the name clause is scaled by its ^2 boost
+    clauses = dict(part.split("=", 1) for part in lines["p1"].split(", "))
+    assert set(clauses) == {"name:run", "text:run"}  # the index stems
+    assert clauses["name:run"].endswith("×2)") and "×" not in clauses["text:run"]
+    value, parts = clauses["name:run"].split(" (")
+    score, weight = parts.rstrip(")").split("×")
+    assert float(value) == pytest.approx(float(score) * float(weight), abs=2e-3)
+    assert "unexplained" not in lines["p1"]

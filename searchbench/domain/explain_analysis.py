@@ -123,7 +123,8 @@ _TANTIVY_TERM = re.compile(r"^(?:TermQuery|Phrase\w*).*?\s([\w.@-]+):(.+)$")
 _TIE = re.compile(r"max plus ([\d.eE+-]+) times others")
 _TANTIVY_BOOST = re.compile(r"^Boost x([\d.eE+-]+)")
 
-# Used only when an adapter left a node as "other" (or for raw JSON): first matching prefix wins.
+# How the Lucene adapters classify nodes, and the fallback when an adapter left a node as "other"
+# (or for raw JSON): first matching prefix wins.
 _PREFIX_KINDS: tuple[tuple[str, str], ...] = (
     ("sum of", "sum"),
     ("BooleanClause", "sum"),
@@ -148,6 +149,15 @@ _PREFIX_KINDS: tuple[tuple[str, str], ...] = (
     ("MatchAllDocsQuery", "const"),
     ("*:*", "const"),
     ("boost", "param"),
+    # the numbers a BM25 formula is made of (Lucene 8+ explains each of them as a leaf)
+    ("termFreq", "param"),
+    ("freq", "param"),
+    ("k1", "param"),
+    ("b,", "param"),
+    ("dl,", "param"),
+    ("avgdl", "param"),
+    ("n,", "param"),
+    ("N,", "param"),
 )
 
 # Factor name by description prefix (the numbers a clause's formula is made of).

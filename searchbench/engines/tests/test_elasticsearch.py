@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from searchbench.domain.explain_analysis import breakdown
 from searchbench.engines import EndpointConfig, QueryContext, TryConfig, make_engine
-from searchbench.engines.explain import contributions
 from searchbench.engines.tests.fixtures import ES6_OK, ES_INDEX_MISSING, ES_OK, ES_PARSE_ERROR
 from searchbench.engines.tests.server import FakeServer
 
@@ -79,7 +79,7 @@ def test_it_parses_hits_total_highlights_and_explain(fake_server: FakeServer, ki
     }
     assert first.highlights == {"body": ["<em>similarity</em> laws for testing"]}
     assert first.explain is not None
-    assert [(c.label, c.value) for c in contributions(first.explain)] == [
+    assert [(c.label, c.contribution) for c in breakdown(first.explain).clauses] == [
         ("title:similar", 4.0),
         ("body:similar", 2.0),
     ]

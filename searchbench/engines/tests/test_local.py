@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from searchbench.domain.explain_analysis import breakdown, compare, summarize
 from searchbench.engines import EndpointConfig, QueryContext, TryConfig, make_engine
-from searchbench.engines.explain import compare, contributions, summarize
 from searchbench.engines.local import (
     LocalIndexError,
     create_index,
@@ -129,11 +129,12 @@ def test_it_explains_scores_per_field_and_term(index: str) -> None:
     res = search("flat plate", '{"query": "#$query##", "fields": ["title^2", "body"]}')
     top = res.docs[0].explain
     assert top is not None and top.value == pytest.approx(res.docs[0].score, rel=1e-4)
-    parts = contributions(top)
+    parts = breakdown(top).clauses
     assert {c.label for c in parts} == {"title:flat", "title:plate", "body:flat", "body:plate"}
-    assert sum(c.value for c in parts) == pytest.approx(top.value, rel=1e-4)
-    assert compare(top, res.docs[1].explain)[0].delta > 0  # type: ignore[arg-type]
-    assert summarize(d.explain for d in res.docs)[0].label.startswith("title:")
+    assert sum(c.contribution for c in parts) == pytest.approx(top.value, rel=1e-4)
+    assert {c.field: c.weight for c in parts} == {"title": pytest.approx(2.0), "body": 1.0}
+    assert compare(top, res.docs[1].explain).rows[0].delta > 0  # type: ignore[arg-type]
+    assert summarize(d.explain for d in res.docs).shares[0].label.startswith("title:")
     assert search("flat", explain=False).docs[0].explain is None
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from searchbench.domain.explain_analysis import breakdown
 from searchbench.engines import EndpointConfig, QueryContext, TryConfig, make_engine
-from searchbench.engines.explain import contributions
 from searchbench.engines.tests.fixtures import SOLR_OK, SOLR_SYNTAX_ERROR
 from searchbench.engines.tests.server import FakeServer
 
@@ -61,7 +61,7 @@ def test_it_parses_docs_total_highlights_and_explain(fake_server: FakeServer) ->
     assert first.explain is not None and first.explain.kind == "sum"
     term = first.explain.children[0]
     assert (term.kind, term.field, term.term) == ("term", "title", "flat")
-    assert [(c.label, c.value) for c in contributions(first.explain)] == [
+    assert [(c.label, c.contribution) for c in breakdown(first.explain).clauses] == [
         ("title:flat", 4.5),
         ("title:plate", 3.0),
     ]
