@@ -257,15 +257,44 @@ def _order_by_score(run: RunTable, cells: _Cells) -> None:
     step = _steps(score, count, has_inf)
     unsorted = np.flatnonzero((step > 0).any(axis=1))
     if unsorted.size:
-        # Stable, so padding (-inf, after the real cells) stays after real -inf scores.
-        by_score = np.argsort(-score[unsorted], axis=1, kind="stable")
+        # Ties are re-ordered below, so an unstable (SIMD) sort will do, except that padding
+        # (-inf, after the real cells) must stay after real -inf scores.
+        kind = "stable" if has_inf else "quicksort"
+        by_score = np.argsort(-score[unsorted], axis=1, kind=kind)
         score[unsorted] = np.take_along_axis(score[unsorted], by_score, axis=1)
         row[unsorted] = np.take_along_axis(row[unsorted], by_score, axis=1)
         step[unsorted] = _steps(score[unsorted], count[unsorted], has_inf)
-    for q in np.flatnonzero((step == 0).any(axis=1)).tolist():
-        members = row[q, : count[q]].tolist()
-        members.sort(key=lambda r: (run.score[r], run.doc[r]), reverse=True)
-        row[q, : count[q]] = members
+    tie = step == 0  # tie[q, i]: cells i and i + 1 of query q have equal scores
+    if tie.any():
+        _break_ties(run, row, tie)
+
+
+def _break_ties(run: RunTable, row: Int64Array, tie: BoolArray) -> None:
+    """Re-sort the rows that have ties by (score desc, docno desc in byte order), in place.
+
+    Docnos become big-endian 64-bit words, which compare like the bytes (strcmp); each row is then
+    sorted with stable row-wise sorts from the least significant key (the last word) to the most
+    significant (the score), all rows at once.
+    """
+    rows = np.flatnonzero(tie.any(axis=1))
+    sub = row[rows]
+    valid = sub >= 0
+    safe = np.where(valid, sub, 0)
+    docs = run.doc[safe]
+    n, depth = sub.shape
+    width = docs.dtype.itemsize
+    padded = np.zeros((n, depth, (width + 7) // 8 * 8), dtype=np.uint8)
+    padded[:, :, :width] = np.ascontiguousarray(docs).view(np.uint8).reshape(n, depth, width)
+    words = padded.view(">u8").astype(np.uint64)
+    words[~valid] = np.uint64(0)
+    neg_score = np.where(valid, -run.score[safe], np.inf)
+    perm = np.broadcast_to(np.arange(depth), (n, depth)).copy()
+    for k in reversed(range(words.shape[2])):
+        key = np.take_along_axis(~words[:, :, k], perm, axis=1)  # ~: descending docno
+        perm = np.take_along_axis(perm, np.argsort(key, axis=1, kind="stable"), axis=1)
+    key = np.take_along_axis(neg_score, perm, axis=1)
+    perm = np.take_along_axis(perm, np.argsort(key, axis=1, kind="stable"), axis=1)
+    row[rows] = np.take_along_axis(sub, perm, axis=1)
 
 
 def build_ranked(
