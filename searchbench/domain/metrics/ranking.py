@@ -259,8 +259,10 @@ def _order_by_score(run: RunTable, cells: _Cells) -> None:
     if unsorted.size:
         # Ties are re-ordered below, so an unstable (SIMD) sort will do, except that padding
         # (-inf, after the real cells) must stay after real -inf scores.
-        kind = "stable" if has_inf else "quicksort"
-        by_score = np.argsort(-score[unsorted], axis=1, kind=kind)
+        if has_inf:
+            by_score = np.argsort(-score[unsorted], axis=1, kind="stable")
+        else:
+            by_score = np.argsort(-score[unsorted], axis=1, kind="quicksort")
         score[unsorted] = np.take_along_axis(score[unsorted], by_score, axis=1)
         row[unsorted] = np.take_along_axis(row[unsorted], by_score, axis=1)
         step[unsorted] = _steps(score[unsorted], count[unsorted], has_inf)

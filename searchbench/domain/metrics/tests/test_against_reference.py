@@ -54,7 +54,7 @@ def test_random_cases_match_the_reference(seed: int) -> None:
     k = rng.choice([1, 5, 10, 20])
     names = [f"P_{k}", "map", "recip_rank", f"ndcg_cut_{k}", f"recall_{k}"]
     ev = evaluate(qrels, run, names)
-    for q in qrels:
-        expected = reference(qrels[q], run[q], k)
+    for qid in qrels:
+        expected = reference(qrels[qid], run[qid], k)
         for name in names:
-            assert ev.per_query[name][q] == pytest.approx(expected[name], abs=1e-12), (q, name)
+            assert ev.per_query[name][qid] == pytest.approx(expected[name], abs=1e-12), (qid, name)
