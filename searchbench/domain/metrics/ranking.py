@@ -155,7 +155,7 @@ def _group(codes: Int64Array, to_eval: Int64Array) -> tuple[Int64Array, Int64Arr
     if len(np.unique(block_codes)) == len(block_codes):
         order = None
     else:
-        order = np.argsort(codes, kind="stable")
+        order = _stable_order(codes)
         codes = codes[order]
         change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
         starts = np.concatenate([[0], change]).astype(np.int64)
@@ -166,6 +166,17 @@ def _group(codes: Int64Array, to_eval: Int64Array) -> tuple[Int64Array, Int64Arr
     rows = np.arange(n, dtype=np.int64) if order is None else order
     keep = query >= 0
     return rows[keep], query[keep], position[keep]
+
+
+def _stable_order(codes: Int64Array) -> Int64Array:
+    """np.argsort(codes, kind="stable"), faster: with the row number folded into the key every
+    key is distinct, so numpy's (SIMD) quicksort gives the stable order."""
+    n = len(codes)
+    top = int(codes.max()) + 1 if n else 0
+    if top * n >= 2**62:
+        return np.argsort(codes, kind="stable").astype(np.int64)
+    keys = codes.astype(np.int64) * n + np.arange(n, dtype=np.int64)
+    return np.argsort(keys, kind="quicksort").astype(np.int64)
 
 
 def _scatter(
