@@ -16,10 +16,12 @@ help:
 	@echo "make lint          ruff + mypy"
 
 # The venv is rebuilt when a lock file changes.
-$(BIN)/.installed-$(notdir $(LOCK)): $(LOCK) pyproject.toml
+$(BIN)/.installed-$(notdir $(LOCK)): $(LOCK) requirements/build.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	# the venv's bundled setuptools is too old for PEP 639 licence metadata: use the locked one
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/build.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
