@@ -28,7 +28,7 @@ import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
@@ -93,28 +93,73 @@ class BadResponse(HttpError):
     kind = "bad-response"
 
 
-@dataclass
+_UTF8 = frozenset({"utf-8", "utf8", "utf_8"})
+
+
 class HttpResponse:
-    status: int
-    headers: Mapping[str, str]
-    text: str
-    url: str  # as requested, query string included, credentials masked
-    elapsed_ms: float
-    request: dict[str, Any] = field(default_factory=dict)  # describe_request() of what was sent
+    """An HTTP response as the adapters read it. The body is kept as received: ``json()`` parses
+    UTF-8 bytes directly and ``text`` is decoded only when something asks for it (errors, raw
+    bodies), because decoding every body to text first costs as much as parsing it."""
+
+    __slots__ = ("status", "headers", "url", "elapsed_ms", "request", "encoding", "_body", "_text")
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: str | bytes,
+        url: str,  # as requested, query string included, credentials masked
+        elapsed_ms: float,
+        request: dict[str, Any] | None = None,  # describe_request() of what was sent
+        encoding: str | None = None,  # of a bytes body; None: the charset header's, else UTF-8
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.url = url
+        self.elapsed_ms = elapsed_ms
+        self.request: dict[str, Any] = request if request is not None else {}
+        self.encoding = encoding or _charset(headers.get("content-type", "")) or "utf-8"
+        self._body = body if isinstance(body, bytes) else None
+        self._text = body if isinstance(body, str) else None
+
+    def __repr__(self) -> str:
+        return f"HttpResponse(status={self.status}, url={self.url!r})"
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            try:
+                self._text = (self._body or b"").decode(self.encoding, errors="replace")
+            except LookupError:  # a charset Python does not know
+                self._text = (self._body or b"").decode("utf-8", errors="replace")
+        return self._text
+
     def json(self) -> Any:
         """The body as JSON, or BadResponse saying what it is instead."""
         try:
+            if self._body is not None and self.encoding.lower() in _UTF8:
+                try:
+                    return json.loads(self._body)
+                except UnicodeDecodeError:
+                    pass  # invalid UTF-8: parse the text with replacement characters instead
             return json.loads(self.text)
         except ValueError:
             raise BadResponse(
                 f"HTTP {self.status} from {mask_url(self.url)}: expected JSON but got "
                 f"{describe_body(self.text, self.headers.get('content-type', ''))}"
             ) from None
+
+
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def _charset(content_type: str) -> str | None:
+    m = _CHARSET.search(content_type) if content_type else None
+    return m.group(1) if m else None
 
 
 # --- the URL safety policy -------------------------------------------------------------------
@@ -372,10 +417,12 @@ def _send(
     policy: UrlPolicy | None = None,
 ) -> HttpResponse:
     """Send one request; raise HttpError for anything that is not an HTTP response."""
+    # The query string is encoded once, here, and httpx gets the finished URL: handing it
+    # ``params`` makes it parse the URL twice and re-encode the query (a third of our overhead).
+    url = _with_params(url, params)
     record = describe_request(
         method,
         url,
-        params=params,
         json_body=json_body,
         headers=headers,
         basic_auth=username is not None or urlsplit(url).username is not None,
@@ -420,7 +467,6 @@ def _send(
         resp = _get_client().request(
             method,
             url,
-            params=list(params) if params else None,
             json=json_body,
             content=content,
             headers=send_headers,
@@ -436,7 +482,9 @@ def _send(
     except httpx.HTTPError as exc:
         raise HttpError(f"request to {shown} failed: {_reason(exc)}", record) from None
     elapsed = (time.perf_counter() - started) * 1000
-    result = HttpResponse(resp.status_code, resp.headers, resp.text, record["url"], elapsed, record)
+    result = HttpResponse(
+        resp.status_code, resp.headers, resp.content, record["url"], elapsed, record
+    )
     if 300 <= resp.status_code < 400:
         where = mask_url(resp.headers.get("location", "?"))
         raise BadResponse(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
+from urllib.parse import urlencode
 
 import pytest
 
@@ -248,3 +249,33 @@ def test_a_permissive_policy_does_not_resolve_names(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(http, "resolve_host", fail)
     assert check_url("http://anything.example/", UrlPolicy(allow_private=True)) is None
+
+
+def test_params_are_encoded_once_and_the_record_shows_the_url_as_sent(
+    fake_server: FakeServer,
+) -> None:
+    fake_server.json_reply("GET", "/q", {})
+    params = [("q", "a&b=c +d/é"), ("fq", "x:1"), ("fq", "y:[* TO 2]")]
+    resp = http.send("GET", fake_server.url + "/q?wt=json", params=params)
+    sent = fake_server.requests[0]
+    assert sent.params == [("wt", "json"), *params]
+    assert resp.url == resp.request["url"] == fake_server.url + "/q?" + urlencode(sent.params)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        ('{"t": "café"}'.encode(), "application/json", "café"),
+        ('{"t": "café"}'.encode("latin-1"), "application/json; charset=ISO-8859-1", "café"),
+        (b'\xef\xbb\xbf{"t": "bom"}', "application/json", "bom"),
+        (b'{"t": "bad \xff byte"}', "application/json", "bad \ufffd byte"),
+        ('{"t": "café"}'.encode(), "application/json; charset=no-such-codec", "café"),
+    ],
+)
+def test_json_bodies_decode_by_their_charset(
+    fake_server: FakeServer, body: bytes, content_type: str, expected: str
+) -> None:
+    fake_server.route("GET", "/j", lambda _r: (200, {"Content-Type": content_type}, body))
+    resp = http.send("GET", fake_server.url + "/j")
+    assert resp.json() == {"t": expected}
+    assert expected in resp.text
