@@ -247,14 +247,27 @@ def render_text(template: str, ctx: TemplateContext) -> str:
     )
 
 
-def _split_params(template: str) -> list[tuple[str, int]]:
-    pieces: list[tuple[str, int]] = []
-    start = 0
-    for m in re.finditer(r"&|\r?\n", template):
-        pieces.append((template[start : m.start()], start))
-        start = m.end()
-    pieces.append((template[start:], start))
-    return pieces
+@functools.lru_cache(maxsize=512)
+def _param_pieces(template: str) -> tuple[tuple[str, int, str, int], ...]:
+    """``name=value`` pieces of a params template as (name, name offset, value, value offset),
+    worked out once per template (a case run renders the same template for every query)."""
+    pieces: list[tuple[str, int, str, int]] = []
+    bounds = [(m.start(), m.end()) for m in re.finditer(r"&|\r?\n", template)]
+    starts = [0, *(end for _, end in bounds)]
+    ends = [*(begin for begin, _ in bounds), len(template)]
+    for begin, end in zip(starts, ends, strict=True):
+        piece = template[begin:end]
+        start = begin + len(piece) - len(piece.lstrip())
+        text = piece.strip()
+        if text.startswith("?"):
+            text, start = text[1:], start + 1
+        if not text:
+            continue
+        name, sep, value = text.partition("=")
+        if not sep:
+            raise TemplateError(f"parameter {text!r} has no '=' (expected name=value)", start)
+        pieces.append((name.strip(), start, value, start + len(name) + 1))
+    return tuple(pieces)
 
 
 def render_params(template: str, ctx: TemplateContext) -> list[tuple[str, str]]:
@@ -264,21 +277,11 @@ def render_params(template: str, ctx: TemplateContext) -> list[tuple[str, str]]:
     ignored; blank pieces are skipped; a piece without ``=`` is an error.
     """
     params: list[tuple[str, str]] = []
-    for piece, start in _split_params(template):
-        lead = len(piece) - len(piece.lstrip())
-        text = piece.strip()
-        start += lead
-        if text.startswith("?"):
-            text, start = text[1:], start + 1
-        if not text:
-            continue
-        name, sep, value = text.partition("=")
-        if not sep:
-            raise TemplateError(f"parameter {text!r} has no '=' (expected name=value)", start)
-        name_text = _render_piece(name.strip(), start, ctx)
+    for name, name_start, value, value_start in _param_pieces(template):
+        name_text = _render_piece(name, name_start, ctx)
         if not name_text:
-            raise TemplateError("parameter with an empty name", start)
-        params.append((name_text, _render_piece(value, start + len(name) + 1, ctx)))
+            raise TemplateError("parameter with an empty name", name_start)
+        params.append((name_text, _render_piece(value, value_start, ctx)))
     return params
 
 

@@ -217,6 +217,39 @@ def _first_text(value: Any) -> str | None:
     return str(value)
 
 
+@dataclass(frozen=True)
+class _DocPlan:
+    """What ``build_doc`` reads from every doc, worked out once per field spec."""
+
+    id_field: str
+    names: tuple[str, ...] | None  # None: every source field (``*``)
+    title_field: str
+    thumb: tuple[str, str] | None  # (prefix, field)
+    image: tuple[str, str] | None
+
+
+_plans: dict[int, tuple[FieldSpec, _DocPlan]] = {}
+
+
+def _doc_plan(spec: FieldSpec) -> _DocPlan:
+    # Keyed by identity (a FieldSpec is a mutable dataclass, so not hashable); the entry keeps the
+    # spec alive, so its id cannot be reused by another object while the entry exists.
+    entry = _plans.get(id(spec))
+    if entry is not None and entry[0] is spec:
+        return entry[1]
+    plan = _DocPlan(
+        id_field=spec.id,
+        names=None if spec.all_fields else tuple(spec.field_names()),
+        title_field=spec.title_field,
+        thumb=(spec.thumb.prefix, spec.thumb.name) if spec.thumb else None,
+        image=(spec.image.prefix, spec.image.name) if spec.image else None,
+    )
+    if len(_plans) >= 256:
+        _plans.clear()
+    _plans[id(spec)] = (spec, plan)
+    return plan
+
+
 def build_doc(
     spec: FieldSpec,
     position: int,
@@ -228,40 +261,33 @@ def build_doc(
     highlights: Mapping[str, list[str]] | None = None,
 ) -> ResultDoc:
     """A ResultDoc with the field-spec roles filled from a doc's source fields."""
+    plan = _doc_plan(spec)
     if doc_id is None:
-        raw_id = _lookup(source, spec.id)
+        raw_id = _lookup(source, plan.id_field)
         if raw_id is None:
             raise EngineError(
-                f"result #{position + 1} has no id field {spec.id!r} "
+                f"result #{position + 1} has no id field {plan.id_field!r} "
                 f"(fields: {', '.join(sorted(source)) or 'none'}); fix the field spec's id:"
             )
         doc_id = _first_text(raw_id) or ""
-    if spec.all_fields:
+    if plan.names is None:
         fields = dict(source)
     else:
         fields = {}
-        for name in spec.field_names():
+        for name in plan.names:
             value = _lookup(source, name)
             if value is not None:
                 fields[name] = value
-    thumb = _media(
-        spec.thumb.prefix if spec.thumb else "",
-        _lookup(source, spec.thumb.name) if spec.thumb else None,
-    )
-    image = _media(
-        spec.image.prefix if spec.image else "",
-        _lookup(source, spec.image.name) if spec.image else None,
-    )
     return ResultDoc(
         id=doc_id,
         position=position,
         fields=fields,
         score=score,
         explain=explain,
-        title=_first_text(_lookup(source, spec.title_field)) or doc_id,
-        thumb=thumb,
-        image=image,
-        highlights={k: list(v) for k, v in (highlights or {}).items()},
+        title=_first_text(_lookup(source, plan.title_field)) or doc_id,
+        thumb=_media(plan.thumb[0], _lookup(source, plan.thumb[1])) if plan.thumb else None,
+        image=_media(plan.image[0], _lookup(source, plan.image[1])) if plan.image else None,
+        highlights={k: list(v) for k, v in highlights.items()} if highlights else {},
     )
 
 

@@ -19,6 +19,7 @@ user info for ``SearchResult.request`` and error messages.
 
 from __future__ import annotations
 
+import functools
 import html
 import ipaddress
 import json
@@ -30,7 +31,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -324,6 +325,8 @@ def bucket_for(key: str, requests_per_minute: int) -> TokenBucket:
 
 
 def mask_url(url: str) -> str:
+    if "@" not in url:  # no user info (the common case; splitting every query's URL costs)
+        return url
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url
@@ -419,27 +422,30 @@ def _send(
     """Send one request; raise HttpError for anything that is not an HTTP response."""
     # The query string is encoded once, here, and httpx gets the finished URL: handing it
     # ``params`` makes it parse the URL twice and re-encode the query (a third of our overhead).
+    # The endpoint's own URL is the same for every query (urlsplit caches it); the full one differs.
+    base_url = url
+    userinfo = "@" in base_url and urlsplit(base_url).username is not None
     url = _with_params(url, params)
     record = describe_request(
         method,
         url,
         json_body=json_body,
         headers=headers,
-        basic_auth=username is not None or urlsplit(url).username is not None,
+        basic_auth=username is not None or userinfo,
         data=data,
     )
     try:
-        pinned = check_url(url, policy)
+        pinned = check_url(base_url, policy)
     except HttpError as exc:
         exc.request = record
         raise
     if requests_per_minute and requests_per_minute > 0:
-        bucket_for(limiter_key or url, requests_per_minute).acquire()
-    parts = urlsplit(url)
-    if parts.username is not None:
+        bucket_for(limiter_key or base_url, requests_per_minute).acquire()
+    if userinfo:
+        parts = urlsplit(url)
         # Credentials in the URL become basic auth, so the URL itself never carries them.
         if username is None:
-            username, password = unquote(parts.username), unquote(parts.password or "")
+            username, password = unquote(parts.username or ""), unquote(parts.password or "")
         netloc = parts.hostname or ""
         if ":" in netloc:
             netloc = f"[{netloc}]"
@@ -496,12 +502,16 @@ def _send(
 
 
 def _with_params(url: str, params: Sequence[tuple[str, str]] | None) -> str:
-    """The URL as sent: its own query string plus ``params`` (for display; httpx builds the real
-    one — stdlib encoding here, since parsing URLs with httpx costs more than the rest of a
-    request's overhead)."""
+    """The URL as sent: its own query string plus ``params``, encoded as ``urlencode`` does."""
     if not params:
         return url
-    return url + ("&" if "?" in url else "?") + urlencode(list(params))
+    return url + ("&" if "?" in url else "?") + "&".join(_encode_pair(k, v) for k, v in params)
+
+
+@functools.lru_cache(maxsize=1024)
+def _encode_pair(name: str, value: str) -> str:
+    """``urlencode`` of one pair, cached: all but the query's own params repeat on every query."""
+    return quote_plus(str(name)) + "=" + quote_plus(str(value))
 
 
 def _pin(url: str, addr: Address) -> tuple[str, str]:
