@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from searchbench.engines import http
-from searchbench.engines.base import Engine, EngineError, PingResult
+from searchbench.engines.base import Engine, EngineError, PingResult, SearchResult
 
 # How much of a failed response body is kept on the result for debugging.
 MAX_RAW_RESPONSE = 20_000
@@ -54,6 +54,32 @@ class HttpEngine(Engine):
             basic_auth=bool(self.config.username),
             **kwargs,
         )
+
+    def keeping_request(
+        self, resp: http.HttpResponse, parse: Callable[[], SearchResult]
+    ) -> SearchResult:
+        """``parse()``; an error it raises carries the request and the start of the raw body."""
+        try:
+            return parse()
+        except (EngineError, http.HttpError) as exc:
+            exc.request = resp.request
+            exc.response = resp.text[:MAX_RAW_RESPONSE]
+            raise
+
+    @staticmethod
+    def error_status(
+        resp: http.HttpResponse, product: str, message: Callable[[Any], str | None]
+    ) -> EngineError:
+        """The error for a non-2xx response: the engine's own words when ``message`` finds them
+        in the JSON body, else the engine-neutral reading of the body."""
+        try:
+            body = resp.json()
+        except http.BadResponse:
+            body = None
+        msg = message(body)
+        if msg:
+            return EngineError(f"{product} error (HTTP {resp.status}): {msg}")
+        return EngineError(http.error_text(resp))
 
     def timed_ping(self, check: Any) -> PingResult:
         """Run ``check()`` (returns a message or raises) and time it; never raises."""

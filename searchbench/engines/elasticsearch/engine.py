@@ -29,7 +29,7 @@ from searchbench.engines.base import (
     template_context,
 )
 from searchbench.engines.explain import parse_lucene_explain
-from searchbench.engines.httpbase import MAX_RAW_RESPONSE, HttpEngine
+from searchbench.engines.httpbase import HttpEngine
 
 DEFAULT_TEMPLATE = '{"query": {"multi_match": {"query": "#$query##"}}}'
 
@@ -89,12 +89,7 @@ class ElasticsearchEngine(HttpEngine):
         body = self.build_body(query, try_config, spec)
         url = self.endpoint_url("_search")
         resp = self.send("POST", url, json_body=body)
-        try:
-            return self.parse(resp, spec, try_config, resp.request)
-        except (EngineError, http.HttpError) as exc:
-            exc.request = resp.request
-            exc.response = resp.text[:MAX_RAW_RESPONSE]
-            raise
+        return self.keeping_request(resp, lambda: self.parse(resp, spec, try_config, resp.request))
 
     def parse(
         self,
@@ -104,14 +99,7 @@ class ElasticsearchEngine(HttpEngine):
         request: dict[str, Any],
     ) -> SearchResult:
         if not resp.ok:
-            try:
-                body = resp.json()
-            except http.BadResponse:
-                body = None
-            msg = es_error_message(body)
-            if msg:
-                raise EngineError(f"{self.product} error (HTTP {resp.status}): {msg}")
-            raise EngineError(http.error_text(resp))
+            raise self.error_status(resp, self.product, es_error_message)
         body = resp.json()
         hits = body.get("hits") if isinstance(body, dict) else None
         if not isinstance(hits, dict) or not isinstance(hits.get("hits"), list):
@@ -170,12 +158,7 @@ class ElasticsearchEngine(HttpEngine):
         def check() -> str:
             resp = self.send("GET", self.endpoint_url("_count"))
             if not resp.ok:
-                msg = es_error_message(_json_or_none(resp))
-                raise EngineError(
-                    f"{self.product} error (HTTP {resp.status}): {msg}"
-                    if msg
-                    else http.error_text(resp)
-                )
+                raise self.error_status(resp, self.product, es_error_message)
             body = resp.json()
             count = body.get("count") if isinstance(body, dict) else None
             if not isinstance(count, int):
@@ -185,13 +168,6 @@ class ElasticsearchEngine(HttpEngine):
             return f"{self.product} answers: {count} docs"
 
         return self.timed_ping(check)
-
-
-def _json_or_none(resp: http.HttpResponse) -> Any:
-    try:
-        return resp.json()
-    except http.BadResponse:
-        return None
 
 
 def _float(value: Any) -> float | None:

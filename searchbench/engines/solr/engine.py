@@ -30,7 +30,7 @@ from searchbench.engines.base import (
     template_context,
 )
 from searchbench.engines.explain import parse_lucene_explain
-from searchbench.engines.httpbase import MAX_RAW_RESPONSE, HttpEngine
+from searchbench.engines.httpbase import HttpEngine
 
 HANDLERS = ("select", "query", "browse", "search")
 # Params searchbench controls; the template's values for these are dropped.
@@ -148,21 +148,7 @@ class SolrEngine(HttpEngine):
                 resp = self.send("POST", url, data=params)
             else:
                 resp = self.send("GET", url, params=params)
-        return self._parse_keeping_request(resp, spec, try_config, resp.request)
-
-    def _parse_keeping_request(
-        self,
-        resp: http.HttpResponse,
-        spec: FieldSpec,
-        try_config: TryConfig,
-        request: dict[str, Any],
-    ) -> SearchResult:
-        try:
-            return self.parse(resp, spec, try_config, request)
-        except (EngineError, http.HttpError) as exc:
-            exc.request = request
-            exc.response = resp.text[:MAX_RAW_RESPONSE]
-            raise
+        return self.keeping_request(resp, lambda: self.parse(resp, spec, try_config, resp.request))
 
     def parse(
         self,
@@ -172,14 +158,7 @@ class SolrEngine(HttpEngine):
         request: dict[str, Any],
     ) -> SearchResult:
         if not resp.ok:
-            try:
-                body = resp.json()
-            except http.BadResponse:
-                body = None
-            msg = solr_error_message(body)
-            if msg:
-                raise EngineError(f"Solr error (HTTP {resp.status}): {msg}")
-            raise EngineError(http.error_text(resp))
+            raise self.error_status(resp, "Solr", solr_error_message)
         body = resp.json()
         if not isinstance(body, dict):
             raise EngineError(
