@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from searchbench.domain.fieldspec import FieldSpec, FieldSpecError, parse_field_spec
 from searchbench.domain.templating import TemplateContext, TemplateError
+from searchbench.engines.http import HttpError
 
 
 class EngineError(Exception):
@@ -149,8 +150,6 @@ class Engine(ABC):
 
     def search(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
         """Run one query. Never raises for engine, network, template or field-spec faults."""
-        from searchbench.engines.http import HttpError  # the seam imports base; avoid a cycle
-
         started = time.perf_counter()
         try:
             result = self.execute(query, try_config)
@@ -200,6 +199,8 @@ def _lookup(source: Mapping[str, Any], name: str) -> Any:
     """A field value; dotted names reach into nested objects (``author.name``)."""
     if name in source:
         return source[name]
+    if "." not in name:
+        return None
     value: Any = source
     for part in name.split("."):
         if isinstance(value, Mapping) and part in value:
@@ -210,6 +211,8 @@ def _lookup(source: Mapping[str, Any], name: str) -> Any:
 
 
 def _first_text(value: Any) -> str | None:
+    if type(value) is str:  # the usual case, first
+        return value
     if value is None:
         return None
     if isinstance(value, list):

@@ -395,6 +395,11 @@ _client: httpx.Client | None = None
 
 def _get_client() -> httpx.Client:
     global _client
+    client = _client
+    if (
+        client is not None
+    ):  # every request but the first: no lock for the runner's threads to queue on
+        return client
     with _client_lock:
         if _client is None:
             _client = httpx.Client(
