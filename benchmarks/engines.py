@@ -93,7 +93,12 @@ def bare_httpx(client: httpx.Client, requests: list[dict[str, Any]], concurrency
 
 
 def bench_engine(
-    target: EngineTarget, texts: list[str], levels: list[int], rounds: int, passes: int = 1
+    target: EngineTarget,
+    texts: list[str],
+    levels: list[int],
+    rounds: int,
+    passes: int = 1,
+    profile: int = 0,
 ) -> list[dict[str, Any]]:
     # Several passes over the queries per round: one pass of 225 takes ~0.2 s, short enough for
     # a scheduler hiccup on a shared machine to swing a round by 20 %.
@@ -102,6 +107,9 @@ def bench_engine(
         template=target.templates["bm25"], field_spec="id:id title:title", rows=10, explain=False
     )
     _, warm = through_searchbench(target, queries, try_config, 4)
+    if profile:
+        print_profile(target, queries, try_config, profile)
+        return []
     requests = [r.request for r in warm if r.request]
     rows = []
     with httpx.Client(
@@ -138,6 +146,22 @@ def bench_engine(
     return rows
 
 
+def print_profile(
+    target: EngineTarget, queries: list[QueryContext], try_config: TryConfig, top: int
+) -> None:
+    """cProfile of one sequential pass: where searchbench's own time per query goes."""
+    import cProfile
+    import pstats
+
+    engine = make_engine(target.endpoint)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_queries(engine, queries, try_config, concurrency=1)
+    profiler.disable()
+    print(f"\n{target.name}: {len(queries)} queries, sequential, under cProfile")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
+
+
 def print_header() -> None:
     print(
         f"{'engine':<15}{'conc':>5}{'searchbench q/s':>17}{'bare httpx q/s':>16}"
@@ -168,6 +192,13 @@ def main(argv: list[str] | None = None) -> int:
         "--passes", type=int, default=4, help="times each round runs the whole query set"
     )
     parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of timing, profile one sequential pass and print the top N functions",
+    )
+    parser.add_argument(
         "--shared-data",
         type=Path,
         default=REPO.parent / "shared" / "data",
@@ -194,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             targets = HARNESSES[name](HarnessContext(work, args.shared_data))
             try:
                 target = next(targets)
-                rows += bench_engine(target, texts, levels, args.rounds, args.passes)
+                rows += bench_engine(target, texts, levels, args.rounds, args.passes, args.profile)
             finally:
                 targets.close()  # stops the engine's JVM
     measured = [r["overhead"] for r in rows if r["overhead"] is not None]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -91,20 +91,34 @@ _Token = Placeholder | _Text
 
 def escape_lucene(text: str) -> str:
     """Backslash-escape Lucene/Solr query syntax characters and bare operators."""
-    return _escape_words(text, LUCENE_OPERATORS, lambda ch: ch in LUCENE_SPECIAL)
+    return _escape_words(text, _LUCENE_CHARS, _LUCENE_WORDS)
 
 
 def escape_tantivy(text: str) -> str:
     """Backslash-escape tantivy query syntax: any ASCII punctuation (tantivy accepts ``\\`` before
     any character; apostrophes, '<', '=' and '$' are syntax there too) and bare operators."""
-    return _escape_words(
-        text, TANTIVY_OPERATORS, lambda ch: ch.isascii() and not ch.isalnum() and not ch.isspace()
-    )
+    return _escape_words(text, _TANTIVY_CHARS, _TANTIVY_WORDS)
 
 
-def _escape_words(text: str, operators: frozenset[str], special: Callable[[str], bool]) -> str:
-    out = "".join("\\" + ch if special(ch) else ch for ch in text)
-    return re.sub(r"(?<![\\\w])(" + "|".join(sorted(operators)) + r")(?!\w)", r"\\\1", out)
+def _char_class(chars: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("([" + "".join(re.escape(c) for c in sorted(chars)) + "])")
+
+
+def _operator_words(operators: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\\\w])(" + "|".join(sorted(operators)) + r")(?!\w)")
+
+
+# Compiled once: escaping runs for every query of a run.
+_LUCENE_CHARS = _char_class(LUCENE_SPECIAL)
+_LUCENE_WORDS = _operator_words(LUCENE_OPERATORS)
+_TANTIVY_CHARS = _char_class(
+    ch for ch in map(chr, range(128)) if not ch.isalnum() and not ch.isspace()
+)
+_TANTIVY_WORDS = _operator_words(TANTIVY_OPERATORS)
+
+
+def _escape_words(text: str, chars: re.Pattern[str], words: re.Pattern[str]) -> str:
+    return words.sub(r"\\\1", chars.sub(r"\\\1", text))
 
 
 ESCAPERS: dict[str, Callable[[str], str]] = {"lucene": escape_lucene, "tantivy": escape_tantivy}
