@@ -172,6 +172,11 @@ class UrlPolicy:
     deny: tuple[str, ...] = ()
     allow_private: bool = True
 
+    def __post_init__(self) -> None:
+        # tuples whatever was passed: the policy is a cache key of the checks
+        object.__setattr__(self, "allow", tuple(self.allow))
+        object.__setattr__(self, "deny", tuple(self.deny))
+
     @classmethod
     def from_settings(cls, environ: Mapping[str, str] | None = None) -> UrlPolicy:
         return cls(
@@ -181,7 +186,8 @@ class UrlPolicy:
         )
 
 
-def _entries(items: Sequence[str]) -> tuple[set[str], list[Network]]:
+@functools.lru_cache(maxsize=64)
+def _entries(items: tuple[str, ...]) -> tuple[frozenset[str], tuple[Network, ...]]:
     hosts: set[str] = set()
     nets: list[Network] = []
     for item in items:
@@ -189,10 +195,10 @@ def _entries(items: Sequence[str]) -> tuple[set[str], list[Network]]:
             nets.append(ipaddress.ip_network(item.strip(), strict=False))
         except ValueError:
             hosts.add(item.strip().lower().rstrip("."))
-    return hosts, nets
+    return frozenset(hosts), tuple(nets)
 
 
-def _host_matches(host: str, names: set[str]) -> bool:
+def _host_matches(host: str, names: frozenset[str]) -> bool:
     # "example.com" also covers its sub-domains; ".example.com" only the sub-domains.
     for name in names:
         if name.startswith("."):
@@ -245,24 +251,12 @@ def check_url(url: str, policy: UrlPolicy | None = None) -> Address | None:
     (so a second DNS answer cannot differ from the one checked); else None.
     """
     policy = policy or UrlPolicy.from_settings()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise BadUrl(f"{mask_url(url)}: only http:// and https:// URLs are supported")
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
-        raise BadUrl(f"{mask_url(url)}: the URL has no host")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise BadUrl(f"{mask_url(url)}: bad port") from None
-    allow_hosts, allow_nets = _entries(policy.allow)
-    deny_hosts, deny_nets = _entries(policy.deny)
-    if _host_matches(host, allow_hosts):
+    to_resolve = _check_by_name(url, policy)
+    if to_resolve is None:
         return None
-    if _host_matches(host, deny_hosts):
-        raise UrlDenied(f"{host} is in SEARCHBENCH_URL_DENY")
-    if policy.allow_private and not deny_nets:
-        return None  # nothing to check by address
+    host, port = to_resolve
+    _, allow_nets = _entries(policy.allow)
+    _, deny_nets = _entries(policy.deny)
     addrs = resolve_host(host, port)
     for addr in addrs:
         if any(addr in net for net in allow_nets):
@@ -275,6 +269,32 @@ def check_url(url: str, policy: UrlPolicy | None = None) -> Address | None:
                 "set SEARCHBENCH_ALLOW_PRIVATE_URLS=1 or add it to SEARCHBENCH_URL_ALLOW"
             )
     return addrs[0] if addrs else None
+
+
+@functools.lru_cache(maxsize=256)
+def _check_by_name(url: str, policy: UrlPolicy) -> tuple[str, int] | None:
+    """The part of check_url that needs no DNS (so its verdict can be cached: a run checks the
+    same endpoint URL for every query): raises for a bad or denied URL, returns None when the
+    URL is allowed as it stands, else the (host, port) whose addresses must be checked."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BadUrl(f"{mask_url(url)}: only http:// and https:// URLs are supported")
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host:
+        raise BadUrl(f"{mask_url(url)}: the URL has no host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise BadUrl(f"{mask_url(url)}: bad port") from None
+    allow_hosts, _ = _entries(policy.allow)
+    deny_hosts, deny_nets = _entries(policy.deny)
+    if _host_matches(host, allow_hosts):
+        return None
+    if _host_matches(host, deny_hosts):
+        raise UrlDenied(f"{host} is in SEARCHBENCH_URL_DENY")
+    if policy.allow_private and not deny_nets:
+        return None  # nothing to check by address
+    return host, port
 
 
 # --- requests-per-minute limiter -------------------------------------------------------------

@@ -279,3 +279,13 @@ def test_json_bodies_decode_by_their_charset(
     resp = http.send("GET", fake_server.url + "/j")
     assert resp.json() == {"t": expected}
     assert expected in resp.text
+
+
+def test_a_cached_verdict_follows_the_policy_it_was_made_under() -> None:
+    url = "http://solr.example.org:8983/solr"
+    assert check_url(url, UrlPolicy()) is None
+    with pytest.raises(UrlDenied):
+        check_url(url, UrlPolicy(deny=["example.org"]))  # type: ignore[arg-type]
+    assert check_url(url, UrlPolicy()) is None  # still allowed under the open policy
+    with pytest.raises(UrlDenied):
+        check_url(url, UrlPolicy(deny=("example.org",)))
