@@ -71,50 +71,118 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("SEARCHBENCH_DATA_DIR", "path", Path("searchbench-data"),
-            "Directory for the SQLite database, local search indexes and uploads."),
-    Setting("DATABASE_URL", "str", "",
-            "Database to use instead of SQLite in the data directory: "
-            "postgres://USER:PASS@HOST:PORT/NAME or mysql://USER:PASS@HOST:PORT/NAME (MariaDB).",
-            secret=True),
-    Setting("SEARCHBENCH_SECRET_KEY", "str", "",
-            "Django secret key; also derives the key that encrypts endpoint credentials at rest. "
-            "Required when SEARCHBENCH_DEBUG is off.", secret=True),
+    Setting(
+        "SEARCHBENCH_DATA_DIR",
+        "path",
+        Path("searchbench-data"),
+        "Directory for the SQLite database, local search indexes and uploads.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "str",
+        "",
+        "Database to use instead of SQLite in the data directory: "
+        "postgres://USER:PASS@HOST:PORT/NAME or mysql://USER:PASS@HOST:PORT/NAME (MariaDB).",
+        secret=True,
+    ),
+    Setting(
+        "SEARCHBENCH_SECRET_KEY",
+        "str",
+        "",
+        "Django secret key; also derives the key that encrypts endpoint credentials at rest. "
+        "Required when SEARCHBENCH_DEBUG is off.",
+        secret=True,
+    ),
     Setting("SEARCHBENCH_DEBUG", "bool", False, "Django debug mode (never in production)."),
-    Setting("SEARCHBENCH_ALLOWED_HOSTS", "list", ["127.0.0.1", "localhost"],
-            "Comma-separated host names the web app answers to."),
-    Setting("SEARCHBENCH_HTTPS", "bool", False,
-            "The app is reached over HTTPS (directly or through a proxy that sets "
-            "X-Forwarded-Proto): cookies are marked Secure and X-Forwarded-Proto is trusted."),
-    Setting("SEARCHBENCH_CSRF_TRUSTED_ORIGINS", "list", [],
-            "Comma-separated origins (scheme://host[:port]) trusted for CSRF behind a proxy."),
-    Setting("SEARCHBENCH_LOG_LEVEL", "str", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR.",
-            choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
-    Setting("SEARCHBENCH_LOG_FORMAT", "str", "json",
-            "Log format on stdout: json (one JSON object a line) or console.",
-            choices=("json", "console")),
-    Setting("SEARCHBENCH_LOG_DIR", "path", None,
-            "When set, logs are also written as JSON lines to searchbench.log in this directory "
-            "(for a log-shipper sidecar)."),
-    Setting("SEARCHBENCH_ENGINE_TIMEOUT", "int", 10, "Seconds before a search engine request times out."),
-    Setting("SEARCHBENCH_ENGINE_CONCURRENCY", "int", 8,
-            "How many queries of one case run against an engine at once."),
-    Setting("SEARCHBENCH_URL_ALLOW", "list", [],
-            "Hosts or networks (CIDR) that endpoints may always reach, even in the deny list."),
-    Setting("SEARCHBENCH_URL_DENY", "list", [],
-            "Hosts or networks (CIDR) endpoints may never reach. Without SEARCHBENCH_ALLOW_PRIVATE_URLS, "
-            "loopback, link-local and private networks are denied too."),
-    Setting("SEARCHBENCH_ALLOW_PRIVATE_URLS", "bool", True,
-            "Let endpoints reach loopback and private networks (on for the demo and a laptop; "
-            "the container image turns it off)."),
+    Setting(
+        "SEARCHBENCH_ALLOWED_HOSTS",
+        "list",
+        ["127.0.0.1", "localhost"],
+        "Comma-separated host names the web app answers to.",
+    ),
+    Setting(
+        "SEARCHBENCH_HTTPS",
+        "bool",
+        False,
+        "The app is reached over HTTPS (directly or through a proxy that sets "
+        "X-Forwarded-Proto): cookies are marked Secure and X-Forwarded-Proto is trusted.",
+    ),
+    Setting(
+        "SEARCHBENCH_CSRF_TRUSTED_ORIGINS",
+        "list",
+        [],
+        "Comma-separated origins (scheme://host[:port]) trusted for CSRF behind a proxy.",
+    ),
+    Setting(
+        "SEARCHBENCH_LOG_LEVEL",
+        "str",
+        "INFO",
+        "Log level: DEBUG, INFO, WARNING, ERROR.",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    ),
+    Setting(
+        "SEARCHBENCH_LOG_FORMAT",
+        "str",
+        "json",
+        "Log format on stdout: json (one JSON object a line) or console.",
+        choices=("json", "console"),
+    ),
+    Setting(
+        "SEARCHBENCH_LOG_DIR",
+        "path",
+        None,
+        "When set, logs are also written as JSON lines to searchbench.log in this directory "
+        "(for a log-shipper sidecar).",
+    ),
+    Setting(
+        "SEARCHBENCH_ENGINE_TIMEOUT", "int", 10, "Seconds before a search engine request times out."
+    ),
+    Setting(
+        "SEARCHBENCH_ENGINE_CONCURRENCY",
+        "int",
+        8,
+        "How many queries of one case run against an engine at once.",
+    ),
+    Setting(
+        "SEARCHBENCH_URL_ALLOW",
+        "list",
+        [],
+        "Hosts or networks (CIDR) that endpoints may always reach, even in the deny list.",
+    ),
+    Setting(
+        "SEARCHBENCH_URL_DENY",
+        "list",
+        [],
+        "Hosts or networks (CIDR) endpoints may never reach. Without SEARCHBENCH_ALLOW_PRIVATE_URLS, "
+        "loopback, link-local and private networks are denied too.",
+    ),
+    Setting(
+        "SEARCHBENCH_ALLOW_PRIVATE_URLS",
+        "bool",
+        True,
+        "Let endpoints reach loopback and private networks (on for the demo and a laptop; "
+        "the container image turns it off).",
+    ),
     Setting("PORT", "int", 8000, "Port the web server listens on."),
     Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
-    Setting("SEARCHBENCH_STATIC_ROOT", "path", Path("staticfiles"),
-            "Directory `searchbench manage collectstatic` fills and the web app serves /static/ from."),
-    Setting("SEARCHBENCH_REVISION", "str", "",
-            "Source revision shown by /healthz (the image sets it); else `git rev-parse` of the checkout."),
-    Setting("SEARCHBENCH_DB_WAIT", "int", 30,
-            "Seconds the container entrypoint waits for the database before giving up."),
+    Setting(
+        "SEARCHBENCH_STATIC_ROOT",
+        "path",
+        Path("staticfiles"),
+        "Directory `searchbench manage collectstatic` fills and the web app serves /static/ from.",
+    ),
+    Setting(
+        "SEARCHBENCH_REVISION",
+        "str",
+        "",
+        "Source revision shown by /healthz (the image sets it); else `git rev-parse` of the checkout.",
+    ),
+    Setting(
+        "SEARCHBENCH_DB_WAIT",
+        "int",
+        30,
+        "Seconds the container entrypoint waits for the database before giving up.",
+    ),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
