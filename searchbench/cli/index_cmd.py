@@ -1,9 +1,11 @@
-"""`searchbench index`: build, list, delete and try out local (tantivy) indexes."""
+"""`searchbench index`: build, list, delete and try out local (tantivy) indexes; import frozen
+results (Quepid's static CSV) for the static engine."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +16,10 @@ from rich.table import Table
 if TYPE_CHECKING:
     from searchbench.domain.explain_analysis import Clause
 
-HELP = "Build, list, delete and query local search indexes (the built-in tantivy engine)."
+HELP = (
+    "Build, list, delete and query local search indexes (the built-in tantivy engine); "
+    "import static results (CSV)."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,15 +68,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--json", action="store_true", help="print JSON instead of a table")
     search.add_argument("--raw", action="store_true", help="do not escape query syntax characters")
 
+    static = sub.add_parser(
+        "import-static",
+        help="import frozen results (Quepid's static CSV: Query Text,Doc ID,Doc Position,"
+        "fields…) as static://NAME; all-or-nothing",
+    )
+    static.add_argument("name", help="results name; endpoints refer to it as static://NAME")
+    static.add_argument("file", type=Path, help="the CSV file (UTF-8, with or without BOM)")
+
 
 def run(args: argparse.Namespace) -> int:
     from searchbench.engines.local import LocalIndexError
+    from searchbench.engines.static import StaticResultsError
 
     console = Console(stderr=True)
     try:
         return _ACTIONS[args.index_command](args)
     except LocalIndexError as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except StaticResultsError as exc:
+        # Every problem on its own line (file:line: …), so none is lost in a wrapped paragraph.
+        console.print(
+            f"[red]error:[/red] {args.file} not imported ({len(exc.problems)} problem"
+            f"{'s' if len(exc.problems) != 1 else ''}; nothing stored):",
+            highlight=False,
+            soft_wrap=True,
+        )
+        print(str(exc), file=sys.stderr)
         return 2
 
 
@@ -219,4 +243,23 @@ def _clause_text(c: Clause) -> str:
     return text
 
 
-_ACTIONS = {"create": _create, "list": _list, "delete": _delete, "search": _search}
+def _import_static(args: argparse.Namespace) -> int:
+    from searchbench.engines.static import import_csv
+
+    results = import_csv(args.file, args.name, _data_dir(args))
+    Console().print(
+        f"static results [bold]{args.name}[/bold]: {len(results.queries)} queries, "
+        f"{results.doc_count} docs → endpoint url static://{args.name}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+_ACTIONS = {
+    "create": _create,
+    "list": _list,
+    "delete": _delete,
+    "search": _search,
+    "import-static": _import_static,
+}
