@@ -27,7 +27,7 @@ from typing import Any
 
 import tantivy
 
-from searchbench import env
+from searchbench.engines.storage import NAME_RULE, store_dir, store_name
 
 META_FILE = "searchbench.json"
 FORMAT_VERSION = 1
@@ -95,7 +95,6 @@ ANALYZERS: dict[str, tuple[str, Callable[[], tantivy.TextAnalyzer] | None]] = {
     "en_stem": ("tantivy's en_stem: lower-case and English stemming, no stop words", None),
     "default": ("tantivy's default: lower-case only", None),
 }
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 Progress = Callable[[int, int], None]  # (bytes read so far, total bytes)
@@ -125,20 +124,14 @@ class IndexInfo:
 
 
 def indexes_dir(data_dir: Path | None = None) -> Path:
-    base = data_dir if data_dir is not None else env.data_dir()
-    path = Path(base) / "indexes"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return store_dir("indexes", data_dir)
 
 
 def index_name(url_or_name: str) -> str:
     """``local://demo`` or ``demo`` → ``demo``; refuse names that could escape the directory."""
-    name = url_or_name.removeprefix("local://").strip().strip("/")
-    if not _NAME.fullmatch(name):
-        raise LocalIndexError(
-            f"bad index name {url_or_name!r}: use letters, digits, '.', '_' or '-' "
-            "(up to 64, starting with a letter or digit)"
-        )
+    name = store_name(url_or_name, "local")
+    if name is None:
+        raise LocalIndexError(f"bad index name {url_or_name!r}: {NAME_RULE}")
     return name
 
 

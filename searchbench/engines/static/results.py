@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from searchbench import env
+from searchbench.engines.storage import NAME_RULE, store_dir, store_name
 
 REQUIRED_COLUMNS = ("Query Text", "Doc ID", "Doc Position")
 MAX_ERRORS_SHOWN = 20
 FORMAT_VERSION = 1
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _SPACE = re.compile(r"\s+")
 
 
@@ -355,22 +354,14 @@ def from_snapshot(data: Mapping[str, Any], *, source: str = "snapshot") -> Stati
 
 
 def static_dir(data_dir: Path | None = None) -> Path:
-    base = data_dir if data_dir is not None else env.data_dir()
-    path = Path(base) / "static"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return store_dir("static", data_dir)
 
 
 def static_name(url_or_name: str) -> str:
     """``static://frozen`` or ``frozen`` -> ``frozen``; refuse names that could escape the folder."""
-    name = url_or_name.removeprefix("static://").strip().strip("/")
-    if not _NAME.fullmatch(name):
-        raise StaticResultsError(
-            [
-                f"bad static results name {url_or_name!r}: use letters, digits, '.', '_' or '-' "
-                "(up to 64, starting with a letter or digit)"
-            ]
-        )
+    name = store_name(url_or_name, "static")
+    if name is None:
+        raise StaticResultsError([f"bad static results name {url_or_name!r}: {NAME_RULE}"])
     return name
 
 
