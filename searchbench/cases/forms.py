@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -160,6 +162,13 @@ class EndpointForm(forms.ModelForm):
         help_text="Leave blank to keep the stored password.",
     )
     clear_password = forms.BooleanField(required=False, label="Remove the stored password")
+    csv_file = forms.FileField(
+        required=False,
+        label="Static results (CSV)",
+        help_text="Static engine only: Quepid's CSV (Query Text,Doc ID,Doc Position,fields…), "
+        "stored as the URL's static://NAME. All-or-nothing: a file with any problem is refused "
+        "with every problem and its line, and nothing is saved.",
+    )
 
     class Meta:
         model = SearchEndpoint
@@ -182,7 +191,111 @@ class EndpointForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["teams"].queryset = user_teams(user)
+        self.static_results: Any = None  # a validated CSV upload, stored by store_static()
+        if self.instance.pk and not self.is_bound:
+            from searchbench.engines.http import mask_url
+
+            # A row saved before passwords in URLs were refused: show it masked (saving then asks
+            # for the basic-auth fields instead).
+            self.initial["url"] = mask_url(self.instance.url)
+
+    def clean_url(self) -> str:
+        from urllib.parse import urlsplit
+
+        url = str(self.cleaned_data["url"]).strip()
+        try:
+            has_password = urlsplit(url).password is not None
+        except ValueError:
+            has_password = False
+        if has_password:
+            from searchbench.engines.http import mask_url
+
+            # A URL is shown on pages and in logs; the password field is write-only and encrypted.
+            # The re-rendered form must not echo it either.
+            self.data = self.data.copy()
+            self.data["url"] = mask_url(url)
+            raise forms.ValidationError(
+                "do not put a password in the URL: use the basic-auth user and password fields"
+            )
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind, url = cleaned.get("kind"), cleaned.get("url")
+        upload = cleaned.get("csv_file")
+        if upload and kind != "static":
+            self.add_error("csv_file", "a CSV upload is for the static engine only")
+        if not kind or not url:
+            return cleaned
+        if kind == "static":
+            self._clean_static(cleaned, url, upload)
+        elif kind != "local":
+            self._check_url_policy(url)
+        return cleaned
+
+    def _check_url_policy(self, url: str) -> None:
+        """The outbound-URL policy, checked on save so a denied host is named on the form rather
+        than failing every query at run time."""
+        from searchbench.engines.http import BadUrl, ConnectFailed, UrlDenied, check_url
+
+        try:
+            check_url(url)
+        except (UrlDenied, BadUrl) as exc:
+            self.add_error("url", str(exc))
+        except ConnectFailed:
+            # An engine that is down or not yet in DNS may still be saved; runs check again.
+            pass
+
+    def _clean_static(self, cleaned: dict[str, Any], url: str, upload: Any) -> None:
+        from searchbench.engines.static.results import (
+            StaticResultsError,
+            load,
+            read_csv,
+            static_name,
+        )
+
+        try:
+            name = static_name(url)
+        except StaticResultsError as exc:
+            self.add_error("url", "; ".join(exc.problems))
+            return
+        cleaned["url"] = f"static://{name}"
+        if upload:
+            taken = (
+                SearchEndpoint.objects.filter(
+                    kind="static", url__in=[url, name, f"static://{name}"]
+                )
+                .exclude(owner=self.user)
+                .exclude(pk=self.instance.pk)
+            )
+            if taken.exists():
+                self.add_error(
+                    "url",
+                    f"static://{name} belongs to another user's endpoint; choose another name",
+                )
+                return
+            try:
+                self.static_results = _read_upload(upload, read_csv)
+            except StaticResultsError as exc:
+                for problem in exc.problems:
+                    self.add_error("csv_file", problem)
+            return
+        if "results" in (cleaned.get("options") or {}):
+            return  # a snapshot's frozen results, kept in the options
+        try:
+            load(name)
+        except StaticResultsError as exc:
+            self.add_error("url", "; ".join(exc.problems) + " (upload a CSV below)")
+
+    def store_static(self) -> None:
+        """Store the validated CSV upload under the endpoint's static://NAME (atomic replace)."""
+        if self.static_results is None:
+            return
+        from searchbench.engines.static.results import save
+
+        save(self.static_results, self.cleaned_data["url"])
 
     def clean_headers(self) -> dict[str, str]:
         headers = self.cleaned_data["headers"]
@@ -280,6 +393,26 @@ class ScorerForm(forms.ModelForm):
         if commit:
             scorer.save()
         return scorer
+
+
+MAX_CSV_BYTES = 64 * 1024 * 1024
+
+
+def _read_upload(upload: Any, read_csv: Any) -> Any:
+    """Parse an uploaded CSV through the static engine's reader; problems name the file's name."""
+    from searchbench.engines.static import StaticResultsError
+
+    label = Path(upload.name or "upload.csv").name
+    if upload.size is not None and upload.size > MAX_CSV_BYTES:
+        raise StaticResultsError(
+            [f"{label}: {upload.size} bytes; the limit is {MAX_CSV_BYTES // (1024 * 1024)} MB"]
+        )
+    with tempfile.TemporaryDirectory(prefix="searchbench-csv-") as folder:
+        path = Path(folder) / "upload.csv"
+        with path.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        return read_csv(path, name=label)
 
 
 def try_scorer_code(code: str, scale: list[float]) -> str | None:

@@ -398,6 +398,34 @@ def take_snapshot(
     return snapshot
 
 
+def snapshot_endpoint(snapshot: Snapshot, *, owner: AbstractBaseUser) -> SearchEndpoint:
+    """A ``static`` endpoint serving the snapshot's frozen docs (ids, positions, fields, explains)
+    by query text, shared with the case's teams. Queries the snapshot recorded as errors are left
+    out, so against this endpoint they are errors again rather than empty result lists."""
+    results: dict[str, Any] = {}
+    for squery in snapshot.queries.prefetch_related("docs").order_by("pk"):
+        if squery.error:
+            continue
+        docs = sorted(squery.docs.all(), key=lambda d: d.position)
+        results[squery.query_text] = {
+            "total": squery.num_results,
+            "docs": [
+                {"id": d.doc_id, "fields": d.fields or {}, "explain": d.explain} for d in docs
+            ],
+        }
+    case = snapshot.case
+    with transaction.atomic():
+        endpoint = SearchEndpoint.objects.create(
+            name=f"{case.name} · snapshot {snapshot.name}"[:200],
+            kind="static",
+            url=f"static://snapshot-{snapshot.pk}",
+            options={"results": results},
+            owner=owner,
+        )
+        endpoint.teams.set(case.teams.all())
+    return endpoint
+
+
 # ---------------------------------------------------------------------------------------------
 # Endpoints
 

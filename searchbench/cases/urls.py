@@ -23,6 +23,11 @@ urlpatterns = [
         views.snapshot_detail,
         name="snapshot",
     ),
+    path(
+        "cases/<int:case_id>/snapshots/<int:snapshot_id>/endpoint",
+        views.snapshot_endpoint,
+        name="snapshot_endpoint",
+    ),
     path("scorers/", views.scorer_list, name="scorers"),
     path("scorers/new", views.scorer_edit, name="scorer_new"),
     path("scorers/<int:scorer_id>/edit", views.scorer_edit, name="scorer_edit"),

@@ -290,7 +290,10 @@ def try_new(request: HttpRequest, case_id: int) -> HttpResponse:
                 )
             return redirect("cases:detail", case_id=case.pk)
     else:
-        form = TryForm(instance=current, user=request.user, current=endpoint)
+        initial = {}
+        if request.GET.get("endpoint", "").isdigit():
+            initial["endpoint"] = int(request.GET["endpoint"])
+        form = TryForm(instance=current, user=request.user, current=endpoint, initial=initial)
     tries = case.tries.select_related("endpoint")[:20]
     return render(
         request,
@@ -307,7 +310,12 @@ def _usable_endpoints(request: HttpRequest) -> QuerySet[SearchEndpoint]:
 
 @login_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
-    endpoints = _usable_endpoints(request)
+    from searchbench.engines.http import mask_url
+
+    endpoints = list(_usable_endpoints(request))
+    for e in endpoints:
+        # Rows saved before URLs with passwords were refused may still carry one.
+        e.display_url = mask_url(e.url)
     return render(request, "cases/endpoint_list.html", {"endpoints": endpoints})
 
 
@@ -321,13 +329,17 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int | None = None) -> HttpR
         if endpoint.owner_id != request.user.pk:
             raise Http404("No such endpoint")
     if request.method == "POST":
-        form = EndpointForm(request.POST, instance=endpoint, user=request.user)
+        form = EndpointForm(request.POST, request.FILES, instance=endpoint, user=request.user)
         if form.is_valid():
             saved = form.save(commit=False)
             if endpoint is None:
                 saved.owner = request.user
-            saved.save()
-            form.save_m2m()
+            # The results file is written last, inside the transaction: if writing it fails,
+            # the endpoint is not saved either.
+            with transaction.atomic():
+                saved.save()
+                form.save_m2m()
+                form.store_static()
             messages.success(request, f"Endpoint “{saved.name}” saved.")
             return redirect("cases:endpoints")
     else:
@@ -358,8 +370,28 @@ def snapshot_detail(request: HttpRequest, case_id: int, snapshot_id: int) -> Htt
     return render(
         request,
         "cases/snapshot_detail.html",
-        {"case": case, "snapshot": snapshot, "queries": queries},
+        {
+            "case": case,
+            "snapshot": snapshot,
+            "queries": queries,
+            "can_write": services.can_write(request.user, case),
+        },
     )
+
+
+@login_required
+@require_POST
+def snapshot_endpoint(request: HttpRequest, case_id: int, snapshot_id: int) -> HttpResponse:
+    """Serve a snapshot's frozen results as a static endpoint, then offer it in the try editor."""
+    case = _case_for(request, case_id, write=True)
+    snapshot = get_object_or_404(Snapshot, pk=snapshot_id, case=case)
+    endpoint = services.snapshot_endpoint(snapshot, owner=request.user)
+    messages.success(
+        request,
+        f"Endpoint “{endpoint.name}” serves the snapshot's results. Save a try with it to score "
+        "the case against them.",
+    )
+    return redirect(reverse("cases:try_new", args=[case.pk]) + f"?endpoint={endpoint.pk}")
 
 
 @login_required
