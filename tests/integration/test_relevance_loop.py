@@ -62,7 +62,7 @@ def test_it_runs_the_relevance_loop_over_the_built_in_engine(
     row = next((r for r in rows if query_text in r.text), None)
     assert row is not None, f"query {query_text!r} is not in the case's table"
     query_url = f"{case_url}queries/{row.attrs['data-query-id']}/"
-    form = Page(response.text).form(action_contains="/run")
+    form = Page(response.text).form(id="run-form")
     response = _submit(client, case_url, form.action, form.values())
     failure = re.search(r'class="tag error" title="([^"]*)"', response.text)
     assert failure is None, f"the query failed against the engine: {failure and failure.group(1)}"
@@ -102,7 +102,7 @@ def test_it_runs_the_relevance_loop_over_the_built_in_engine(
 
     # Run again and read the case score: one query, its only rated doc ranked first at the top
     # grade, so nDCG@10 is exactly 1 on the integration corpus.
-    form = Page(client.get(case_url).text).form(action_contains="/run")
+    form = Page(client.get(case_url).text).form(id="run-form")
     response = _submit(client, case_url, form.action, form.values())
     case_score = float(Page(response.text).by_id("case-score").attrs["data-score"])
     assert case_score > 0
