@@ -200,6 +200,12 @@ class EndpointForm(forms.ModelForm):
             # A row saved before passwords in URLs were refused: show it masked (saving then asks
             # for the basic-auth fields instead).
             self.initial["url"] = mask_url(self.instance.url)
+        if self.instance.pk and not self.is_bound and self.instance.headers:
+            from searchbench.engines.http import mask_headers
+
+            # Secret headers (Authorization, API keys) are write-only like the password: shown
+            # masked, and a masked value posted back keeps the stored one (see clean_headers).
+            self.initial["headers"] = mask_headers(self.instance.headers)
 
     def clean_url(self) -> str:
         from urllib.parse import urlsplit
@@ -298,11 +304,21 @@ class EndpointForm(forms.ModelForm):
         save(self.static_results, self.cleaned_data["url"])
 
     def clean_headers(self) -> dict[str, str]:
+        from searchbench.engines.http import MASK
+
         headers = self.cleaned_data["headers"]
         bad = [k for k, v in headers.items() if not isinstance(v, str)]
         if bad:
             raise forms.ValidationError(f"header values must be strings: {', '.join(bad)}")
-        return dict(headers)
+        stored = {k.lower(): v for k, v in (self.instance.headers or {}).items()}
+        kept = {k: stored.get(k.lower(), v) if v == MASK else v for k, v in headers.items()}
+        unknown = [k for k, v in kept.items() if v == MASK]
+        if unknown:
+            raise forms.ValidationError(
+                f"{', '.join(unknown)}: {MASK} keeps a stored value, but none is stored; "
+                "type the header's value"
+            )
+        return kept
 
     def clean_timeout(self) -> float:
         timeout = float(self.cleaned_data["timeout"])
