@@ -256,6 +256,7 @@ def test_credentials_are_never_echoed_back(world, data_dir, caplog):
         reverse("cases:try_new", args=[world.case.pk]),
         reverse("cases:query", args=[world.case.pk, world.q_boots.pk]),
         reverse("cases:snapshot", args=[world.case.pk, snapshot.pk]),
+        reverse("explain:query", args=[world.case.pk, world.q_boots.pk]),
     ]
     for user in (world.owner, world.teammate):
         viewer = client_for(user)
