@@ -1,6 +1,7 @@
 """Workbench overhead against real engines: the 225 Cranfield queries through searchbench vs. bare httpx.
 
-    .venv/bin/python benchmarks/engines.py [--engines solr,opensearch] [--concurrency 1,4,16] [--rounds 3]
+    .venv/bin/python benchmarks/engines.py [--engines solr,opensearch] [--concurrency 1,4,16]
+        [--rounds 5] [--passes 4] [--profile N]
 
 Each engine is started by the same harness as the conformance suite (tests/engines/conftest.py
 HARNESSES: real Solr / OpenSearch / Elasticsearch JVMs on loopback ports, Cranfield indexed). For
