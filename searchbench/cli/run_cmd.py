@@ -262,15 +262,18 @@ def _prepare(
     )
 
     t = case.try_
+    uses_template = case.endpoint.engine != "static"  # static looks results up by query text
     try:
-        validate(t.template)
+        if uses_template:
+            validate(t.template)
     except TemplateError as exc:
         raise RunError(f"{case.where('try.template')} {exc}") from None
     contexts: list[tuple[str, QueryContext]] = []
     for q in case.queries:
         options = {**case.options, **q.options}
         try:
-            render(t.template, TemplateContext(q.text, options, t.curator_vars, t.escape))
+            if uses_template:
+                render(t.template, TemplateContext(q.text, options, t.curator_vars, t.escape))
         except TemplateError as exc:
             raise RunError(f"{case.where('try.template')} {exc} (for query {q.id!r})") from None
         contexts.append((q.id, QueryContext(text=q.text, options=options)))

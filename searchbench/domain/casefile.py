@@ -117,7 +117,7 @@ TOP_KEYS = {
     "case": True,
     "description": False,
     "endpoint": True,
-    "try": True,
+    "try": False,  # required, except for a static endpoint (see _try)
     "scorer": True,
     "measures": False,
     "options": False,
@@ -140,7 +140,7 @@ ENDPOINT_KEYS = {
     "requests_per_minute": False,
 }
 TRY_KEYS = {
-    "template": True,
+    "template": False,  # required, except for a static endpoint (see _try)
     "field_spec": False,
     "rows": False,
     "start": False,
@@ -308,7 +308,7 @@ def parse_case(
         r.string(top["description"], "description", empty=True) if "description" in top else ""
     )
     endpoint = _endpoint(r, top["endpoint"], environ, engine_kinds)
-    try_ = _try(r, top["try"])
+    try_ = _try(r, top.get("try"), root, static=endpoint.engine == "static")
     scorer = _scorer(r, top["scorer"], base, check_scorer)
     measures: list[str] = []
     if "measures" in top:
@@ -508,9 +508,22 @@ def _endpoint(
     return EndpointSpec(engine, url, method, headers, username, password, options, timeout, rpm)
 
 
-def _try(r: _Reader, node: yaml.Node) -> TrySpec:
+# A static endpoint looks results up by query text: it uses no template, only rows.
+STATIC_TEMPLATE = ""
+
+
+def _try(r: _Reader, node: yaml.Node | None, parent: yaml.Node, *, static: bool) -> TrySpec:
+    if node is None:
+        if not static:
+            raise r.error(parent, "try", "missing (required)")
+        return TrySpec(STATIC_TEMPLATE)
     m = r.mapping(node, "try", TRY_KEYS)
-    template = r.string(m["template"], "try.template")
+    if "template" in m:
+        template = r.string(m["template"], "try.template")
+    elif static:
+        template = STATIC_TEMPLATE
+    else:
+        raise r.error(node, "try.template", "missing (required)")
     field_spec = (
         r.string(m["field_spec"], "try.field_spec", empty=True) if "field_spec" in m else ""
     )

@@ -211,3 +211,30 @@ def test_the_full_example_in_the_docs_loads(tmp_path: Path) -> None:
     assert [q.id for q in case.queries] == ["boundary layer", "3"]
     body = render(case.try_.template, TemplateContext("x", {}, case.try_.curator_vars))
     assert body["fields"] == ["title^2", "body"]
+
+
+STATIC_NO_TRY = """
+    case: Frozen
+    endpoint: {engine: static, url: "static://frozen"}
+    scorer: nDCG@10
+    queries: [boundary layer]
+"""
+
+
+def test_a_static_endpoint_needs_no_try(tmp_path: Path) -> None:
+    case = load_case(write(tmp_path, STATIC_NO_TRY), check_scorer=check)
+    assert (case.try_.template, case.try_.rows) == ("", 10)
+    with_rows = STATIC_NO_TRY + "    try: {rows: 20}\n"
+    case = load_case(write(tmp_path, with_rows), check_scorer=check)
+    assert (case.try_.template, case.try_.rows) == ("", 20)
+
+
+def test_other_endpoints_still_need_a_try_and_a_template(tmp_path: Path) -> None:
+    no_try = STATIC_NO_TRY.replace(
+        '{engine: static, url: "static://frozen"}', "{engine: local, index: x}"
+    )
+    with pytest.raises(CaseFileError, match=r"case\.yaml:1: try: missing"):
+        load_case(write(tmp_path, no_try), check_scorer=check)
+    no_template = no_try + "    try: {rows: 20}\n"
+    with pytest.raises(CaseFileError, match=r"case\.yaml:5: try\.template: missing"):
+        load_case(write(tmp_path, no_template), check_scorer=check)

@@ -342,3 +342,25 @@ def test_a_bad_setting_is_a_clear_error(
     code, _, err = run(capsys, write_case(tmp_path, CASE), "--data-dir", data_dir)
     assert code == 2
     assert "SEARCHBENCH_ENGINE_CONCURRENCY='many': expected a whole number" in err
+
+
+def test_a_static_case_needs_no_try_and_scores_the_frozen_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    csv = tmp_path / "frozen.csv"
+    csv.write_text("Query Text,Doc ID,Doc Position,title\nwing,3,1,wing\nwing,1,2,flow\n")
+    assert main(["index", "--data-dir", str(data), "import-static", "frozen", str(csv)]) == 0
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        "case: Frozen\n"
+        "endpoint: {engine: static, url: 'static://frozen'}\n"
+        "scorer: quepid:P@10\n"
+        "queries:\n"
+        "  - {query: wing, ratings: {'3': 1, '1': 0}}\n"
+    )
+    code, out, err = run(capsys, case, "--format", "json", "--data-dir", data)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["queries"][0]["docs"] == [{"id": "3", "rating": 1.0}, {"id": "1", "rating": 0.0}]
+    assert report["score"] == 0.5  # 1 relevant of the 2 returned
