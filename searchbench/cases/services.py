@@ -239,12 +239,21 @@ def rescore_query(
     """
     chosen = _require_try(case, None)
     last = latest_history(case)
-    if last is None or last.try_ref_id != chosen.pk or last.scorer_name != case.scorer.name:
+    live = {str(pk) for pk in case.queries.values_list("pk", flat=True)}
+    # A query added since the last record has no score there: leaving it out would make the
+    # case score a mean over a subset (adding queries then rating one could show 1.0).
+    recorded = set(last.per_query) | set(last.errors or {}) if last else set()
+    unscored = live - recorded - {str(query.pk)}
+    if (
+        last is None
+        or last.try_ref_id != chosen.pk
+        or last.scorer_name != case.scorer.name
+        or unscored
+    ):
         run = run_case(case, user=user, try_=chosen)
         outcome = next(o for o in run.outcomes if o.query.pk == query.pk)
         return outcome, run.history
     outcome = search_query(case, query, chosen)
-    live = {str(pk) for pk in case.queries.values_list("pk", flat=True)}
     per_query = {k: v for k, v in last.per_query.items() if k in live}
     errors = {k: v for k, v in (last.errors or {}).items() if k in live}
     key = str(query.pk)

@@ -197,3 +197,16 @@ def test_an_unreadable_stored_password_fails_the_queries_not_the_page(world):
     run = services.run_case(world.case)
     assert len(run.errors) == 2
     assert all("enter the password again" in e for e in run.errors.values())
+
+
+@pytest.mark.django_db
+def test_rescore_after_adding_queries_counts_every_query_of_the_case(world):
+    # A query added after the last run must count in the case score once a rating re-scores,
+    # as in a full run, not vanish from the mean.
+    services.run_case(world.case)
+    added = services.add_query(world.case, "wool socks")
+    services.rate_doc(world.q_boots, "b3", 0)
+    _outcome, history = services.rescore_query(world.case, world.q_boots)
+    full = services.run_case(world.case)
+    assert str(added.pk) in history.per_query
+    assert history.score == pytest.approx(full.score)
