@@ -249,6 +249,9 @@ def rescore_query(
         or last.try_ref_id != chosen.pk
         or last.scorer_name != case.scorer.name
         or unscored
+        # The custom scorer's code or the case options (which scorers read) changed since.
+        or case.scorer.updated_at > last.created_at
+        or case.updated_at > last.created_at
     ):
         run = run_case(case, user=user, try_=chosen)
         outcome = next(o for o in run.outcomes if o.query.pk == query.pk)

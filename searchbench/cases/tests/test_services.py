@@ -210,3 +210,21 @@ def test_rescore_after_adding_queries_counts_every_query_of_the_case(world):
     full = services.run_case(world.case)
     assert str(added.pk) in history.per_query
     assert history.score == pytest.approx(full.score)
+
+
+@pytest.mark.django_db
+def test_rescore_after_the_custom_scorer_changed_rescores_every_query(world):
+    from searchbench.cases.models import Scorer
+
+    scorer = Scorer.objects.create(
+        name="always one", kind=Scorer.Kind.CUSTOM, scale=[0, 1], code="setScore(1);"
+    )
+    world.case.scorer = scorer
+    world.case.save()
+    services.run_case(world.case)
+    scorer.code = "setScore(0.5);"
+    scorer.save()
+    _outcome, history = services.rescore_query(world.case, world.q_boots)
+    # Every query under the new code, not the tent query's score from the old code.
+    assert history.per_query[str(world.q_tent.pk)] == pytest.approx(0.5)
+    assert history.score == pytest.approx(0.5)
