@@ -263,9 +263,14 @@ def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
         )
     except services.ServiceError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
-    outcome, _history = services.rescore_query(case, query, user=request.user)
+    # The rating is saved by now: a case that cannot be scored (no try) says so, not a 500.
+    problem = None
+    try:
+        outcome, _history = services.rescore_query(case, query, user=request.user)
+    except services.ServiceError as exc:
+        outcome, problem = None, str(exc)
     if _wants_partial(request):
-        context = _query_context(request, case, query, outcome=outcome)
+        context = _query_context(request, case, query, outcome=outcome, error=problem)
         return render(request, "cases/_partials/query_panel.html", context)
     return redirect(reverse("cases:query", args=[case.pk, query.pk]) + f"#doc-{doc_id}")
 

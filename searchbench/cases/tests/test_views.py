@@ -455,3 +455,19 @@ def test_query_notes_and_options_are_saved(world):
     bad = client.post(url, {"options": "[1]"}, follow=True)
     assert "expected a JSON object" in parse(bad.content).one("li.msg.error").text
     assert client_for(world.outsider).post(url, {"notes": "x"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_rating_a_case_without_a_try_keeps_the_rating_and_says_why_it_is_not_scored(world):
+    world.case.tries.all().delete()
+    client = client_for(world.owner)
+    url = query_url(world, world.q_boots, "cases:rate")
+    response = client.post(
+        url, {"doc_id": "b3", "rating": "1"}, headers={"X-Requested-With": "fetch"}
+    )
+    assert response.status_code == 200
+    assert "has no try yet" in response.content.decode()
+    plain = client.post(url, {"doc_id": "s1", "rating": "0"})
+    assert plain.status_code == 302
+    assert Rating.objects.get(query=world.q_boots, doc_id="b3").rating == 1.0
+    assert Rating.objects.get(query=world.q_boots, doc_id="s1").rating == 0.0
