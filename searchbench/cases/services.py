@@ -303,6 +303,10 @@ def rate_doc(
     doc_id = doc_id.strip()
     if not doc_id:
         raise ServiceError("a rating needs a doc id")
+    limit = Rating._meta.get_field("doc_id").max_length or 0
+    if len(doc_id) > limit:
+        # PostgreSQL and MariaDB refuse it with a database error (SQLite would store it).
+        raise ServiceError(f"doc id {doc_id[:40]!r}… is {len(doc_id)} characters; at most {limit}")
     if value is None:
         Rating.objects.filter(query=query, doc_id=doc_id).delete()
         return None

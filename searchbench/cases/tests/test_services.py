@@ -228,3 +228,11 @@ def test_rescore_after_the_custom_scorer_changed_rescores_every_query(world):
     # Every query under the new code, not the tent query's score from the old code.
     assert history.per_query[str(world.q_tent.pk)] == pytest.approx(0.5)
     assert history.score == pytest.approx(0.5)
+
+
+@pytest.mark.django_db
+def test_a_doc_id_longer_than_the_column_is_refused_clearly(world):
+    long_id = "https://example.org/" + "x" * 300
+    with pytest.raises(services.ServiceError, match="at most 255"):
+        services.rate_doc(world.q_boots, long_id, 1)
+    assert not Rating.objects.filter(query=world.q_boots, doc_id__startswith="https").exists()
