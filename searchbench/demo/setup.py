@@ -98,7 +98,9 @@ def create_objects(echo: Echo) -> tuple[Case, bool]:
     products = corpus.generate()
     truth = corpus.ground_truth(products)
     added_ratings = 0
-    for demo_query in corpus.demo_queries():
+    # Queries and ratings are seeded once, with the case: on a re-run (every start of the demo
+    # container) a query the user removed or a rating they cleared must stay gone.
+    for demo_query in corpus.demo_queries() if created_case else []:
         query = existing.get(demo_query.text)
         if query is None:
             query = services.add_query(

@@ -64,3 +64,15 @@ def test_tuning_the_demo_try_improves_the_score(data_dir):
     tuned = services.run_case(case)
     assert tuned.errors == {}
     assert tuned.score > info.score + 0.3  # the demo's story: there is real tuning to do
+
+
+@pytest.mark.django_db
+def test_rerunning_does_not_bring_back_removed_queries_or_cleared_ratings(data_dir):
+    info = setup_demo(data_dir, echo=lambda _line: None)
+    removed, kept = list(Query.objects.filter(case_id=info.case_id).order_by("id")[:2])
+    removed.delete()
+    cleared = Rating.objects.filter(query=kept).order_by("id").first()
+    cleared.delete()
+    setup_demo(data_dir, echo=lambda _line: None)
+    assert not Query.objects.filter(case_id=info.case_id, text=removed.text).exists()
+    assert not Rating.objects.filter(query=kept, doc_id=cleared.doc_id).exists()
