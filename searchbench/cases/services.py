@@ -4,7 +4,7 @@ they know nothing about HTTP."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +130,7 @@ def _score(
     case: Case, queries: Sequence[Query], results: Sequence[Any]
 ) -> tuple[list[QueryOutcome], dict[str, float]]:
     from searchbench.domain.scorers import RankedDoc, ScorerError
-    from searchbench.domain.scoring import score_case
+    from searchbench.domain.scoring import InvalidScorerError, score_case
 
     ratings = _ratings_of(queries)
     outcomes: list[QueryOutcome] = []
@@ -161,13 +161,15 @@ def _score(
         except ScorerError as exc:  # the scorer itself is broken (e.g. a JavaScript syntax error)
             where = f" (line {exc.line})" if exc.line else ""
             scorer_errors = {key: f"scorer {case.scorer.name}: {exc}{where}" for key in ranked}
+        except InvalidScorerError as exc:  # unknown after an upgrade, or custom code left empty
+            scorer_errors = {key: f"scorer {case.scorer.name}: {exc}" for key in ranked}
         else:
             per_query = {k: float(v) for k, v in scored.per_query.items()}
             scorer_errors = {k: f"scorer {case.scorer.name}: {v}" for k, v in scored.errors.items()}
     for outcome in outcomes:
         key = str(outcome.query.pk)
         if key in scorer_errors:
-            # Like an engine fault: listed with its message, not counted as a zero.
+            # Like an engine fault: listed with its message, and counted 0 in the case score.
             outcome.error = scorer_errors[key]
             per_query.pop(key, None)
         outcome.score = per_query.get(key)
@@ -179,6 +181,15 @@ def _mean(values: Iterable[float]) -> float:
     return sum(items) / len(items) if items else 0.0
 
 
+def _case_score(per_query: Mapping[str, float], errors: Iterable[str]) -> float:
+    """The mean over every query of the run: a failed query (engine or scorer) counts 0.
+
+    The same rule as `searchbench run`, so a broken engine can never raise a case score.
+    """
+    failed = [0.0 for key in errors if key not in per_query]
+    return _mean([*per_query.values(), *failed])
+
+
 def run_case(
     case: Case,
     *,
@@ -188,13 +199,14 @@ def run_case(
     """Run every query of the case's current try, score it and record a ScoreHistory row.
 
     An engine fault on one query is recorded in the run's errors; the other queries still count.
-    The case score is the mean over the queries that ran (failed queries are listed, not zeroed).
+    The case score is the mean over all queries; a failed query is listed with its error and
+    counts 0 (as in `searchbench run`).
     """
     chosen = _require_try(case, try_)
     queries = list(case.queries.all())
     results = _search(case, chosen, queries) if queries else []
     outcomes, per_query = _score(case, queries, results)
-    score = _mean(per_query.values())
+    score = _case_score(per_query, (str(o.query.pk) for o in outcomes if o.error))
     history = ScoreHistory.objects.create(
         case=case,
         try_ref=chosen,
@@ -271,7 +283,7 @@ def rescore_query(
         try_ref=chosen,
         scorer=case.scorer,
         scorer_name=case.scorer.name,
-        score=_mean(per_query.values()),
+        score=_case_score(per_query, errors),
         per_query=per_query,
         errors=errors,
         trigger=ScoreHistory.Trigger.RATING,
@@ -384,7 +396,7 @@ def take_snapshot(
             try_ref=chosen,
             name=name[:200],
             scorer_name=case.scorer.name,
-            score=_mean(per_query.values()),
+            score=_case_score(per_query, (str(o.query.pk) for o in outcomes if o.error)),
             created_by=user if user is not None and user.is_authenticated else None,
         )
         docs: list[SnapshotDoc] = []

@@ -38,9 +38,26 @@ def test_it_records_engine_faults_per_query_and_goes_on(world):
     errors = run.errors
     assert list(errors) == [str(world.q_bad.pk)]
     assert errors[str(world.q_bad.pk)]  # the engine's message, not an empty string
-    # The other two queries still count; the failed one is listed, not zeroed.
+    # The other two queries keep their scores; the failed one is listed and counts 0 in the
+    # case score, as in `searchbench run`, so a broken engine never raises the score.
     assert set(run.history.per_query) == {str(world.q_boots.pk), str(world.q_tent.pk)}
     assert run.history.errors == errors
+    ok = run.history.per_query.values()
+    assert run.score == pytest.approx((sum(ok) + 0.0) / 3)
+    assert run.history.score == pytest.approx(run.score)
+
+
+@pytest.mark.django_db
+def test_an_unknown_builtin_scorer_fails_the_queries_not_the_page(world):
+    from searchbench.cases.models import Scorer
+
+    # e.g. a scorer row left by an older version whose measure no longer exists
+    world.case.scorer = Scorer.objects.create(name="quepid:NOPE@10", kind="builtin", scale=[0, 1])
+    world.case.save()
+    run = services.run_case(world.case)
+    assert set(run.errors) == {str(world.q_boots.pk), str(world.q_tent.pk)}
+    assert all(e.startswith("scorer quepid:NOPE@10: ") for e in run.errors.values())
+    assert run.score == 0.0
 
 
 @pytest.mark.django_db
@@ -174,6 +191,7 @@ def test_a_failing_custom_scorer_is_reported_per_query(world):
     assert "too many docs" in run.errors[str(world.q_boots.pk)]
     assert str(world.q_tent.pk) not in run.errors  # one doc: the scorer works
     assert run.history.per_query == {str(world.q_tent.pk): 0.5}
+    assert run.score == pytest.approx((0.5 + 0.0) / 2)  # the failed query counts 0
 
 
 @pytest.mark.django_db
