@@ -249,6 +249,16 @@ def rescore_query(
     The other queries keep their last scores when the last record is for the same try and scorer;
     otherwise the whole case is run, so a history row never mixes tries or scorers.
     """
+    # Two ratings on one case at once would both start from the same last record and the second
+    # row would drop the first one's new score: serialize rescoring per case with a row lock.
+    with transaction.atomic():
+        Case.objects.select_for_update().only("pk").get(pk=case.pk)
+        return _rescore_query_locked(case, query, user=user)
+
+
+def _rescore_query_locked(
+    case: Case, query: Query, *, user: AbstractBaseUser | AnonymousUser | None
+) -> tuple[QueryOutcome, ScoreHistory]:
     chosen = _require_try(case, None)
     last = latest_history(case)
     live = {str(pk) for pk in case.queries.values_list("pk", flat=True)}
