@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from searchbench.domain.errors import PositionedError
+
 # type name -> canonical type. The aliases follow Quepid.
 FIELD_TYPES: dict[str, str] = {
     "id": "id",
@@ -41,14 +43,8 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-class FieldSpecError(ValueError):
-    """A field spec that cannot be parsed; ``position`` is a 0-based offset into the text."""
-
-    def __init__(self, message: str, position: int | None = None) -> None:
-        self.message = message
-        self.position = position
-        where = f" (at position {position})" if position is not None else ""
-        super().__init__(f"{message}{where}")
+class FieldSpecError(PositionedError):
+    """A field spec that cannot be parsed; ``position`` is a 0-based offset into it."""
 
 
 @dataclass(frozen=True)

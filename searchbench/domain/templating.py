@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+from searchbench.domain.errors import PositionedError
+
 TemplateKind = Literal["params", "json"]
 
 # Quepid's escape set for user query text (solrUrlSvc.escapeUserQuery) plus the two characters
@@ -48,14 +50,8 @@ _KEYWORD_SPLIT = re.compile(r"[ ,]+")
 _KEYWORD_N = re.compile(r"keyword(\d+)")
 
 
-class TemplateError(ValueError):
-    """A template that cannot be rendered; ``position`` is a 0-based offset into the template."""
-
-    def __init__(self, message: str, position: int | None = None) -> None:
-        self.message = message
-        self.position = position
-        where = f" (at position {position})" if position is not None else ""
-        super().__init__(f"{message}{where}")
+class TemplateError(PositionedError):
+    """A template that cannot be rendered; ``position`` is a 0-based offset into it."""
 
 
 @dataclass(frozen=True)
