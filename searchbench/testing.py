@@ -8,7 +8,10 @@ can never pass by skipping the services it promised to start.
 from __future__ import annotations
 
 import os
-from typing import NoReturn
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
@@ -23,3 +26,37 @@ def service_missing(reason: str) -> NoReturn:
     if services_required():
         pytest.fail(f"required service missing ({REQUIRE_ENV}=1): {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling out, which this closed network
+# refuses; --no-sandbox because CI runs as root.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A Playwright page in Debian's headless Chromium; import this fixture into a browser test."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        service_missing("Chromium not installed (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        service_missing("playwright (Python) not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in tests are sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            browser.close()

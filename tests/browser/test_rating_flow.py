@@ -6,45 +6,17 @@ live server. Leaves one screenshot at /tmp/searchbench-browser-query.png for a h
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from searchbench.testing import service_missing
+from searchbench.testing import browser_page
+
+__all__ = ["browser_page"]  # the fixture, used below
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path("/tmp/searchbench-browser-query.png")
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        service_missing("Chromium not installed (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        service_missing("playwright (Python) not installed")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are plain sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
 
 
 @pytest.fixture

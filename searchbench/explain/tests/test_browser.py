@@ -6,37 +6,16 @@ Leaves screenshots at /tmp/searchbench-explain-*.png for a human look.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from searchbench.testing import service_missing
+from searchbench.testing import browser_page
+
+__all__ = ["browser_page"]  # the fixture, used below
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> Any:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        service_missing("Chromium not installed (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        service_missing("playwright (Python) not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        tab = browser.new_page(viewport={"width": 1200, "height": 900})
-        tab.set_default_timeout(15_000)
-        try:
-            yield tab
-        finally:
-            browser.close()
 
 
 @pytest.fixture
@@ -48,12 +27,12 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_it_explains_in_place_and_compares_two_picked_docs(
-    live_server: Any, demo: Any, page: Any
+    live_server: Any, demo: Any, browser_page: Any
 ) -> None:
     from django.db import connections
 
     try:
-        _explain_in_the_browser(live_server, demo, page)
+        _explain_in_the_browser(live_server, demo, browser_page)
     finally:
         connections.close_all()  # Playwright's thread has its own connection (see test_rating_flow)
 
