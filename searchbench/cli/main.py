@@ -33,12 +33,7 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
     parser.add_argument("--version", action="version", version=f"searchbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in commands if commands is not None else COMMANDS:
-        try:
-            module = importlib.import_module(COMMANDS[name])
-        except ModuleNotFoundError as exc:
-            if exc.name != COMMANDS[name]:
-                raise
-            continue  # a command still being built is simply not offered
+        module = importlib.import_module(COMMANDS[name])
         cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
         cmd.set_defaults(_module=module)
