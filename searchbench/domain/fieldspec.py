@@ -99,6 +99,9 @@ class FieldSpec:
         return [f for f in self.subs if f not in shown]
 
 
+_JSON = json.JSONDecoder()
+
+
 def _tokens(text: str) -> list[tuple[str, int]]:
     """Split on spaces/commas, keeping ``{…}`` JSON objects (with their spaces) whole."""
     out: list[tuple[str, int]] = []
@@ -110,28 +113,14 @@ def _tokens(text: str) -> list[tuple[str, int]]:
             continue
         start = i
         if ch == "{":
-            depth, in_str, esc = 0, False, False
-            while i < n:
-                c = text[i]
-                if in_str:
-                    if esc:
-                        esc = False
-                    elif c == "\\":
-                        esc = True
-                    elif c == '"':
-                        in_str = False
-                elif c == '"':
-                    in_str = True
-                elif c == "{":
-                    depth += 1
-                elif c == "}":
-                    depth -= 1
-                    if depth == 0:
-                        i += 1
-                        break
-                i += 1
-            else:
-                raise FieldSpecError("unterminated JSON field object: missing '}'", start)
+            try:
+                _obj, i = _JSON.raw_decode(text, start)
+            except json.JSONDecodeError as exc:
+                if exc.pos >= n:
+                    raise FieldSpecError(
+                        "unterminated JSON field object: missing '}'", start
+                    ) from None
+                raise FieldSpecError(f"bad JSON field object: {exc.msg}", exc.pos) from None
         else:
             while i < n and not (text[i].isspace() or text[i] == ","):
                 i += 1
