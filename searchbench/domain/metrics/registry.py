@@ -241,32 +241,25 @@ MEASURES: dict[str, MeasureInfo] = {
 }
 
 # trec_eval's -m groups (measures.c), in trec_eval's order; runid is printed by the CLI.
+# all_trec is the official set followed by the rest of the standard measures.
+_OFFICIAL: tuple[str, ...] = (
+    "num_q",
+    "num_ret",
+    "num_rel",
+    "num_rel_ret",
+    "map",
+    "gm_map",
+    "Rprec",
+    "bpref",
+    "recip_rank",
+    "iprec_at_recall",
+    "P",
+)
+
 GROUPS: dict[str, tuple[str, ...]] = {
-    "official": (
-        "num_q",
-        "num_ret",
-        "num_rel",
-        "num_rel_ret",
-        "map",
-        "gm_map",
-        "Rprec",
-        "bpref",
-        "recip_rank",
-        "iprec_at_recall",
-        "P",
-    ),
-    "all_trec": (
-        "num_q",
-        "num_ret",
-        "num_rel",
-        "num_rel_ret",
-        "map",
-        "gm_map",
-        "Rprec",
-        "bpref",
-        "recip_rank",
-        "iprec_at_recall",
-        "P",
+    "official": _OFFICIAL,
+    "all_trec": _OFFICIAL
+    + (
         "relstring",
         "recall",
         "infAP",
