@@ -32,8 +32,6 @@ case "$cmd" in
         exec django-admin "$@"
         ;;
     demo)
-        # The demo collects static files itself; the image's own copy is on the read-only root.
-        export SEARCHBENCH_STATIC_ROOT=/tmp/staticfiles
         exec searchbench demo --host 0.0.0.0 --port "${PORT:-8000}" "$@"
         ;;
     shell)

@@ -18,15 +18,15 @@ def setup_django() -> None:
 
 
 def collect_static(echo: Callable[[str], None] = print) -> None:
-    """collectstatic into SEARCHBENCH_STATIC_ROOT; on a read-only root (an image whose files were
-    collected at build time) the existing manifest is used as is."""
+    """collectstatic into SEARCHBENCH_STATIC_ROOT; a root we may not write to (an image whose
+    files were collected at build time, on a read-only filesystem) is used as it is."""
     from django.conf import settings
     from django.core.management import call_command
 
-    try:
-        call_command("collectstatic", interactive=False, verbosity=0)
-    except OSError as exc:
-        manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-        if not manifest.exists():
-            raise
-        echo(f"static files: using the collected ones in {settings.STATIC_ROOT} ({exc.strerror})")
+    root = Path(settings.STATIC_ROOT)
+    # Decide before collectstatic starts: a failed run leaves the storage's in-memory manifest
+    # half-updated, and server workers forked afterwards would serve broken static URLs.
+    if (root / "staticfiles.json").exists() and not os.access(root, os.W_OK):
+        echo(f"static files: using the collected ones in {root} (not writable)")
+        return
+    call_command("collectstatic", interactive=False, verbosity=0)

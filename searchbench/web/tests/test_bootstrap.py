@@ -25,9 +25,14 @@ def test_a_read_only_root_with_collected_files_is_used_as_is(settings, tmp_path)
     settings.STATIC_ROOT = tmp_path
     (tmp_path / "staticfiles.json").write_text("{}")
     lines: list[str] = []
-    with mock.patch("django.core.management.call_command", side_effect=READ_ONLY):
+    with (
+        mock.patch("searchbench.web.bootstrap.os.access", return_value=False),
+        mock.patch("django.core.management.call_command", side_effect=READ_ONLY) as collect,
+    ):
         collect_static(echo=lines.append)
-    assert "using the collected ones" in lines[0] and "Read-only" in lines[0]
+    # Not even attempted: a failed collectstatic would leave a half-updated manifest behind.
+    collect.assert_not_called()
+    assert "using the collected ones" in lines[0] and "not writable" in lines[0]
 
 
 def test_a_read_only_root_without_files_is_an_error(settings, tmp_path):
