@@ -5,7 +5,11 @@ Every request to a user-given URL goes through :func:`send`, which
 1. checks the URL against the safety policy (``SEARCHBENCH_URL_ALLOW`` / ``SEARCHBENCH_URL_DENY`` /
    ``SEARCHBENCH_ALLOW_PRIVATE_URLS``): the host name is resolved and *every* address is checked, so
    a name that resolves to a private address is refused like the address itself;
-2. waits for the endpoint's requests-per-minute budget (a thread-safe token bucket per endpoint);
+2. takes one request from the endpoint's requests-per-minute budget (a thread-safe token bucket per
+   endpoint and process). When the budget is spent it either waits or raises :class:`RateLimited`
+   with the seconds to wait, as the caller's :class:`RateLimitPolicy` says: the CLI waits, a web
+   request fails fast (:func:`rate_limit_policy`, set once for every request by the web app's
+   middleware);
 3. sends with a timeout, custom headers and basic auth, never following redirects (a redirect could
    lead past the policy);
 4. turns transport failures into an :class:`HttpError` subclass with a plain message.
@@ -19,16 +23,20 @@ user info for ``SearchResult.request`` and error messages.
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import functools
 import html
 import ipaddress
 import json
 import logging
+import math
 import re
 import socket
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus, unquote, urlencode, urlsplit, urlunsplit
@@ -86,6 +94,20 @@ class ConnectFailed(HttpError):
 
 class Timeout(HttpError):
     kind = "timeout"
+
+
+class RateLimited(HttpError):
+    """The endpoint's requests-per-minute budget is spent and the caller does not wait for it."""
+
+    kind = "rate-limited"
+
+    def __init__(self, retry_after: float, requests_per_minute: float) -> None:
+        seconds = max(1, math.ceil(round(retry_after, 3)))  # 20.000000001 s is 20 s
+        limit = f"{requests_per_minute:g} request{'' if requests_per_minute == 1 else 's'}"
+        super().__init__(
+            f"rate limited: this endpoint allows {limit} a minute; retry in {seconds} s"
+        )
+        self.retry_after = retry_after
 
 
 class BadResponse(HttpError):
@@ -300,12 +322,43 @@ def _check_by_name(url: str, policy: UrlPolicy) -> tuple[str, int] | None:
 # --- requests-per-minute limiter -------------------------------------------------------------
 
 
+class RateLimitPolicy(enum.Enum):
+    """What a request does when its endpoint's requests-per-minute budget is spent."""
+
+    WAIT = "wait"  # sleep until the budget allows it (the CLI; later the worker)
+    FAIL_FAST = "fail-fast"  # raise RateLimited with the seconds to wait (web requests)
+
+
+# The policy belongs to whoever started the work (a web request, a CLI command), not to the
+# endpoint or the engine, so it travels with the context rather than through every layer in
+# between; engines.runner carries it into its threads.
+_policy: ContextVar[RateLimitPolicy] = ContextVar(
+    "searchbench_rate_limit_policy", default=RateLimitPolicy.WAIT
+)
+
+
+@contextlib.contextmanager
+def rate_limit_policy(policy: RateLimitPolicy) -> Iterator[None]:
+    """Requests sent inside the block meet a spent budget with ``policy``."""
+    token = _policy.set(policy)
+    try:
+        yield
+    finally:
+        _policy.reset(token)
+
+
 class TokenBucket:
-    """``rate_per_minute`` requests a minute, bursts of at most ``capacity``. Thread-safe."""
+    """``rate_per_minute`` requests a minute, bursts of at most ``capacity``. Thread-safe.
+
+    :meth:`try_take` is the whole shared state's interface (take a token now or say how long until
+    one is free), so a store shared by several processes can stand in for it; how to meet a spent
+    budget is :meth:`acquire`'s business.
+    """
 
     def __init__(self, rate_per_minute: float, capacity: float | None = None) -> None:
         if rate_per_minute <= 0:
             raise ValueError("requests per minute must be positive")
+        self.per_minute = rate_per_minute
         self.rate = rate_per_minute / 60.0
         # A small burst keeps any 60-second window close to the limit.
         self.capacity = capacity if capacity is not None else max(1.0, self.rate)
@@ -313,22 +366,31 @@ class TokenBucket:
         self.updated = time.monotonic()
         self.lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Take one token, sleeping as long as needed; returns the seconds waited."""
+    def try_take(self) -> float:
+        """Take one token and return 0, or take none and return the seconds until one is free."""
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1.0:
+                self.tokens -= 1.0
+                return 0.0
+            return (1.0 - self.tokens) / self.rate
+
+    def acquire(self, policy: RateLimitPolicy = RateLimitPolicy.WAIT) -> float:
+        """Take one token; returns the seconds waited. With FAIL_FAST a spent budget raises
+        RateLimited (carrying the seconds to wait) instead of sleeping."""
         waited = 0.0
-        while True:
-            with self.lock:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1.0:
-                    self.tokens -= 1.0
-                    return waited
-                delay = (1.0 - self.tokens) / self.rate
+        while delay := self.try_take():
+            if policy is RateLimitPolicy.FAIL_FAST:
+                raise RateLimited(delay, self.per_minute)
             time.sleep(delay)
             waited += delay
+        return waited
 
 
+# One bucket per endpoint and limit, shared by every thread of the process (web threads and the
+# runner's pools alike); each process has its own, so N web processes allow N times the limit.
 _buckets: dict[tuple[str, int], TokenBucket] = {}
 _buckets_lock = threading.Lock()
 
@@ -465,7 +527,11 @@ def _send(
         exc.request = record
         raise
     if requests_per_minute and requests_per_minute > 0:
-        bucket_for(limiter_key or base_url, requests_per_minute).acquire()
+        try:
+            bucket_for(limiter_key or base_url, requests_per_minute).acquire(_policy.get())
+        except RateLimited as exc:
+            exc.request = record
+            raise
     if userinfo:
         parts = urlsplit(url)
         # Credentials in the URL become basic auth, so the URL itself never carries them.

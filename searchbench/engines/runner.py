@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,18 +19,27 @@ def run_queries(
     progress: Progress | None = None,
 ) -> list[SearchResult]:
     """Results in input order. A query that fails (even with an unexpected exception) becomes a
-    result with ``error``; the others go on."""
+    result with ``error``; the others go on.
+
+    Every query runs in a copy of the caller's context, so what the caller set holds in the pool's
+    threads too: a web request's fail-fast rate-limit policy, its request id in the log lines.
+    """
     total = len(queries)
     results: list[SearchResult | None] = [None] * total
     done = 0
+    caller = contextvars.copy_context()
 
-    def one(i: int) -> tuple[int, SearchResult]:
+    def search(i: int) -> SearchResult:
         try:
-            return i, engine.search(queries[i], try_config)
+            return engine.search(queries[i], try_config)
         except Exception as exc:  # a bug in an adapter must not sink the whole run
-            return i, SearchResult(
+            return SearchResult(
                 error=f"internal error in the {engine.kind} adapter: {type(exc).__name__}: {exc}"
             )
+
+    def one(i: int) -> tuple[int, SearchResult]:
+        # A context can be entered by one thread at a time: each query gets its own copy.
+        return i, caller.copy().run(search, i)
 
     workers = max(1, min(concurrency, total or 1))
     if workers == 1:

@@ -1,4 +1,4 @@
-"""Request ids and the access log.
+"""Request ids and the access log; engine rate limits that fail fast inside a request.
 
 RequestIdMiddleware takes the caller's ``X-Request-ID`` (when it is a sane token) or makes one,
 binds it to structlog's context so every log line of the request carries it, echoes it in the
@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import structlog
 from django.http import HttpRequest, HttpResponse
+
+from searchbench.engines import http
 
 HEADER = "X-Request-ID"
 # Ids from outside end up in log files: accept only short, printable tokens.
@@ -76,3 +78,22 @@ def _length(response: HttpResponse) -> int | None:
     if response.streaming:
         return None
     return len(response.content)
+
+
+class EngineRateLimitMiddleware:
+    """A web request never sleeps on an endpoint's requests-per-minute limit.
+
+    Engine requests made while answering it fail fast with "rate limited … retry in N s" (a
+    per-query error in a run, a failed test connection) instead of holding a server thread for up to
+    a minute per query. The CLI, and later the worker, run outside requests and wait.
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with http.rate_limit_policy(http.RateLimitPolicy.FAIL_FAST):
+            return self.get_response(request)

@@ -12,12 +12,15 @@ from searchbench.engines.http import (
     BadResponse,
     BadUrl,
     ConnectFailed,
+    RateLimited,
+    RateLimitPolicy,
     Timeout,
     TokenBucket,
     UrlDenied,
     UrlPolicy,
     check_url,
 )
+from searchbench.engines.tests.limiter import freeze_limiter_clock
 from searchbench.engines.tests.server import FakeServer
 
 
@@ -198,6 +201,43 @@ def test_send_applies_the_requests_per_minute_limit(fake_server: FakeServer) -> 
         http.send("GET", fake_server.url + "/l", requests_per_minute=120, limiter_key=key)
     assert time.monotonic() - start >= 0.45
     assert len(fake_server.requests) == 3
+
+
+def test_a_spent_budget_fails_fast_with_the_seconds_to_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = freeze_limiter_clock(monkeypatch)
+    bucket = TokenBucket(rate_per_minute=2)  # one every 30 s, bursts of one
+    assert bucket.acquire(RateLimitPolicy.FAIL_FAST) == 0
+    clock.now += 10
+    with pytest.raises(RateLimited) as refused:
+        bucket.acquire(RateLimitPolicy.FAIL_FAST)
+    assert refused.value.retry_after == pytest.approx(20)
+    assert (
+        str(refused.value)
+        == "rate limited: this endpoint allows 2 requests a minute; retry in 20 s"
+    )
+    clock.now += 20  # the refusal took no token: the next one is free on time
+    assert bucket.acquire(RateLimitPolicy.FAIL_FAST) == 0
+    assert clock.sleeps == []
+    assert bucket.acquire() == pytest.approx(30)  # the default waits
+    assert clock.sleeps == [pytest.approx(30)]
+
+
+def test_send_follows_the_rate_limit_policy_of_its_context(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = freeze_limiter_clock(monkeypatch)
+    fake_server.json_reply("GET", "/p", {})
+    url = fake_server.url + "/p"
+    with http.rate_limit_policy(RateLimitPolicy.FAIL_FAST):
+        http.send("GET", url, requests_per_minute=1, limiter_key="policy")
+        with pytest.raises(RateLimited, match="1 request a minute; retry in 60 s") as refused:
+            http.send("GET", url, params=[("q", "x")], requests_per_minute=1, limiter_key="policy")
+    assert refused.value.request is not None and refused.value.request["url"] == url + "?q=x"
+    assert clock.sleeps == [] and len(fake_server.requests) == 1
+    http.send("GET", url, requests_per_minute=1, limiter_key="policy")  # outside: it waits
+    assert clock.sleeps == [pytest.approx(60)] and len(fake_server.requests) == 2
 
 
 def test_credentials_in_the_url_become_basic_auth(fake_server: FakeServer) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
@@ -74,3 +75,23 @@ def test_it_handles_no_queries_and_one_worker() -> None:
     assert run_queries(Recording(), [], TryConfig(template="")) == []
     results = run_queries(Recording(), [QueryContext("ab")], TryConfig(template=""), concurrency=1)
     assert results[0].total == 2 and results[0].elapsed_ms > 0
+
+
+def test_queries_run_in_the_callers_context() -> None:
+    # What the caller set (a web request's rate-limit policy, its request id) holds in the pool;
+    # what one query sets stays in that query.
+    who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
+
+    class Reporting(Recording):
+        def execute(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
+            seen = who.get()
+            who.set("a query")
+            return SearchResult(error=seen)
+
+    token = who.set("the caller")
+    try:
+        results = run_queries(Reporting(), [QueryContext("x")] * 9, TryConfig(template=""), 3)
+        assert who.get() == "the caller"
+    finally:
+        who.reset(token)
+    assert [r.error for r in results] == ["the caller"] * 9
