@@ -10,10 +10,13 @@ from django.db.models import Q, QuerySet
 
 from searchbench.accounts.models import Team
 from searchbench.cases.models import Case, Query, Scorer, SearchEndpoint, Try
+from searchbench.domain import safejson
 
 
 class JSONObjectField(forms.CharField):
-    """A JSON object typed into a textarea; errors say where the JSON broke."""
+    """A JSON object typed into a textarea; errors say where the JSON broke. Read with the limits
+    of domain.safejson (no NaN or infinity, bounded nesting and numbers), so what passes here is
+    what every database's JSON column stores."""
 
     widget = forms.Textarea(attrs={"rows": 3, "class": "mono"})
 
@@ -31,7 +34,7 @@ class JSONObjectField(forms.CharField):
         if not text:
             return {}
         try:
-            parsed = json.loads(text)
+            parsed = safejson.loads(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
@@ -377,9 +380,11 @@ class ScorerForm(forms.ModelForm):
     def clean_scale_text(self) -> list[float]:
         raw = [p.strip() for p in self.cleaned_data["scale_text"].split(",") if p.strip()]
         try:
-            values = sorted({float(p) for p in raw})
-        except ValueError:
-            raise forms.ValidationError("the scale must be numbers separated by commas") from None
+            values = sorted({safejson.parse_number(p) for p in raw})
+        except ValueError as exc:
+            raise forms.ValidationError(
+                f"the scale must be finite numbers separated by commas: {exc}"
+            ) from None
         if not 2 <= len(values) <= 11:
             raise forms.ValidationError("give between 2 and 11 distinct rating values")
         return values

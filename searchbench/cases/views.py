@@ -25,7 +25,9 @@ from searchbench.cases.forms import (
     TryForm,
 )
 from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, SearchEndpoint, Snapshot
+from searchbench.domain import safejson
 from searchbench.domain.fieldspec import parse_field_spec
+from searchbench.web.ids import parse_id
 
 FIELD_PREVIEW_CHARS = 300
 
@@ -255,12 +257,10 @@ def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
     doc_id = request.POST.get("doc_id", "")
     raw = request.POST.get("rating", "")
     try:
-        value = None if raw == "clear" else float(raw)
+        value = None if raw == "clear" else safejson.parse_number(raw)
         services.rate_doc(query, doc_id, value, user=request.user)
-    except ValueError:
-        return HttpResponse(
-            f"rating {raw!r} is not a number", status=400, content_type="text/plain"
-        )
+    except ValueError as exc:
+        return HttpResponse(f"rating {exc}", status=400, content_type="text/plain")
     except services.ServiceError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     # The rating is saved by now: a case that cannot be scored (no try) says so, not a 500.
@@ -296,8 +296,9 @@ def try_new(request: HttpRequest, case_id: int) -> HttpResponse:
             return redirect("cases:detail", case_id=case.pk)
     else:
         initial = {}
-        if request.GET.get("endpoint", "").isdigit():
-            initial["endpoint"] = int(request.GET["endpoint"])
+        endpoint_id = parse_id(request.GET.get("endpoint"))
+        if endpoint_id is not None:
+            initial["endpoint"] = endpoint_id
         form = TryForm(instance=current, user=request.user, current=endpoint, initial=initial)
     tries = case.tries.select_related("endpoint")[:20]
     return render(

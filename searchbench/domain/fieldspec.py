@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from searchbench.domain import safejson
 from searchbench.domain.errors import PositionedError
 
 # type name -> canonical type. The aliases follow Quepid.
@@ -99,9 +100,6 @@ class FieldSpec:
         return [f for f in self.subs if f not in shown]
 
 
-_JSON = json.JSONDecoder()
-
-
 def _tokens(text: str) -> list[tuple[str, int]]:
     """Split on spaces/commas, keeping ``{…}`` JSON objects (with their spaces) whole."""
     out: list[tuple[str, int]] = []
@@ -114,7 +112,7 @@ def _tokens(text: str) -> list[tuple[str, int]]:
         start = i
         if ch == "{":
             try:
-                _obj, i = _JSON.raw_decode(text, start)
+                _obj, i = safejson.raw_decode(text, start)
             except json.JSONDecodeError as exc:
                 if exc.pos >= n:
                     raise FieldSpecError(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+from searchbench.domain import safejson
 from searchbench.domain.errors import PositionedError
 
 TemplateKind = Literal["params", "json"]
@@ -349,7 +350,7 @@ def render_json(template: str, ctx: TemplateContext) -> Any:
         i += 1
     rendered = "".join(out)
     try:
-        return json.loads(rendered)
+        return safejson.loads(rendered)
     except json.JSONDecodeError as exc:
         position = _map_position(exc.pos, marks)
         raise TemplateError(

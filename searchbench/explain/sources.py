@@ -20,6 +20,7 @@ from searchbench.domain.explain_analysis import (
     tree_from_json,
     tree_rows,
 )
+from searchbench.web.ids import parse_id
 
 
 @dataclass
@@ -150,10 +151,10 @@ def snapshot(case: Case, query: Query, snapshot_id: int) -> ExplainSource:
 
 def load(case: Case, query: Query, snapshot_id: str | None) -> ExplainSource:
     if snapshot_id:
-        try:
-            return snapshot(case, query, int(snapshot_id))
-        except ValueError:
-            raise Http404("No such snapshot") from None
+        number = parse_id(snapshot_id)
+        if number is None:
+            raise Http404("No such snapshot")
+        return snapshot(case, query, number)
     return live(case, query)
 
 

@@ -6,7 +6,7 @@ app_name = "explain"
 
 # Doc ids go in the query string (?doc=…): they may contain slashes or anything else.
 urlpatterns = [
-    path("cases/<int:case_id>/queries/<int:query_id>/", views.query_explain, name="query"),
-    path("cases/<int:case_id>/queries/<int:query_id>/doc", views.doc_explain, name="doc"),
-    path("cases/<int:case_id>/queries/<int:query_id>/compare", views.compare_docs, name="compare"),
+    path("cases/<id:case_id>/queries/<id:query_id>/", views.query_explain, name="query"),
+    path("cases/<id:case_id>/queries/<id:query_id>/doc", views.doc_explain, name="doc"),
+    path("cases/<id:case_id>/queries/<id:query_id>/compare", views.compare_docs, name="compare"),
 ]

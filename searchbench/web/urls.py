@@ -1,7 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from searchbench.web import views
+from searchbench.web.ids import IdConverter
+
+# <id:…> in the apps' patterns: registered here, before the includes below read them.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
