@@ -307,12 +307,15 @@ class EndpointForm(forms.ModelForm):
         save(self.static_results, self.cleaned_data["url"])
 
     def clean_headers(self) -> dict[str, str]:
-        from searchbench.engines.http import MASK
+        from searchbench.engines.http import MASK, header_problems
 
         headers = self.cleaned_data["headers"]
         bad = [k for k, v in headers.items() if not isinstance(v, str)]
         if bad:
             raise forms.ValidationError(f"header values must be strings: {', '.join(bad)}")
+        problems = header_problems(headers)
+        if problems:
+            raise forms.ValidationError(problems)
         stored = {k.lower(): v for k, v in (self.instance.headers or {}).items()}
         kept = {k: stored.get(k.lower(), v) if v == MASK else v for k, v in headers.items()}
         unknown = [k for k, v in kept.items() if v == MASK]

@@ -88,6 +88,12 @@ class BadUrl(HttpError):
     kind = "bad-url"
 
 
+class BadHeader(HttpError):
+    """A custom header HTTP cannot carry, or one the client must set itself."""
+
+    kind = "bad-header"
+
+
 class ConnectFailed(HttpError):
     kind = "connect"
 
@@ -298,7 +304,10 @@ def _check_by_name(url: str, policy: UrlPolicy) -> tuple[str, int] | None:
     """The part of check_url that needs no DNS (so its verdict can be cached: a run checks the
     same endpoint URL for every query): raises for a bad or denied URL, returns None when the
     URL is allowed as it stands, else the (host, port) whose addresses must be checked."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. "http://[127.0.0.1]/": brackets are for IPv6 only
+        raise BadUrl(f"{mask_url(url)}: not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise BadUrl(f"{mask_url(url)}: only http:// and https:// URLs are supported")
     host = (parts.hostname or "").lower().rstrip(".")
@@ -406,10 +415,16 @@ def bucket_for(key: str, requests_per_minute: int) -> TokenBucket:
 # --- masking and error reading ---------------------------------------------------------------
 
 
+_USERINFO = re.compile(r"^([^:/?#]*://)[^/?#]*@")
+
+
 def mask_url(url: str) -> str:
     if "@" not in url:  # no user info (the common case; splitting every query's URL costs)
         return url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL urllib can split (check_url says why): mask by pattern
+        return _USERINFO.sub(rf"\1{MASK}@", url)
     if parts.username is None and parts.password is None:
         return url
     host = parts.hostname or ""
@@ -420,6 +435,54 @@ def mask_url(url: str) -> str:
 
 def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+# --- custom headers --------------------------------------------------------------------------
+
+# Framing and connection headers belong to the HTTP client: a custom Content-Length or
+# Transfer-Encoding contradicts the body actually sent (h11 refuses the request), Connection and
+# friends are hop-by-hop, and Host would retarget a request whose address was checked and pinned.
+CLIENT_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+    }
+)
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?")  # one line, ASCII
+
+
+def header_problems(headers: Mapping[str, Any]) -> list[str]:
+    """What is wrong with custom headers, one message per header (empty: nothing)."""
+    problems = []
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            problems.append(
+                f"{name!r} is not a valid header name (letters, digits and -_.!#$%&'*+^`|~)"
+            )
+        elif name.lower() in CLIENT_HEADERS:
+            problems.append(f"{name}: set by the HTTP client, not a custom header")
+        elif not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+            problems.append(
+                f"{name}: the value must be printable ASCII on one line, "
+                "without leading or trailing spaces"
+            )
+    return problems
+
+
+def check_headers(headers: Mapping[str, Any]) -> None:
+    """Raise BadHeader unless every custom header can be sent as it is."""
+    problems = header_problems(headers)
+    if problems:
+        raise BadHeader("custom headers: " + "; ".join(problems))
 
 
 def describe_request(
@@ -511,7 +574,7 @@ def _send(
     # ``params`` makes it parse the URL twice and re-encode the query (a third of our overhead).
     # The endpoint's own URL is the same for every query (urlsplit caches it); the full one differs.
     base_url = url
-    userinfo = "@" in base_url and urlsplit(base_url).username is not None
+    userinfo = _has_userinfo(base_url)
     url = _with_params(url, params)
     record = describe_request(
         method,
@@ -523,6 +586,7 @@ def _send(
     )
     try:
         pinned = check_url(base_url, policy)
+        check_headers(headers or {})
     except HttpError as exc:
         exc.request = record
         raise
@@ -590,6 +654,15 @@ def _send(
             record,
         )
     return result
+
+
+def _has_userinfo(url: str) -> bool:
+    if "@" not in url:
+        return False
+    try:
+        return urlsplit(url).username is not None
+    except ValueError:
+        return False  # check_url refuses the URL next, saying why
 
 
 def _with_params(url: str, params: Sequence[tuple[str, str]] | None) -> str:

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from searchbench.cases.models import Case, Query, Scorer
+from searchbench.cases.models import Case, Query, Scorer, SearchEndpoint
 from searchbench.cases.tests.htmlquery import parse
 from searchbench.cases.tests.test_static_endpoints import endpoint_post
 from searchbench.cases.tests.test_views import SCORER_POST
@@ -148,3 +148,85 @@ def test_no_page_fails_on_an_id_too_big_for_the_database(world):
             path = path[:start] + BIG_ID + path[end + 1 :]
         for method in (client.get, client.post):
             assert method(path).status_code in (404, 405), (method, path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://[127.0.0.1]:8201/", "An IPv4 address cannot be in brackets"),
+        ("http://[zz]/solr", "does not appear to be an IPv4 or IPv6 address"),
+        ("http://solr.example:99999/solr", "bad port"),
+        ("http://solr.example:x/solr", "bad port"),
+    ],
+)
+def test_an_unparseable_endpoint_url_is_a_form_error(world, url, message):
+    data = endpoint_post(kind="solr", name="solr", url=url)
+    response = client_for(world.owner).post(reverse("cases:endpoint_new"), data)
+    assert response.status_code == 200 and message in errors(response)
+    assert not SearchEndpoint.objects.filter(name="solr").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ('{"Content-Length": "5"}', "Content-Length: set by the HTTP client"),
+        ('{"transfer-encoding": "chunked"}', "transfer-encoding: set by the HTTP client"),
+        ('{"Host": "intranet"}', "Host: set by the HTTP client"),
+        ('{"Connection": "close"}', "Connection: set by the HTTP client"),
+        ('{"X Bad": "1"}', "'X Bad' is not a valid header name"),
+        ('{"X-Bad:": "1"}', "'X-Bad:' is not a valid header name"),
+        ('{"X-Bad": "a\\r\\nX-Evil: 1"}', "X-Bad: the value must be printable ASCII"),
+        ('{"X-Bad": "caf\\u00e9"}', "X-Bad: the value must be printable ASCII"),
+    ],
+)
+def test_custom_headers_that_break_http_are_refused(world, headers, message):
+    data = endpoint_post(kind="solr", name="solr", url="http://127.0.0.1:9/solr/x")
+    response = client_for(world.owner).post(
+        reverse("cases:endpoint_new"), {**data, "headers": headers}
+    )
+    assert response.status_code == 200 and message in errors(response)
+    assert not SearchEndpoint.objects.filter(name="solr").exists()
+
+
+@pytest.mark.django_db
+def test_test_connection_with_a_framing_header_saved_earlier_says_why(world, live_solrlike):
+    """A row saved before headers were checked: "test connection" names the header."""
+    endpoint = SearchEndpoint.objects.create(
+        name="old",
+        kind="solr",
+        url=live_solrlike,
+        headers={"Content-Length": "5"},
+        owner=world.owner,
+    )
+    url = reverse("cases:endpoint_ping", args=[endpoint.pk])
+    page = parse(client_for(world.owner).post(url, follow=True).content)
+    assert "Content-Length: set by the HTTP client" in page.one("li.msg.error").text
+
+
+@pytest.fixture
+def live_solrlike():
+    """A local HTTP server answering anything with an empty Solr response."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"responseHeader": {"status": 0}, "response": {}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/solr/core"
+    server.shutdown()
+    server.server_close()
