@@ -68,6 +68,7 @@ class Setting:
     help: str
     secret: bool = False  # may come from NAME_FILE; never printed
     choices: tuple[str, ...] = ()
+    minimum: int | None = None  # for an int: the smallest value accepted
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -112,6 +113,32 @@ SETTINGS: tuple[Setting, ...] = (
         "list",
         [],
         "Comma-separated origins (scheme://host[:port]) trusted for CSRF behind a proxy.",
+    ),
+    Setting(
+        "SEARCHBENCH_PROXY_COUNT",
+        "int",
+        0,
+        "How many reverse proxies in front of the app append the client's address to "
+        "X-Forwarded-For; the client's address is then the one that many entries from the right. "
+        "0: the header is ignored and the connection's address is the client's. More than there "
+        "are lets clients choose their address (and dodge the log-in throttle).",
+        minimum=0,
+    ),
+    Setting(
+        "SEARCHBENCH_LOGIN_FAILURE_LIMIT",
+        "int",
+        10,
+        "Failed log-ins (web and admin) after which a user name, and separately a client "
+        "address, is locked out for SEARCHBENCH_LOGIN_COOLOFF_MINUTES.",
+        minimum=1,
+    ),
+    Setting(
+        "SEARCHBENCH_LOGIN_COOLOFF_MINUTES",
+        "int",
+        15,
+        "Minutes a locked-out user name or address waits; failures older than that are "
+        "forgotten, and a try during the wait starts it over.",
+        minimum=1,
     ),
     Setting(
         "SEARCHBENCH_LOG_LEVEL",
@@ -205,6 +232,8 @@ def get(name: str, environ: Mapping[str, str] | None = None) -> Any:
     if setting.choices and value not in setting.choices:
         allowed = ", ".join(setting.choices)
         raise SettingError(f"{name}={raw!r}: expected one of {allowed}")
+    if setting.minimum is not None and value < setting.minimum:
+        raise SettingError(f"{name}={raw!r}: expected at least {setting.minimum}")
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "searchbench.accounts",
     "searchbench.cases",
     "searchbench.explain",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the lock page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "searchbench.web.urls"
@@ -109,6 +113,25 @@ AUTH_PASSWORD_VALIDATORS = [
 if _under_test_runner():
     # Hashing cost is a production concern; tests create many users.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Log-in throttling (django-axes; docs/web.md): failures are counted per user name and, apart,
+# per client address, in the database (shared by every web process); on the limit both
+# /accounts/login/ and /admin/login/ answer 429 with one page for every user name, known or not.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out log-in before a check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT: int = env.get("SEARCHBENCH_LOGIN_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = timedelta(minutes=env.get("SEARCHBENCH_LOGIN_COOLOFF_MINUTES"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each one locks on its own
+AXES_CLIENT_IP_CALLABLE = "searchbench.web.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "searchbench.accounts.throttle.lockout_response"
+# A success must not wipe failures: it would clear an address's failures against other accounts.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # the access log already has every request; no second record
+AXES_VERBOSE = False  # no start-up banner in every command's output (failures are still logged)
+# How many reverse proxies append to X-Forwarded-For (searchbench.web.clientip).
+SEARCHBENCH_PROXY_COUNT: int = env.get("SEARCHBENCH_PROXY_COUNT")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cases:list"
