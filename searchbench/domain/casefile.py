@@ -6,6 +6,10 @@ PyYAML's node tree rather than plain dicts so that every error names the file, t
 field (``case.yaml:12: try.rows: expected a whole number``). Unknown keys are errors with a
 did-you-mean: a misspelt ``scorer`` silently falling back to a default would make a CI gate lie.
 Paths inside the file are relative to the file. The schema is documented in docs/casefile.md.
+
+What a file may expand to is bounded (:class:`_BoundedLoader`): aliases may add at most
+MAX_ALIAS_NODES values and MAX_ALIAS_CHARS characters ("billion laughs"), nesting stops at
+safejson.MAX_DEPTH levels, and options must be JSON values, since they reach scorers as JSON.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
+from searchbench.domain import safejson
 from searchbench.domain.ratings import RatingsFormatError, read_ratings_csv
 
 ENGINE_KINDS: tuple[str, ...] = (
@@ -31,6 +38,10 @@ ENGINE_KINDS: tuple[str, ...] = (
     "static",
 )
 MAX_ROWS = 10_000
+# What aliases (*name) may add to a file once every alias is a copy of its anchor's value: far
+# more than sharing options between queries needs, far less than a server's memory.
+MAX_ALIAS_NODES = 100_000
+MAX_ALIAS_CHARS = 1_000_000
 
 
 class CaseFileError(ValueError):
@@ -151,8 +162,93 @@ QUERY_KEYS = {"query": True, "id": False, "ratings": False, "options": False}
 SCORER_KEYS = {"js": True}
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with bounds on what a document expands to.
+
+    The composer shares an anchored node between its aliases; anything that later copies the
+    value (JSON for a scorer) pays for every alias in full. So each node's expanded size (values,
+    characters of text) is kept as it is composed, every alias adds its anchor's expanded size to
+    the file's total, and the alias that takes the total past MAX_ALIAS_NODES or MAX_ALIAS_CHARS
+    is an error at its line. Composition is recursive in PyYAML, so nesting stops at
+    safejson.MAX_DEPTH; an alias inside its own anchor (a value that contains itself) is refused.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, characters)
+        self._added = (0, 0)  # what aliases added so far
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            anchored = self.anchors.get(event.anchor)
+            if anchored is not None and id(anchored) not in self._sizes:
+                raise ComposerError(
+                    None,
+                    None,
+                    f"alias *{event.anchor} is inside the value it names: "
+                    "a value that contains itself",
+                    event.start_mark,
+                )
+            node = super().compose_node(parent, index)  # also: an undefined alias
+            self._add(self._sizes[id(node)], event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > safejson.MAX_DEPTH:
+            raise ComposerError(
+                None,
+                None,
+                f"nested deeper than {safejson.MAX_DEPTH} levels",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if node is not None:
+            self._sizes[id(node)] = self._size(node)
+        return node
+
+    def _size(self, node: yaml.Node) -> tuple[int, int]:
+        if isinstance(node, yaml.ScalarNode):
+            return 1, len(node.value)
+        children = (
+            [n for pair in node.value for n in pair]
+            if isinstance(node, yaml.MappingNode)
+            else node.value
+        )
+        sizes = [self._sizes[id(child)] for child in children]
+        return 1 + sum(v for v, _ in sizes), sum(c for _, c in sizes)
+
+    def _add(self, size: tuple[int, int], mark: Any) -> None:
+        values, chars = self._added[0] + size[0], self._added[1] + size[1]
+        self._added = (values, chars)
+        if values > MAX_ALIAS_NODES:
+            what = f"{MAX_ALIAS_NODES:,} values"
+        elif chars > MAX_ALIAS_CHARS:
+            what = f"{MAX_ALIAS_CHARS:,} characters"
+        else:
+            return
+        raise ComposerError(
+            None, None, f"aliases expand the file by more than {what}; write the values out", mark
+        )
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        # int() of more than 4,300 digits is a bare ValueError; no option needs 100.
+        if len(node.value) > safejson.MAX_NUMBER_CHARS:
+            raise ConstructorError(
+                None,
+                None,
+                f"a number of {len(node.value)} characters; at most {safejson.MAX_NUMBER_CHARS}",
+                node.start_mark,
+            )
+        return int(super().construct_yaml_int(node))
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
+
+
 def _construct(node: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
+    loader = _BoundedLoader("")
     try:
         return loader.construct_object(node, deep=True)
     finally:
@@ -173,6 +269,15 @@ class _Reader:
     def error(self, node: yaml.Node | None, fld: str | None, message: str) -> CaseFileError:
         return CaseFileError(message, self.path, _line(node) if node is not None else None, fld)
 
+    def construct(self, node: yaml.Node, fld: str | None) -> Any:
+        """The node's Python value; a value YAML cannot build is an error at its own line."""
+        try:
+            return _construct(node)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            line = mark.line + 1 if mark is not None else _line(node)
+            raise CaseFileError(str(exc.problem), self.path, line, fld) from None
+
     def mapping(
         self, node: yaml.Node, fld: str, schema: Mapping[str, bool]
     ) -> dict[str, yaml.Node]:
@@ -180,7 +285,7 @@ class _Reader:
             raise self.error(node, fld or None, "expected a mapping (key: value lines)")
         out: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key = _construct(key_node)
+            key = self.construct(key_node, fld or None)
             sub = f"{fld}.{key}" if fld else str(key)
             if not isinstance(key, str):
                 raise self.error(key_node, fld or None, f"key {key!r} is not a string")
@@ -201,7 +306,7 @@ class _Reader:
     def scalar(self, node: yaml.Node, fld: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise self.error(node, fld, "expected a single value, not a list or mapping")
-        return _construct(node)
+        return self.construct(node, fld)
 
     def string(self, node: yaml.Node, fld: str, *, empty: bool = False) -> str:
         value = self.scalar(node, fld)
@@ -239,10 +344,14 @@ class _Reader:
     def plain_mapping(self, node: yaml.Node, fld: str) -> dict[str, Any]:
         if not isinstance(node, yaml.MappingNode):
             raise self.error(node, fld, "expected a mapping (key: value lines)")
-        value = _construct(node)
+        value = self.construct(node, fld)
         bad = [k for k in value if not isinstance(k, str)]
         if bad:
             raise self.error(node, fld, f"keys must be text, got {bad[0]!r}")
+        # Options and the like reach scorers and templates as JSON.
+        problem = safejson.json_problem(value)
+        if problem:
+            raise self.error(node, fld, problem)
         return dict(value)
 
     def file(self, node: yaml.Node, fld: str, base: Path) -> Path:
@@ -290,7 +399,7 @@ def parse_case(
 
         check_scorer = default_check
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_BoundedLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
