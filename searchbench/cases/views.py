@@ -27,6 +27,7 @@ from searchbench.cases.forms import (
 from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, SearchEndpoint, Snapshot
 from searchbench.domain import safejson
 from searchbench.domain.fieldspec import parse_field_spec
+from searchbench.web.csp import image_src
 from searchbench.web.ids import parse_id
 
 FIELD_PREVIEW_CHARS = 300
@@ -192,7 +193,8 @@ def _display_doc(
         "position": doc.position,
         "title": doc.title or doc.id,
         "fields": fields,
-        "thumb": doc.thumb or doc.image,
+        # Only http(s) images (the CSP's img-src): no javascript:, data: or paths on this app.
+        "thumb": image_src(doc.thumb) or image_src(doc.image),
         "score": doc.score,
         "rating": rankeddoc.rating if rankeddoc is not None else None,
         "scale": scale,

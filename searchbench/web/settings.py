@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "searchbench.web.middleware.RequestIdMiddleware",
     "searchbench.web.middleware.EngineRateLimitMiddleware",
+    # Outside everything that can answer (whitenoise, redirects, errors): every response has it.
+    "searchbench.web.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,0 +1,102 @@
+"""Every page carries the Content-Security-Policy, and no template needs what it forbids."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from searchbench.web.csp import POLICY
+
+PACKAGE = Path(__file__).resolve().parents[2]
+
+
+def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:
+    out = []
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern) != "admin/":  # Django's own; its index and login are checked below
+                out += _routes(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            out.append(prefix + str(p.pattern))
+    return out
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEARCHBENCH_DATA_DIR", str(tmp_path))
+    from searchbench.demo.setup import setup_demo
+
+    return setup_demo(tmp_path, echo=lambda _line: None)
+
+
+@pytest.mark.django_db
+def test_every_page_carries_the_policy(demo):
+    from searchbench.cases import services
+    from searchbench.cases.models import Case, Scorer
+
+    case = Case.objects.get(pk=demo.case_id)
+    snapshot = services.take_snapshot(case, "csp", user=case.owner)
+    scorer = Scorer.objects.create(
+        name="mine", kind=Scorer.Kind.CUSTOM, scale=[0, 1], code="setScore(1);", owner=case.owner
+    )
+    ids = {
+        "case_id": case.pk,
+        "query_id": case.queries.first().pk,
+        "snapshot_id": snapshot.pk,
+        "scorer_id": scorer.pk,
+        "endpoint_id": case.current_try().endpoint.pk,
+    }
+    client = Client()
+    assert client.get("/").headers["Content-Security-Policy"] == POLICY  # logged out: a redirect
+    assert client.get("/accounts/login/").headers["Content-Security-Policy"] == POLICY
+    client.force_login(case.owner)  # the demo user
+    paths = ["/admin/", "/admin/login/", "/no/such/page", "/static/searchbench/app.css"]
+    for route in _routes(get_resolver()):
+        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), route)
+        paths.append(path)
+    statuses = {}
+    for path in paths:
+        response = client.get(path)
+        statuses[path] = response.status_code
+        assert response.headers.get("Content-Security-Policy") == POLICY, path
+    # The pages themselves were rendered, not only errors and redirects.
+    assert statuses[f"/cases/{case.pk}/"] == 200
+    assert statuses[f"/cases/{case.pk}/queries/{ids['query_id']}/"] == 200
+    assert statuses[f"/explain/cases/{case.pk}/queries/{ids['query_id']}/"] == 200
+
+
+def test_the_policy_allows_no_inline_code_and_only_web_images():
+    directives = dict(d.strip().split(" ", 1) for d in POLICY.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    assert directives["img-src"] == "'self' http: https:"  # engines' thumbnails, no data:
+    assert directives["object-src"] == "'none'" and directives["base-uri"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'" and directives["form-action"] == "'self'"
+
+
+# What the policy forbids in a page: inline <script> (one with a src is fine), <style> blocks,
+# style="" and on…="" attributes, javascript: URLs.
+INLINE = [
+    (re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.I), "an inline <script>"),
+    (re.compile(r"<style\b", re.I), "a <style> block"),
+    (re.compile(r"\sstyle\s*=", re.I), "a style attribute"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "an event-handler attribute"),
+    (re.compile(r"javascript:", re.I), "a javascript: URL"),
+]
+
+
+def test_no_template_has_inline_script_or_style():
+    templates = sorted(PACKAGE.glob("*/templates/**/*.html"))
+    assert len(templates) > 10
+    found = [
+        f"{path.relative_to(PACKAGE)}:{text[: m.start()].count(chr(10)) + 1}: {what}"
+        for path in templates
+        for pattern, what in INLINE
+        for text in [path.read_text()]
+        for m in pattern.finditer(text)
+    ]
+    assert found == []
