@@ -258,12 +258,7 @@ class EndpointForm(forms.ModelForm):
             pass
 
     def _clean_static(self, cleaned: dict[str, Any], url: str, upload: Any) -> None:
-        from searchbench.engines.static.results import (
-            StaticResultsError,
-            load,
-            read_csv,
-            static_name,
-        )
+        from searchbench.engines.static import StaticResultsError, load, read_csv, static_name
 
         try:
             name = static_name(url)
@@ -302,7 +297,7 @@ class EndpointForm(forms.ModelForm):
         """Store the validated CSV upload under the endpoint's static://NAME (atomic replace)."""
         if self.static_results is None:
             return
-        from searchbench.engines.static.results import save
+        from searchbench.engines.static import save
 
         save(self.static_results, self.cleaned_data["url"])
 

@@ -172,8 +172,9 @@ def _search(args: argparse.Namespace) -> int:
     from searchbench.domain.explain_analysis import breakdown
     from searchbench.engines import EndpointConfig, QueryContext, TryConfig, make_engine
 
-    options = {"data_dir": _data_dir(args)} if args.data_dir else {}
-    engine = make_engine(EndpointConfig(kind="local", url=f"local://{args.name}", options=options))
+    engine = make_engine(
+        EndpointConfig(kind="local", url=f"local://{args.name}", data_dir=_data_dir(args))
+    )
     body: dict[str, object] = {"query": "#$query##"}
     if args.fields:
         body["fields"] = [f.strip() for f in args.fields.split(",") if f.strip()]

@@ -32,9 +32,6 @@ if TYPE_CHECKING:  # the CLI imports its heavy parts only when the command runs
 
 HELP = "Run a case file (YAML) against its endpoint, score it, and gate CI on the scores."
 
-# Engines that keep their data (indexes, imported result sets) in the data directory.
-DATA_DIR_ENGINES = ("local", "static")
-
 EXIT_OK = 0
 EXIT_BELOW_THRESHOLD = 1
 EXIT_ERROR = 2
@@ -260,6 +257,7 @@ def _prepare(
         TryConfig,
         make_engine,
     )
+    from searchbench.engines.registry import refused_options
 
     t = case.try_
     uses_template = case.endpoint.engine != "static"  # static looks results up by query text
@@ -283,9 +281,10 @@ def _prepare(
         raise RunError(f"{case.where('try.field_spec')} {exc}") from None
     e = case.endpoint
     timeout = e.timeout if e.timeout is not None else default_timeout
-    endpoint_options = dict(e.options)
-    if data_dir is not None and e.engine in DATA_DIR_ENGINES:
-        endpoint_options["data_dir"] = data_dir.resolve()
+    refused = refused_options(e.options)
+    if refused:
+        # The data directory comes from --data-dir (or SEARCHBENCH_DATA_DIR), not the case file.
+        raise RunError(f"{case.where('endpoint.options')} {'; '.join(refused)}; use --data-dir")
     config = EndpointConfig(
         kind=e.engine,
         url=e.url,
@@ -293,9 +292,10 @@ def _prepare(
         headers=dict(e.headers),
         username=e.username,
         password=e.password,
-        options=endpoint_options,
+        options=dict(e.options),
         requests_per_minute=e.requests_per_minute,
         timeout=timeout,
+        data_dir=data_dir.resolve() if data_dir is not None else None,
     )
     try:
         engine = make_engine(config)

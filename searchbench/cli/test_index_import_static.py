@@ -26,9 +26,7 @@ def test_it_imports_a_csv_that_an_endpoint_then_serves(
     out = capsys.readouterr().out
     assert "2 queries, 3 docs" in out
     assert "static://frozen" in out
-    engine = make_engine(
-        EndpointConfig(kind="static", url="static://frozen", options={"data_dir": str(data)})
-    )
+    engine = make_engine(EndpointConfig(kind="static", url="static://frozen", data_dir=data))
     res = engine.search(
         QueryContext("Star  Wars"), TryConfig(template="", field_spec="id:id title:title")
     )

@@ -13,6 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from searchbench.domain.fieldspec import FieldSpec, FieldSpecError, parse_field_spec
@@ -43,6 +44,9 @@ class EndpointConfig:
     options: dict[str, Any] = field(default_factory=dict)
     requests_per_minute: int | None = None
     timeout: float = 10.0
+    # Where engines that keep data on disk (local, static) find it. Set by the server or the
+    # command line only, never from user-supplied options: None is SEARCHBENCH_DATA_DIR.
+    data_dir: Path | None = None
 
     def __repr__(self) -> str:  # never show the password, even in a traceback
         return (

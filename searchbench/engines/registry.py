@@ -7,7 +7,9 @@ Classes are imported on first use, so one broken adapter does not break the othe
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from searchbench.engines.base import EndpointConfig, Engine, EngineError
 
@@ -70,6 +72,22 @@ ENGINES: dict[str, EngineKind] = {
         "(not used: results are looked up by query text)",
     ),
 }
+
+
+# Options that would name a server path or file. Users never choose those: the data directory is
+# the server's, handed to engines as EndpointConfig.data_dir by the server or the command line.
+SERVER_OPTIONS: dict[str, str] = {
+    "data_dir": "the data directory is the server's (SEARCHBENCH_DATA_DIR)",
+}
+
+
+def refused_options(options: Mapping[str, Any]) -> list[str]:
+    """One problem per endpoint option a user may not set (empty when all are fine)."""
+    return [
+        f"{name}: not an endpoint option; {why}"
+        for name, why in SERVER_OPTIONS.items()
+        if name in options
+    ]
 
 
 def make_engine(config: EndpointConfig) -> Engine:

@@ -364,3 +364,12 @@ def test_a_static_case_needs_no_try_and_scores_the_frozen_results(
     report = json.loads(out)
     assert report["queries"][0]["docs"] == [{"id": "3", "rating": 1.0}, {"id": "1", "rating": 0.0}]
     assert report["score"] == 0.5  # 1 relevant of the 2 returned
+
+
+def test_a_data_dir_in_the_case_files_endpoint_options_is_refused(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = CASE.replace("  index: tiny\n", f"  index: tiny\n  options: {{data_dir: {data_dir}}}\n")
+    code, out, err = run(capsys, write_case(tmp_path, text))
+    assert code == 2 and out == ""
+    assert "endpoint.options: data_dir: not an endpoint option" in err and "--data-dir" in err

@@ -39,9 +39,7 @@ def local_target(ctx: HarnessContext) -> Iterator[EngineTarget]:
     )
     yield EngineTarget(
         name="local",
-        endpoint=EndpointConfig(
-            kind="local", url="local://cranfield", options={"data_dir": ctx.work_dir}
-        ),
+        endpoint=EndpointConfig(kind="local", url="local://cranfield", data_dir=ctx.work_dir),
         templates=dict(LOCAL_TEMPLATES),
         bad_query_error="cannot parse",
         notes={

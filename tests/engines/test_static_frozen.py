@@ -73,7 +73,7 @@ def test_a_frozen_run_scores_like_the_live_one(
     csv_path.write_text(to_csv(frozen), encoding="utf-8")
     import_csv(csv_path, "frozen", tmp_path)
     from_csv = run_all(
-        EndpointConfig(kind="static", url="static://frozen", options={"data_dir": tmp_path}),
+        EndpointConfig(kind="static", url="static://frozen", data_dir=tmp_path),
         "",
         queries,
         explain=False,

@@ -59,7 +59,7 @@ def test_a_static_endpoint_from_a_csv_upload_scores_a_case(world, data_dir):
     assert response.status_code == 302, response.content
     endpoint = SearchEndpoint.objects.get(name="frozen")
     assert endpoint.url == "static://frozen"
-    assert (data_dir / "static" / "frozen.json").exists()
+    assert (data_dir / "static" / "frozen.sqlite").exists()
     new_try = services.create_try(
         world.case,
         parent=world.try_,
@@ -88,7 +88,7 @@ def test_a_bad_csv_lists_every_problem_with_its_line_and_saves_nothing(world, da
     assert any(e.startswith("bad.csv:7: query 'tent' lists doc 't1' twice") for e in errors)
     assert len(errors) == 3
     assert not SearchEndpoint.objects.filter(name="frozen").exists()
-    assert not list((data_dir / "static").glob("*.json"))
+    assert not list((data_dir / "static").iterdir())
     # The typed fields are kept for the next attempt.
     assert page.one("input[name=name]").attrs["value"] == "frozen"
 
@@ -123,7 +123,7 @@ def test_another_users_static_results_cannot_be_overwritten(world, data_dir):
         .status_code
         == 302
     )
-    before = (data_dir / "static" / "frozen.json").read_bytes()
+    before = (data_dir / "static" / "frozen.sqlite").read_bytes()
     response = client_for(world.outsider).post(
         reverse("cases:endpoint_new"),
         endpoint_post(csv_file=upload("Query Text,Doc ID,Doc Position\nx,1,1\n")),
@@ -133,7 +133,7 @@ def test_another_users_static_results_cannot_be_overwritten(world, data_dir):
         "belongs to another user's endpoint"
         in parse(response.content).one("#endpoint-form ul.errorlist").text
     )
-    assert (data_dir / "static" / "frozen.json").read_bytes() == before
+    assert (data_dir / "static" / "frozen.sqlite").read_bytes() == before
 
 
 @pytest.mark.django_db

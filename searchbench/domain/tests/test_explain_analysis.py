@@ -225,9 +225,7 @@ def local_search(tmp_path: Path):  # type: ignore[no-untyped-def]
     source = tmp_path / "docs.jsonl"
     source.write_text("".join(json.dumps(d) + "\n" for d in DOCS))
     create_index("shop", source, id_field="id", fields=["title", "body"], data_dir=tmp_path)
-    engine = make_engine(
-        EndpointConfig(kind="local", url="local://shop", options={"data_dir": str(tmp_path)})
-    )
+    engine = make_engine(EndpointConfig(kind="local", url="local://shop", data_dir=tmp_path))
 
     def search(text: str):  # type: ignore[no-untyped-def]
         template = '{"query": "#$query##", "fields": ["title^2", "body"]}'

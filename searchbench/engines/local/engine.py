@@ -51,7 +51,7 @@ class LocalEngine(Engine):
 
     def _open(self) -> OpenIndex:
         try:
-            return open_index(index_name(self.config.url), self.config.options.get("data_dir"))
+            return open_index(index_name(self.config.url), self.config.data_dir)
         except LocalIndexError as exc:
             raise EngineError(str(exc)) from None
 

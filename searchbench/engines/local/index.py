@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import logging
 import os
 import re
 import shutil
@@ -28,6 +29,8 @@ from typing import Any
 import tantivy
 
 from searchbench.engines.storage import NAME_RULE, store_dir, store_name
+
+log = logging.getLogger("searchbench.engines.local")
 
 META_FILE = "searchbench.json"
 FORMAT_VERSION = 1
@@ -305,16 +308,18 @@ def _swap(root: Path, name: str, target: Path) -> None:
 
 
 def _read_info(root: Path, name: str) -> IndexInfo:
+    # These messages reach web users (an endpoint's test or query): no server path in them.
     link = root / name
     meta_path = link / META_FILE
     try:
         meta = json.loads(meta_path.read_text())
     except FileNotFoundError:
         raise LocalIndexError(
-            f"no local index {name!r} in {root} (make one with `searchbench index create`)"
+            f"no local index {name!r} (the operator makes one with `searchbench index create`)"
         ) from None
-    except ValueError as exc:
-        raise LocalIndexError(f"{meta_path}: unreadable metadata ({exc})") from None
+    except (OSError, ValueError) as exc:
+        log.warning("local index %r: unreadable metadata %s: %s", name, meta_path, exc)
+        raise LocalIndexError(f"local index {name!r} has unreadable metadata; rebuild it") from None
     meta.pop("path", None)
     return IndexInfo(path=link, **meta)
 
@@ -373,7 +378,9 @@ def open_index(name: str, data_dir: Path | None = None) -> OpenIndex:
                 index = tantivy.Index.open(str(real))
                 _register(index, str(info.extra.get("analyzer", "en_stem")))
             except Exception as exc:  # tantivy raises plain ValueError/OSError
-                raise LocalIndexError(f"cannot open local index {name!r}: {exc}") from None
+                # tantivy's words name the server's files: they go to the log only.
+                log.warning("local index %r: cannot open %s: %s", name, real, exc)
+                raise LocalIndexError(f"cannot open local index {name!r}; rebuild it") from None
             cached = _cache[link] = OpenIndex(
                 info, index, [ID_FIELD, *info.fields, SOURCE_FIELD], real
             )

@@ -8,8 +8,7 @@ Two sources:
 - **Snapshots**: a mapping ``{query text: [doc, …]}`` or ``{query text: {"total": n, "docs":
   [doc, …]}}`` where a doc is ``{"id", "fields"?, "score"?, "explain"?, "position"?}``.
 
-Stored sets live in ``data_dir()/static/NAME.json`` (written atomically) and are served by the
-static engine at ``static://NAME``.
+Stored sets (``store.py``) are served by the static engine at ``static://NAME``.
 """
 
 from __future__ import annotations
@@ -17,19 +16,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from searchbench.engines.storage import NAME_RULE, store_dir, store_name
-
 REQUIRED_COLUMNS = ("Query Text", "Doc ID", "Doc Position")
 MAX_ERRORS_SHOWN = 20
-FORMAT_VERSION = 1
 _SPACE = re.compile(r"\s+")
 
 
@@ -65,6 +59,15 @@ class StaticQuery:
 
 
 @dataclass
+class StaticPage:
+    """One query's frozen docs from a start rank, as a lookup answers them."""
+
+    text: str  # the query as stored
+    total: int  # the engine's hit count when frozen (else the number of docs kept)
+    docs: list[StaticDoc]
+
+
+@dataclass
 class StaticResults:
     queries: dict[str, StaticQuery]
     fields: list[str] = field(default_factory=list)  # the doc field names, CSV column order
@@ -81,36 +84,25 @@ class StaticResults:
                 return query
         return None
 
+    def lookup(self, text: str, start: int, rows: int) -> StaticPage | None:
+        """Like ``StoredSet.lookup``: one query's docs from ``start``, at most ``rows``."""
+        found = self.find(text)
+        if found is None:
+            return None
+        start, rows = max(0, start), max(0, rows)
+        return StaticPage(found.text, found.hit_count, found.docs[start : start + rows])
+
+    @property
+    def query_count(self) -> int:
+        return len(self.queries)
+
     @property
     def doc_count(self) -> int:
         return sum(len(q.docs) for q in self.queries.values())
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": FORMAT_VERSION,
-            "source": self.source,
-            "fields": self.fields,
-            "queries": [
-                {
-                    "text": q.text,
-                    "total": q.total,
-                    "docs": [
-                        {
-                            "id": d.id,
-                            "position": d.position,
-                            "fields": d.fields,
-                            "score": d.score,
-                            "explain": d.explain,
-                        }
-                        for d in q.docs
-                    ],
-                }
-                for q in self.queries.values()
-            ],
-        }
-
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StaticResults:
+        """A set in the JSON form sets were stored in before they were indexed by query."""
         queries = {
             q["text"]: StaticQuery(
                 q["text"],
@@ -348,59 +340,3 @@ def from_snapshot(data: Mapping[str, Any], *, source: str = "snapshot") -> Stati
     if problems:
         raise StaticResultsError(problems)
     return StaticResults(queries, names, source)
-
-
-# --- storage ---------------------------------------------------------------------------------------
-
-
-def static_dir(data_dir: Path | None = None) -> Path:
-    return store_dir("static", data_dir)
-
-
-def static_name(url_or_name: str) -> str:
-    """``static://frozen`` or ``frozen`` -> ``frozen``; refuse names that could escape the folder."""
-    name = store_name(url_or_name, "static")
-    if name is None:
-        raise StaticResultsError([f"bad static results name {url_or_name!r}: {NAME_RULE}"])
-    return name
-
-
-def save(results: StaticResults, name: str, data_dir: Path | None = None) -> Path:
-    """Store ``results`` as ``static://NAME`` (replacing it atomically)."""
-    folder = static_dir(data_dir)
-    target = folder / f"{static_name(name)}.json"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(results.to_json(), handle, ensure_ascii=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def load(name: str, data_dir: Path | None = None) -> StaticResults:
-    path = static_dir(data_dir) / f"{static_name(name)}.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        known = ", ".join(list_static(data_dir)) or "none"
-        raise StaticResultsError(
-            [f"no static results named {name!r} (stored: {known}); import a CSV first"]
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise StaticResultsError([f"{path}: unreadable ({exc})"]) from None
-    return StaticResults.from_json(data)
-
-
-def list_static(data_dir: Path | None = None) -> list[str]:
-    return sorted(p.stem for p in static_dir(data_dir).glob("*.json"))
-
-
-def import_csv(source: Path, name: str, data_dir: Path | None = None) -> StaticResults:
-    """Validate the whole CSV, then store it as ``static://NAME``; on any problem store nothing."""
-    static_name(name)  # a bad name fails before the file is read
-    results = read_csv(source)
-    save(results, name, data_dir)
-    return results
