@@ -8,6 +8,7 @@ from searchbench.cases.models import (
     Scorer,
     SearchEndpoint,
     Snapshot,
+    StaticResultSet,
     Try,
 )
 
@@ -18,6 +19,15 @@ class SearchEndpointAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "url"]
     # password_encrypted is not editable: credentials change through the endpoint form only.
+
+
+@admin.register(StaticResultSet)
+class StaticResultSetAdmin(admin.ModelAdmin):
+    """Where the operator assigns an owner to a set imported without one (or renamed hands)."""
+
+    list_display = ["name", "owner", "updated_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["teams"]
 
 
 @admin.register(Scorer)

@@ -9,7 +9,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from searchbench.accounts.models import Team
+from searchbench.cases import services
 from searchbench.cases.models import Case, Query, Scorer, SearchEndpoint, Try
+from searchbench.cases.services import usable_endpoints
 from searchbench.domain import safejson
 
 
@@ -46,12 +48,6 @@ class JSONObjectField(forms.CharField):
 
 def user_teams(user: Any) -> QuerySet[Team]:
     return Team.objects.filter(memberships__user=user).distinct()
-
-
-def usable_endpoints(user: Any) -> QuerySet[SearchEndpoint]:
-    return SearchEndpoint.objects.filter(
-        Q(owner=user) | Q(teams__memberships__user=user)
-    ).distinct()
 
 
 def template_examples() -> str:
@@ -258,7 +254,9 @@ class EndpointForm(forms.ModelForm):
             pass
 
     def _clean_static(self, cleaned: dict[str, Any], url: str, upload: Any) -> None:
-        from searchbench.engines.static import StaticResultsError, load, read_csv, static_name
+        """A static endpoint names a set the user may use (own or their team's), or uploads one
+        under a name that is theirs or free. Messages name only sets the user may use."""
+        from searchbench.engines.static import StaticResultsError, read_csv, static_name
 
         try:
             name = static_name(url)
@@ -267,18 +265,9 @@ class EndpointForm(forms.ModelForm):
             return
         cleaned["url"] = f"static://{name}"
         if upload:
-            taken = (
-                SearchEndpoint.objects.filter(
-                    kind="static", url__in=[url, name, f"static://{name}"]
-                )
-                .exclude(owner=self.user)
-                .exclude(pk=self.instance.pk)
-            )
-            if taken.exists():
-                self.add_error(
-                    "url",
-                    f"static://{name} belongs to another user's endpoint; choose another name",
-                )
+            taken = services.static_name_taken(self.user, name)
+            if taken:
+                self.add_error("url", taken)
                 return
             try:
                 self.static_results = _read_upload(upload, read_csv)
@@ -287,19 +276,35 @@ class EndpointForm(forms.ModelForm):
                     self.add_error("csv_file", problem)
             return
         if "results" in (cleaned.get("options") or {}):
-            return  # a snapshot's frozen results, kept in the options
-        try:
-            load(name)
-        except StaticResultsError as exc:
-            self.add_error("url", "; ".join(exc.problems) + " (upload a CSV below)")
+            return  # a snapshot's frozen results, kept in the options (before sets had owners)
+        if not services.may_use_static(self.user, name):
+            yours = services.usable_static_sets(self.user).values_list("name", flat=True)
+            self.add_error(
+                "url",
+                f"no static results named {name!r} that you may use "
+                f"(yours: {', '.join(yours) or 'none'}); upload a CSV below",
+            )
 
     def store_static(self) -> None:
-        """Store the validated CSV upload under the endpoint's static://NAME (atomic replace)."""
+        """Store the validated CSV upload as the endpoint's static://NAME, owned by the user and
+        shared with the endpoint's teams (ServiceError if the name was taken meanwhile)."""
         if self.static_results is None:
             return
-        from searchbench.engines.static import save
+        services.store_static_set(
+            self.static_results,
+            self.cleaned_data["url"].removeprefix("static://"),
+            owner=self.user,
+            teams=self.cleaned_data.get("teams") or [],
+        )
 
-        save(self.static_results, self.cleaned_data["url"])
+    def clean_options(self) -> dict[str, Any]:
+        from searchbench.engines.registry import refused_options
+
+        options = self.cleaned_data["options"]
+        problems = refused_options(options)
+        if problems:
+            raise forms.ValidationError(problems)
+        return options
 
     def clean_headers(self) -> dict[str, str]:
         from searchbench.engines.http import MASK, header_problems

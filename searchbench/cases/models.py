@@ -89,6 +89,32 @@ class SearchEndpoint(models.Model):
         )
 
 
+class StaticResultSet(models.Model):
+    """Who may use the frozen results served as ``static://NAME`` (the rows themselves are stored
+    by the static engine in the data directory, indexed by query).
+
+    The owner and members of the set's teams may point their endpoints at it (the rule:
+    services.may_use_static). A set without an owner is the operator's — imported with
+    ``searchbench index import-static`` without ``--owner``, or by a version before sets had owners
+    — and usable by nobody on the web until an owner is assigned (``--owner``, or the admin).
+    Names are one namespace: the first to upload a name owns it.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="static_sets"
+    )
+    teams = models.ManyToManyField("accounts.Team", blank=True, related_name="static_sets")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"static://{self.name}"
+
+
 class Scorer(models.Model):
     class Kind(models.TextChoices):
         BUILTIN = "builtin", "Built-in"

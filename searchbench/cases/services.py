@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from searchbench.cases.models import (
     Snapshot,
     SnapshotDoc,
     SnapshotQuery,
+    StaticResultSet,
     Try,
 )
 from searchbench.web.logging import get_logger
@@ -53,6 +55,61 @@ def can_write(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
     if case.owner_id == user.pk:
         return True
     return case.teams.filter(memberships__user=user).exists()
+
+
+def usable_endpoints(user: AbstractBaseUser | AnonymousUser) -> QuerySet[SearchEndpoint]:
+    """Endpoints the user may list, test and pick for a try: own, or shared with their team.
+    (Only the owner edits one: its credentials are theirs.)"""
+    return _own_or_shared(SearchEndpoint.objects.all(), user)
+
+
+def usable_static_sets(user: AbstractBaseUser | AnonymousUser) -> QuerySet[StaticResultSet]:
+    """Static result sets the user may point an endpoint at: own, or shared with their team.
+
+    A set without an owner is the operator's (imported with the CLI without ``--owner``): usable
+    by nobody on the web, staff included, until the operator assigns it — the one rule that cannot
+    leak an operator's data to whoever guesses its name first.
+    """
+    return _own_or_shared(StaticResultSet.objects.all(), user)
+
+
+def _own_or_shared(rows: QuerySet[Any], user: AbstractBaseUser | AnonymousUser) -> QuerySet[Any]:
+    """The rows the user owns or that are shared with one of their teams."""
+    if not user.is_authenticated:
+        return rows.none()
+    return rows.filter(Q(owner=user) | Q(teams__memberships__user=user)).distinct()
+
+
+def may_use_static(user: AbstractBaseUser | AnonymousUser, name: str) -> bool:
+    return usable_static_sets(user).filter(name=name).exists()
+
+
+def static_name_taken(user: AbstractBaseUser | AnonymousUser, name: str) -> str | None:
+    """Why ``user`` may not store results as static://NAME (None: theirs, or free). Another
+    user's set and the operator's are refused alike, without saying whose it is."""
+    from searchbench.engines.static import exists
+
+    row = StaticResultSet.objects.filter(name=name).first()
+    mine = row is not None and row.owner_id is not None and row.owner_id == user.pk
+    if mine or (row is None and not exists(name)):
+        return None
+    return f"static://{name} is taken; choose another name"
+
+
+def check_endpoint_data(endpoint: SearchEndpoint) -> None:
+    """EngineError when the endpoint names stored results its owner may not use. Checked on
+    every read (a search, a test), so a set whose owner stops sharing it is not read again."""
+    from searchbench.engines import EngineError
+    from searchbench.engines.static import StaticResultsError, static_name
+
+    if endpoint.kind != "static" or "results" in (endpoint.options or {}):
+        return  # not a stored set (a snapshot served from the options before sets had owners)
+    try:
+        name = static_name(endpoint.url)
+    except StaticResultsError as exc:
+        raise EngineError(str(exc)) from None
+    if not may_use_static(endpoint.owner, name):
+        raise EngineError(f"static://{name} is not a result set the endpoint's owner may use")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,12 +162,12 @@ def _query_context(case: Case, query: Query) -> Any:
 
 
 def _search(case: Case, try_: Try, queries: Sequence[Query]) -> list[Any]:
-    from searchbench.engines import EngineError, SearchResult, make_engine
+    from searchbench.engines import EngineError, SearchResult
     from searchbench.engines.runner import run_queries
     from searchbench.web.crypto import CredentialError
 
     try:
-        engine = make_engine(try_.endpoint.to_config())
+        engine = endpoint_engine(try_.endpoint)
     except (EngineError, CredentialError) as exc:
         # The endpoint itself is unusable: every query fails with the same, visible reason.
         message = f"endpoint {try_.endpoint.name!r}: {exc}"
@@ -436,10 +493,50 @@ def take_snapshot(
     return snapshot
 
 
+def store_static_set(
+    results: Any,
+    name: str,
+    *,
+    owner: AbstractBaseUser,
+    teams: Iterable[Any] = (),
+    operator: bool = False,
+    data_dir: Path | None = None,
+) -> StaticResultSet:
+    """Store frozen results as static://NAME, owned by ``owner`` and shared with ``teams``.
+
+    A new name becomes the owner's; the owner may always store again under their own name; a name
+    that is someone else's, or the operator's, is a ServiceError and nothing is written — unless
+    the ``operator`` (the CLI) stores it, who may give any name to anyone. The rows are written
+    last: when writing them fails, the set (and the caller's transaction) is not saved.
+    """
+    from searchbench.engines.static import save
+
+    with transaction.atomic():
+        row = StaticResultSet.objects.select_for_update().filter(name=name).first()
+        problem = None if operator else static_name_taken(owner, name)
+        if problem:
+            raise ServiceError(problem)
+        if row is None:
+            try:
+                with transaction.atomic():
+                    row = StaticResultSet.objects.create(name=name, owner=owner)
+            except IntegrityError:  # someone else took the name a moment ago
+                raise ServiceError(f"static://{name} is taken; choose another name") from None
+        row.owner = owner
+        row.save(update_fields=["owner", "updated_at"])
+        row.teams.set(list(teams))
+        save(results, name, data_dir)
+    return row
+
+
 def snapshot_endpoint(snapshot: Snapshot, *, owner: AbstractBaseUser) -> SearchEndpoint:
     """A ``static`` endpoint serving the snapshot's frozen docs (ids, positions, fields, explains)
-    by query text, shared with the case's teams. Queries the snapshot recorded as errors are left
-    out, so against this endpoint they are errors again rather than empty result lists."""
+    by query text, shared with the case's teams. The docs become a static result set owned by
+    ``owner`` (``static://snapshot-ID``, or the first free variant of it). Queries the snapshot
+    recorded as errors are left out, so against this endpoint they are errors again rather than
+    empty result lists."""
+    from searchbench.engines.static import StaticResultsError, from_snapshot
+
     results: dict[str, Any] = {}
     for squery in snapshot.queries.prefetch_related("docs").order_by("pk"):
         if squery.error:
@@ -451,30 +548,55 @@ def snapshot_endpoint(snapshot: Snapshot, *, owner: AbstractBaseUser) -> SearchE
                 {"id": d.doc_id, "fields": d.fields or {}, "explain": d.explain} for d in docs
             ],
         }
+    try:
+        frozen = from_snapshot(results, source=f"snapshot {snapshot.pk}")
+    except StaticResultsError as exc:
+        raise ServiceError(f"snapshot {snapshot.name!r} cannot be served: {exc}") from None
     case = snapshot.case
+    teams = list(case.teams.all())
     with transaction.atomic():
+        name = _snapshot_set_name(snapshot, owner)
+        store_static_set(frozen, name, owner=owner, teams=teams)
         endpoint = SearchEndpoint.objects.create(
             name=f"{case.name} · snapshot {snapshot.name}"[:200],
             kind="static",
-            url=f"static://snapshot-{snapshot.pk}",
-            options={"results": results},
+            url=f"static://{name}",
             owner=owner,
         )
-        endpoint.teams.set(case.teams.all())
+        endpoint.teams.set(teams)
     return endpoint
+
+
+def _snapshot_set_name(snapshot: Snapshot, owner: AbstractBaseUser) -> str:
+    """``snapshot-ID`` if that name is the owner's or free, else ``snapshot-ID-2``, ``-3``, …"""
+    base = f"snapshot-{snapshot.pk}"
+    for n in range(1, 100):
+        name = base if n == 1 else f"{base}-{n}"
+        if static_name_taken(owner, name) is None:
+            return name
+    raise ServiceError(f"no free static results name for snapshot {snapshot.name!r}")
 
 
 # ---------------------------------------------------------------------------------------------
 # Endpoints
 
 
+def endpoint_engine(endpoint: SearchEndpoint) -> Any:
+    """The engine for an endpoint whose owner may use the data it names (EngineError if not;
+    CredentialError for a password that cannot be decrypted)."""
+    from searchbench.engines import make_engine
+
+    check_endpoint_data(endpoint)
+    return make_engine(endpoint.to_config())
+
+
 def ping_endpoint(endpoint: SearchEndpoint) -> tuple[bool, str]:
     """(ok, message) from the engine's own health check; a bad configuration is a failed ping."""
-    from searchbench.engines import EngineError, make_engine
+    from searchbench.engines import EngineError
     from searchbench.web.crypto import CredentialError
 
     try:
-        result = make_engine(endpoint.to_config()).ping()
+        result = endpoint_engine(endpoint).ping()
     except (EngineError, CredentialError) as exc:
         return False, str(exc)
     return result.ok, f"{result.message} ({result.elapsed_ms:.0f} ms)"

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -310,17 +310,11 @@ def try_new(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-def _usable_endpoints(request: HttpRequest) -> QuerySet[SearchEndpoint]:
-    return SearchEndpoint.objects.filter(
-        Q(owner=request.user) | Q(teams__memberships__user=request.user)
-    ).distinct()
-
-
 @login_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
     from searchbench.engines.http import mask_url
 
-    endpoints = list(_usable_endpoints(request))
+    endpoints = list(services.usable_endpoints(request.user))
     for e in endpoints:
         # Rows saved before URLs with passwords were refused may still carry one.
         e.display_url = mask_url(e.url)
@@ -344,12 +338,18 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int | None = None) -> HttpR
                 saved.owner = request.user
             # The results file is written last, inside the transaction: if writing it fails,
             # the endpoint is not saved either.
-            with transaction.atomic():
-                saved.save()
-                form.save_m2m()
-                form.store_static()
-            messages.success(request, f"Endpoint “{saved.name}” saved.")
-            return redirect("cases:endpoints")
+            try:
+                with transaction.atomic():
+                    saved.save()
+                    form.save_m2m()
+                    form.store_static()
+            except services.ServiceError as exc:  # the static name was taken meanwhile
+                if endpoint is None:
+                    saved.pk = None
+                form.add_error("url", str(exc))
+            else:
+                messages.success(request, f"Endpoint “{saved.name}” saved.")
+                return redirect("cases:endpoints")
     else:
         form = EndpointForm(instance=endpoint, user=request.user)
     return render(request, "cases/endpoint_form.html", {"form": form, "endpoint": endpoint})
@@ -393,7 +393,11 @@ def snapshot_endpoint(request: HttpRequest, case_id: int, snapshot_id: int) -> H
     """Serve a snapshot's frozen results as a static endpoint, then offer it in the try editor."""
     case = _case_for(request, case_id, write=True)
     snapshot = get_object_or_404(Snapshot, pk=snapshot_id, case=case)
-    endpoint = services.snapshot_endpoint(snapshot, owner=request.user)
+    try:
+        endpoint = services.snapshot_endpoint(snapshot, owner=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("cases:snapshot", case_id=case.pk, snapshot_id=snapshot.pk)
     messages.success(
         request,
         f"Endpoint “{endpoint.name}” serves the snapshot's results. Save a try with it to score "
@@ -405,7 +409,7 @@ def snapshot_endpoint(request: HttpRequest, case_id: int, snapshot_id: int) -> H
 @login_required
 @require_POST
 def endpoint_ping(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    endpoint = get_object_or_404(_usable_endpoints(request), pk=endpoint_id)
+    endpoint = get_object_or_404(services.usable_endpoints(request.user), pk=endpoint_id)
     ok, message = services.ping_endpoint(endpoint)
     (messages.success if ok else messages.error)(request, f"{endpoint.name}: {message}")
     return redirect("cases:endpoints")

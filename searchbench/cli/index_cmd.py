@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from searchbench.domain.explain_analysis import Clause
+    from searchbench.engines.static import StaticResults
 
 HELP = (
     "Build, list, delete and query local search indexes (the built-in tantivy engine); "
@@ -75,6 +77,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     static.add_argument("name", help="results name; endpoints refer to it as static://NAME")
     static.add_argument("file", type=Path, help="the CSV file (UTF-8, with or without BOM)")
+    static.add_argument(
+        "--owner",
+        metavar="USERNAME",
+        help="the web app user who owns the set (recorded in the web app's database); without "
+        "it the set is the operator's: usable by the command line, by nobody on the web",
+    )
+    static.add_argument(
+        "--team",
+        action="append",
+        default=[],
+        metavar="TEAM",
+        help="share the set with this team (repeat for more; needs --owner)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -245,16 +260,62 @@ def _clause_text(c: Clause) -> str:
 
 
 def _import_static(args: argparse.Namespace) -> int:
-    from searchbench.engines.static import import_csv
+    from searchbench.engines.static import StaticResultsError, import_csv
 
-    results = import_csv(args.file, args.name, _data_dir(args))
+    if args.owner is None:
+        if args.team:
+            raise StaticResultsError(["--team shares a set with an owner: give --owner too"])
+        results = import_csv(args.file, args.name, _data_dir(args))
+        whose = "the operator's (no owner: not usable on the web until one is assigned)"
+    else:
+        results = _import_owned(args)
+        whose = f"owned by {args.owner}"
+        if args.team:
+            whose += f", shared with {', '.join(args.team)}"
     Console().print(
         f"static results [bold]{args.name}[/bold]: {len(results.queries)} queries, "
-        f"{results.doc_count} docs → endpoint url static://{args.name}",
+        f"{results.doc_count} docs → endpoint url static://{args.name}; {whose}",
         highlight=False,
         soft_wrap=True,
     )
     return 0
+
+
+def _import_owned(args: argparse.Namespace) -> StaticResults:
+    """Import a set and record its owner and teams in the web app's database; all checked first,
+    nothing stored on any problem. The operator may give any name to anyone."""
+    from django.apps import apps
+
+    if not apps.ready:
+        if args.data_dir:  # one data directory: the set's file and the default SQLite database
+            os.environ["SEARCHBENCH_DATA_DIR"] = str(_data_dir(args))
+        from searchbench.web.bootstrap import setup_django
+
+        setup_django()
+    from django.contrib.auth import get_user_model
+
+    from searchbench.accounts.models import Team
+    from searchbench.cases import services
+    from searchbench.engines.static import StaticResultsError, read_csv, static_name
+
+    name = static_name(args.name)
+    problems = []
+    owner = get_user_model().objects.filter(username=args.owner).first()
+    if owner is None:
+        problems.append(f"--owner: no user named {args.owner!r}")
+    teams = list(Team.objects.filter(name__in=args.team))
+    missing = sorted(set(args.team) - {t.name for t in teams})
+    problems += [f"--team: no team named {t!r}" for t in missing]
+    if problems:
+        raise StaticResultsError(problems)
+    results = read_csv(args.file)
+    try:
+        services.store_static_set(
+            results, name, owner=owner, teams=teams, operator=True, data_dir=_data_dir(args)
+        )
+    except services.ServiceError as exc:
+        raise StaticResultsError([str(exc)]) from None
+    return results
 
 
 _ACTIONS = {

@@ -130,7 +130,7 @@ def test_another_users_static_results_cannot_be_overwritten(world, data_dir):
     )
     assert response.status_code == 200
     assert (
-        "belongs to another user's endpoint"
+        "static://frozen is taken; choose another name"
         in parse(response.content).one("#endpoint-form ul.errorlist").text
     )
     assert (data_dir / "static" / "frozen.sqlite").read_bytes() == before
