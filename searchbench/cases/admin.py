@@ -1,4 +1,7 @@
+from typing import Any, ClassVar
+
 from django.contrib import admin
+from django.db import models
 
 from searchbench.cases.models import (
     Case,
@@ -11,10 +14,20 @@ from searchbench.cases.models import (
     StaticResultSet,
     Try,
 )
+from searchbench.domain import safejson
+
+
+class ModelAdmin(admin.ModelAdmin):
+    """Staff type JSON here too: read with the limits of the app's forms (no NaN or Infinity,
+    bounded nesting and numbers), so a value the database refuses is a form error, not a 500."""
+
+    formfield_overrides: ClassVar[dict[Any, dict[str, Any]]] = {
+        models.JSONField: {"decoder": safejson.Decoder}
+    }
 
 
 @admin.register(SearchEndpoint)
-class SearchEndpointAdmin(admin.ModelAdmin):
+class SearchEndpointAdmin(ModelAdmin):
     list_display = ["name", "kind", "url", "owner"]
     list_filter = ["kind"]
     search_fields = ["name", "url"]
@@ -31,7 +44,7 @@ class StaticResultSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Scorer)
-class ScorerAdmin(admin.ModelAdmin):
+class ScorerAdmin(ModelAdmin):
     list_display = ["name", "kind", "scale"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -46,7 +59,7 @@ class TryInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ModelAdmin):
     list_display = ["name", "owner", "scorer", "public", "archived", "updated_at"]
     list_filter = ["archived", "public"]
     search_fields = ["name"]
@@ -54,23 +67,23 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Query)
-class QueryAdmin(admin.ModelAdmin):
+class QueryAdmin(ModelAdmin):
     list_display = ["text", "case", "position"]
     search_fields = ["text"]
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(ModelAdmin):
     list_display = ["query", "doc_id", "rating", "rated_by", "rated_at"]
     search_fields = ["doc_id"]
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
+class SnapshotAdmin(ModelAdmin):
     list_display = ["name", "case", "score", "created_at"]
 
 
 @admin.register(ScoreHistory)
-class ScoreHistoryAdmin(admin.ModelAdmin):
+class ScoreHistoryAdmin(ModelAdmin):
     list_display = ["case", "scorer_name", "score", "trigger", "created_at"]
     list_filter = ["trigger"]

@@ -55,6 +55,15 @@ def raw_decode(text: str, start: int = 0, *, max_depth: int = MAX_DEPTH) -> tupl
     return _DECODER.raw_decode(text, start)
 
 
+class Decoder(json.JSONDecoder):
+    """A ``json.JSONDecoder`` with the limits of :func:`loads` (but no size limit), for code that
+    takes a decoder class, such as Django's ``forms.JSONField`` in the admin."""
+
+    def decode(self, s: str, *args: Any, **kwargs: Any) -> Any:
+        _check_tokens(s, MAX_DEPTH)
+        return super().decode(s, *args, **kwargs)
+
+
 _DECODER = json.JSONDecoder()
 
 

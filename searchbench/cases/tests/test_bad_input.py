@@ -230,3 +230,24 @@ def live_solrlike():
     yield f"http://127.0.0.1:{server.server_address[1]}/solr/core"
     server.shutdown()
     server.server_close()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("text", "message"), BAD_JSON)
+def test_the_admin_refuses_bad_json_too(world, text, message):
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_superuser("root", password="pw-root")
+    url = reverse("admin:cases_case_change", args=[world.case.pk])
+    data = {
+        "name": "Boots case",
+        "owner": world.owner.pk,
+        "scorer": world.case.scorer.pk,
+        "options": text,
+        "teams": [world.team.pk],
+        "tries-TOTAL_FORMS": "0",
+        "tries-INITIAL_FORMS": "0",
+    }
+    response = client_for(staff).post(url, data)
+    assert response.status_code == 200 and "Enter a valid JSON" in response.content.decode()
+    assert Case.objects.get(pk=world.case.pk).options == {}

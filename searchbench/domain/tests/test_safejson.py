@@ -130,3 +130,10 @@ def test_json_templates_obey_the_limits(template: str, words: str) -> None:
 
     with pytest.raises(TemplateError, match=words):
         render_json(template, TemplateContext(query="boots"))
+
+
+def test_the_decoder_class_has_the_same_limits() -> None:
+    assert json.loads('{"a": [1]}', cls=safejson.Decoder) == {"a": [1]}
+    for text in ('{"a": NaN}', "[" * 100_000):
+        with pytest.raises(JSONLimitError):
+            json.loads(text, cls=safejson.Decoder)
