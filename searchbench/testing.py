@@ -60,3 +60,13 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             yield page
         finally:
             browser.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The demo (user demo/demo, index, case with one run) in a fresh data directory; import this
+    fixture into a test that needs a realistic case. Needs the database."""
+    monkeypatch.setenv("SEARCHBENCH_DATA_DIR", str(tmp_path))
+    from searchbench.demo.setup import setup_demo
+
+    return setup_demo(tmp_path, echo=lambda _line: None)

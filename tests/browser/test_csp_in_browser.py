@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from searchbench.testing import browser_page
+from searchbench.testing import browser_page, demo
 
-__all__ = ["browser_page"]  # the fixture, used below
+__all__ = ["browser_page", "demo"]  # the fixtures, used below
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEARCHBENCH_DATA_DIR", str(tmp_path))
-    from searchbench.demo.setup import setup_demo
-
-    return setup_demo(tmp_path, echo=lambda _line: None)
 
 
 def test_no_page_violates_the_policy(live_server, demo, browser_page):

@@ -10,21 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from searchbench.testing import browser_page
+from searchbench.testing import browser_page, demo
 
-__all__ = ["browser_page"]  # the fixture, used below
+__all__ = ["browser_page", "demo"]  # the fixtures, used below
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = Path("/tmp/searchbench-browser-query.png")
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEARCHBENCH_DATA_DIR", str(tmp_path))
-    from searchbench.demo.setup import setup_demo
-
-    return setup_demo(tmp_path, echo=lambda _line: None)
 
 
 def test_it_logs_in_rates_and_the_score_changes(live_server, demo, browser_page):

@@ -9,7 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from searchbench.testing import demo
 from searchbench.web.csp import POLICY
+
+__all__ = ["demo"]  # the fixture, used below
 
 PACKAGE = Path(__file__).resolve().parents[2]
 
@@ -23,14 +26,6 @@ def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:
         elif isinstance(p, URLPattern):
             out.append(prefix + str(p.pattern))
     return out
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEARCHBENCH_DATA_DIR", str(tmp_path))
-    from searchbench.demo.setup import setup_demo
-
-    return setup_demo(tmp_path, echo=lambda _line: None)
 
 
 @pytest.mark.django_db
