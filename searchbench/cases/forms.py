@@ -306,6 +306,15 @@ class EndpointForm(forms.ModelForm):
             raise forms.ValidationError(problems)
         return options
 
+    def _stored_headers(self) -> dict[str, str]:
+        """The instance's headers in clear; none when they were sealed under an old secret key."""
+        from searchbench.web.crypto import CredentialError
+
+        try:
+            return self.instance.get_headers()
+        except CredentialError:
+            return {}
+
     def clean_headers(self) -> dict[str, str]:
         from searchbench.engines.http import MASK, header_problems
 
@@ -316,7 +325,7 @@ class EndpointForm(forms.ModelForm):
         problems = header_problems(headers)
         if problems:
             raise forms.ValidationError(problems)
-        stored = {k.lower(): v for k, v in (self.instance.headers or {}).items()}
+        stored = {k.lower(): v for k, v in self._stored_headers().items()}
         kept = {k: stored.get(k.lower(), v) if v == MASK else v for k, v in headers.items()}
         unknown = [k for k, v in kept.items() if v == MASK]
         if unknown:

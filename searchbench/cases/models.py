@@ -3,6 +3,7 @@ score history. Behaviour lives in services.py; models hold data and small invari
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -43,7 +44,10 @@ class SearchEndpoint(models.Model):
         "engine, the index name (local://demo).",
     )
     method = models.CharField("HTTP method", max_length=8, choices=Method.choices, default="GET")
+    # Secret headers (Authorization, API keys: engines.http.SECRET_HEADERS) are kept here as "***"
+    # with their values Fernet-encrypted in headers_encrypted (a JSON object); see set_headers().
     headers = models.JSONField("custom headers", default=dict, blank=True)
+    headers_encrypted = models.TextField(blank=True, editable=False)
     username = models.CharField("basic-auth user", max_length=200, blank=True)
     # Fernet token (web/crypto.py); the clear password is never stored nor shown back.
     password_encrypted = models.TextField(blank=True, editable=False)
@@ -61,6 +65,17 @@ class SearchEndpoint(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Whatever path set `headers` (the form, code, the admin), secret values never reach the
+        # database in clear.
+        if needs_sealing(self.headers or {}):
+            try:
+                clear = self.get_headers()
+            except crypto.CredentialError:  # sealed under an old secret key: lost already
+                clear = dict(self.headers)
+            self.set_headers(clear)
+        super().save(*args, **kwargs)
+
     @property
     def has_password(self) -> bool:
         return bool(self.password_encrypted)
@@ -72,6 +87,14 @@ class SearchEndpoint(models.Model):
     def get_password(self) -> str | None:
         return crypto.decrypt(self.password_encrypted) if self.password_encrypted else None
 
+    def set_headers(self, headers: dict[str, str]) -> None:
+        """Store custom headers: secret ones encrypted, shown in ``headers`` as the mask."""
+        self.headers, self.headers_encrypted = seal_headers(headers)
+
+    def get_headers(self) -> dict[str, str]:
+        """The headers with secret values in clear (for the engine and the owner's form)."""
+        return open_headers(self.headers or {}, self.headers_encrypted)
+
     def to_config(self) -> Any:
         """The engines layer's EndpointConfig for this row."""
         from searchbench.engines.base import EndpointConfig
@@ -80,13 +103,38 @@ class SearchEndpoint(models.Model):
             kind=self.kind,
             url=self.url,
             method=self.method,
-            headers=dict(self.headers or {}),
+            headers=self.get_headers(),
             username=self.username or None,
             password=self.get_password(),
             options=dict(self.options or {}),
             requests_per_minute=self.requests_per_minute,
             timeout=self.timeout,
         )
+
+
+def seal_headers(headers: dict[str, str]) -> tuple[dict[str, str], str]:
+    """(headers with secret values masked, the secret values encrypted as a JSON object)."""
+    from searchbench.engines.http import MASK, SECRET_HEADERS
+
+    names = {k for k in headers if k.lower() in SECRET_HEADERS}
+    shown = {k: MASK if k in names else v for k, v in headers.items()}
+    secret = {k: headers[k] for k in names if headers[k] != MASK}
+    return shown, crypto.encrypt(json.dumps(secret)) if secret else ""
+
+
+def open_headers(shown: dict[str, str], sealed: str) -> dict[str, str]:
+    """The headers in clear: masked values replaced by their encrypted ones."""
+    from searchbench.engines.http import MASK
+
+    secret: dict[str, str] = json.loads(crypto.decrypt(sealed)) if sealed else {}
+    return {k: secret.get(k, v) if v == MASK else v for k, v in shown.items()}
+
+
+def needs_sealing(headers: dict[str, str]) -> bool:
+    """Whether a secret header holds a clear value (not yet encrypted)."""
+    from searchbench.engines.http import MASK, SECRET_HEADERS
+
+    return any(k.lower() in SECRET_HEADERS and v != MASK for k, v in headers.items())
 
 
 class StaticResultSet(models.Model):

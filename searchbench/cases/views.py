@@ -312,12 +312,14 @@ def try_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def endpoint_list(request: HttpRequest) -> HttpResponse:
-    from searchbench.engines.http import mask_url
+    from searchbench.engines.http import MASK, mask_url
 
     endpoints = list(services.usable_endpoints(request.user))
     for e in endpoints:
         # Rows saved before URLs with passwords were refused may still carry one.
         e.display_url = mask_url(e.url)
+        # The basic-auth user is a credential too: teammates see that there is one, not which.
+        e.display_username = e.username if e.owner_id == request.user.pk else MASK
     return render(request, "cases/endpoint_list.html", {"endpoints": endpoints})
 
 
