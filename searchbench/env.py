@@ -190,6 +190,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Let endpoints reach loopback and private networks (on for the demo and a laptop; "
         "the container image turns it off).",
     ),
+    Setting(
+        "SEARCHBENCH_JS_TIME_LIMIT_MS_MAX",
+        "int",
+        5000,
+        "Highest time limit (ms) an endpoint may give its JavaScript mapper code "
+        "(option mapper_time_limit_ms; the default is 1000).",
+        minimum=1,
+    ),
+    Setting(
+        "SEARCHBENCH_JS_MEMORY_LIMIT_MB_MAX",
+        "int",
+        128,
+        "Highest memory limit (MB) an endpoint may give its JavaScript mapper code "
+        "(option mapper_memory_limit_mb; the default is 64).",
+        minimum=8,
+    ),
     Setting("PORT", "int", 8000, "Port the web server listens on."),
     Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
     Setting(

@@ -234,6 +234,12 @@ class EndpointForm(forms.ModelForm):
             self.add_error("csv_file", "a CSV upload is for the static engine only")
         if not kind or not url:
             return cleaned
+        if "options" in cleaned:
+            from searchbench.engines.registry import refused_options
+
+            for problem in refused_options(cleaned["options"], kind):
+                if problem not in self.errors.get("options", []):
+                    self.add_error("options", problem)
         if kind == "static":
             self._clean_static(cleaned, url, upload)
         elif kind != "local":
@@ -458,11 +464,11 @@ def try_scorer_code(code: str, scale: list[float]) -> str | None:
     try:
         scorer = JsScorer(code)
     except ScorerError as exc:
-        return f"{exc.message} (line {exc.line})" if exc.line else exc.message
+        return str(exc)
     try:
         scorer.score(sample)
     except ScorerError as exc:
-        return f"on a sample query: {exc.message}" + (f" (line {exc.line})" if exc.line else "")
+        return f"on a sample query: {exc}"
     finally:
         scorer.close()
     return None

@@ -216,8 +216,7 @@ def _score(
                 case.scorer.handle, ranked, rating_map, num_found=num_found, options=case.options
             )
         except ScorerError as exc:  # the scorer itself is broken (e.g. a JavaScript syntax error)
-            where = f" (line {exc.line})" if exc.line else ""
-            scorer_errors = {key: f"scorer {case.scorer.name}: {exc}{where}" for key in ranked}
+            scorer_errors = {key: f"scorer {case.scorer.name}: {exc}" for key in ranked}
         except InvalidScorerError as exc:  # unknown after an upgrade, or custom code left empty
             scorer_errors = {key: f"scorer {case.scorer.name}: {exc}" for key in ranked}
         else:

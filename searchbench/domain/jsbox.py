@@ -4,16 +4,23 @@ Used for Quepid custom scorers and for the JSON-API engine's mapper functions
 (``numberOfResultsMapper(data)``, ``docsMapper(data)``). The guarantees:
 
 - **No I/O.** V8 alone has no file, network or process access; mini-racer's ``setTimeout`` is
-  replaced by a function that throws, and ``Atomics.waitAsync`` and ``WebAssembly`` are removed.
-- **Limits per evaluation.** Every call runs under a wall-clock limit and the isolate under a
-  hard heap limit; a runaway loop or a memory bomb raises :class:`JsError` and the context is
-  thrown away (a terminated isolate is not trusted again).
+  replaced by a function that throws; ``WebAssembly``, ``Atomics``, ``SharedArrayBuffer``,
+  ``WeakRef`` and ``FinalizationRegistry`` (whose callbacks would run outside any call) are removed.
+- **Every piece of user code runs under the limits.** The code is first parsed on its own as a
+  function body, so it cannot close the wrapper around it and run at the top level; compiling,
+  each call and every job a call queues (``Promise.then``, ``await``) run under the wall-clock
+  limit, and the isolate under a hard heap limit. The time limit covers a call *and* the jobs it
+  queued: the box waits for the job queue to drain within what is left of the limit. A runaway
+  loop or a memory bomb raises :class:`JsError` and the context is thrown away (a terminated
+  isolate is not trusted again).
 - **No state between evaluations.** The user's code is wrapped in a factory that runs afresh for
-  every call, so its top-level variables start over each time. Anything a call leaves behind
-  outside that scope (a new global is deleted; a changed global or a patched built-in prototype
-  marks the context dirty) makes the box build a fresh context before the next call.
+  every call, so its top-level variables start over each time. Every built-in object reachable
+  from the global object is frozen once the context is set up (as SES's ``lockdown`` does), the
+  existing globals are made read-only, and RegExp's legacy match statics (``RegExp.$1``) are
+  removed; a global a call creates is deleted after it, and anything that cannot be undone makes
+  the box build a fresh context before the next call.
 - **Errors name the user's line.** The user's code is compiled as its own script, so stack
-  frames carry its own line numbers; wrapper lines added by a caller are subtracted.
+  frames carry its own line numbers; the trusted wrapper lines around it are subtracted.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import asyncio
 import json
 import re
 import threading
+import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import Any
@@ -29,7 +37,6 @@ from typing import Any
 from py_mini_racer import (
     JSEvalException,
     JSOOMException,
-    JSParseException,
     JSTimeoutException,
     MiniRacer,
     mini_racer,
@@ -46,17 +53,20 @@ _BASE = r"""
   globalThis.setTimeout = deny("setTimeout");
   globalThis.clearTimeout = deny("clearTimeout");
   globalThis.setInterval = deny("setInterval");
-  globalThis.__timer_manager = undefined;
-  if (typeof Atomics !== "undefined") { delete Atomics.waitAsync; }
-  delete globalThis.WebAssembly;
+  delete globalThis.__timer_manager;
+  for (const name of ["WebAssembly", "Atomics", "SharedArrayBuffer", "WeakRef",
+                      "FinalizationRegistry"]) {
+    delete globalThis[name];
+  }
+  // RegExp's legacy statics carry the last match of one call into the next.
+  for (const key of Reflect.ownKeys(RegExp)) {
+    if (!["length", "name", "prototype", "escape"].includes(key)) { delete RegExp[key]; }
+  }
 
-  const intrinsics = [
-    Object, Object.prototype, Function.prototype, Array, Array.prototype, String, String.prototype,
-    Number, Number.prototype, Boolean.prototype, Symbol, Symbol.prototype, Math, JSON, Reflect,
-    Date, Date.prototype, RegExp, RegExp.prototype, Error, Error.prototype, Promise,
-    Promise.prototype, Map.prototype, Set.prototype, WeakMap.prototype, WeakSet.prototype,
-    Array.prototype[Symbol.iterator], BigInt.prototype,
-  ];
+  // Parses the user's code on its own, as a function body, without running it: code that
+  // would close the wrapper it is put in (``}}; loop()``) fails here.
+  globalThis.__sb_check = function (code) { new Function(code); };
+
   const describe = (obj) =>
     Reflect.ownKeys(obj).map((key) => [key, Object.getOwnPropertyDescriptor(obj, key)]);
   const same = (a, b) =>
@@ -64,14 +74,50 @@ _BASE = r"""
     a.set === b.set && a.writable === b.writable;
   let baseline = null;
 
+  // Freezes every object reachable from the global object (the values, getters and setters of
+  // its properties, and prototypes) and makes the existing globals read-only; then records them.
   globalThis.__sb_seal = function () {
-    baseline = {
-      globals: describe(globalThis),
-      intrinsics: intrinsics.map(describe),
+    const seen = new Set([globalThis]);
+    const queue = [];
+    const visit = (value) => {
+      if ((typeof value === "object" && value !== null) || typeof value === "function") {
+        if (!seen.has(value)) { seen.add(value); queue.push(value); }
+      }
     };
+    const walk = (obj) => {
+      visit(Object.getPrototypeOf(obj));
+      for (const key of Reflect.ownKeys(obj)) {
+        const desc = Object.getOwnPropertyDescriptor(obj, key);
+        if (desc === undefined) { continue; }
+        if ("value" in desc) { visit(desc.value); } else { visit(desc.get); visit(desc.set); }
+      }
+    };
+    walk(globalThis);
+    // Intrinsics no global property leads to (iterator and generator prototypes, …).
+    const hidden = [
+      () => [][Symbol.iterator](), () => new Map()[Symbol.iterator](),
+      () => new Set()[Symbol.iterator](), () => ""[Symbol.iterator](), () => "a".matchAll(/a/g),
+      () => function* () {}, () => (function* () {})(), () => async function () {},
+      () => async function* () {}, () => (async function* () {})(),
+      () => [].values().map((x) => x), () => Iterator.from({ next() { return { done: true }; } }),
+      () => new Intl.Segmenter().segment(""), () => new Intl.Segmenter().segment("")[Symbol.iterator](),
+    ];
+    for (const make of hidden) {
+      try { visit(make()); } catch (e) { /* not in this V8 */ }
+    }
+    while (queue.length > 0) {
+      const obj = queue.pop();
+      walk(obj);
+      Object.freeze(obj);
+    }
+    for (const [key, desc] of describe(globalThis)) {
+      const locked = "value" in desc ? { configurable: false, writable: false } : { configurable: false };
+      Object.defineProperty(globalThis, key, locked);
+    }
+    baseline = { globals: describe(globalThis), proto: Object.getPrototypeOf(globalThis) };
   };
 
-  // Deletes globals a call created; true when something could not be undone.
+  // Deletes the globals a call created; true when something could not be undone.
   globalThis.__sb_dirty = function () {
     const known = new Set(baseline.globals.map(([key]) => key));
     let dirty = false;
@@ -81,14 +127,7 @@ _BASE = r"""
     for (const [key, before] of baseline.globals) {
       if (!same(before, Object.getOwnPropertyDescriptor(globalThis, key))) { dirty = true; }
     }
-    intrinsics.forEach((obj, i) => {
-      const before = baseline.intrinsics[i];
-      if (Reflect.ownKeys(obj).length !== before.length) { dirty = true; return; }
-      for (const [key, desc] of before) {
-        if (!same(desc, Object.getOwnPropertyDescriptor(obj, key))) { dirty = true; return; }
-      }
-    });
-    if (!Object.isExtensible(Object.prototype) || Object.getPrototypeOf(globalThis) === null) {
+    if (!Object.isExtensible(globalThis) || Object.getPrototypeOf(globalThis) !== baseline.proto) {
       dirty = true;
     }
     return dirty;
@@ -119,7 +158,7 @@ _BASE = r"""
 })();
 """
 
-_PARSE_LINE = re.compile(r"^<anonymous>:(\d+): (.*)$", re.MULTILINE)
+_PARSE_LINE = re.compile(r"^(<anonymous>|undefined):(\d+): (.*)$", re.MULTILINE)
 
 
 _loop: asyncio.AbstractEventLoop | None = None
@@ -145,7 +184,8 @@ class JsError(Exception):
     """User JavaScript failed: a syntax error, a throw, the time or the memory limit.
 
     ``line`` is 1-based in the user's own code when known; ``kind`` is one of
-    ``syntax``, ``error``, ``timeout``, ``memory``, ``result``.
+    ``syntax``, ``error``, ``timeout``, ``memory``, ``result``. ``str()`` names the line once;
+    ``message`` is the text without it.
     """
 
     def __init__(self, message: str, *, kind: str, line: int | None = None) -> None:
@@ -158,11 +198,11 @@ class JsError(Exception):
 class JsBox:
     """User code compiled once, called many times under limits, reset between calls.
 
-    ``code`` is a script that defines the functions named in ``exports`` (its top-level
-    statements run afresh on every call). ``prelude`` is trusted helper code installed in the
-    context; ``call(entry, args, via=NAME)`` calls prelude function ``NAME(userFn, *args)``
-    instead of the user's function directly. ``line_offset`` is the number of lines a caller
-    put in front of the user's own code.
+    ``code`` is the user's script: it defines the functions named in ``exports`` (its top-level
+    statements run afresh on every call). ``header`` and ``footer`` are trusted source a caller
+    puts around it (the user's code must parse on its own, so it cannot close them). ``prelude``
+    is trusted helper code installed in the context; ``call(entry, args, via=NAME)`` calls
+    prelude function ``NAME(userFn, *args)`` instead of the user's function directly.
     """
 
     def __init__(
@@ -171,7 +211,8 @@ class JsBox:
         exports: Sequence[str],
         *,
         prelude: str = "",
-        line_offset: int = 0,
+        header: str = "",
+        footer: str = "",
         time_limit_ms: int = DEFAULT_TIME_LIMIT_MS,
         memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
     ) -> None:
@@ -183,7 +224,7 @@ class JsBox:
         self.code = code
         self.exports = list(exports)
         self.prelude = prelude
-        self.line_offset = line_offset
+        self.line_offset = header.count("\n")
         self.time_limit_ms = time_limit_ms
         self.memory_limit_mb = memory_limit_mb
         self.contexts_created = 0  # how often a fresh context was needed (tests, diagnostics)
@@ -195,7 +236,7 @@ class JsBox:
         )
         self._source = (
             "globalThis.__sb_factory = function () {\n"
-            f"{code}\n"
+            f"{header}{code}\n{footer}"
             f";return {{{exported}}};\n"
             f"}};\n//# sourceURL={USER_FILE}\n"
         )
@@ -210,23 +251,62 @@ class JsBox:
             return self._mr
         stack = ExitStack()
         mr = stack.enter_context(mini_racer(_event_loop()))
+        self._mr, self._stack = mr, stack
+        deadline = time.monotonic() + self.time_limit_ms / 1000
         try:
             mr.set_hard_memory_limit(self.memory_limit_mb * 1024 * 1024)
-            mr.eval(_BASE)
+            self._eval(_BASE, deadline, "setting up the sandbox")
             if self.prelude:
-                mr.eval(self.prelude + "\n//# sourceURL=prelude.js\n")
+                self._eval(self.prelude + "\n//# sourceURL=prelude.js\n", deadline, "setup")
             try:
-                mr.eval(self._source)
-            except JSParseException as exc:
-                raise self._syntax_error(str(exc)) from None
-            mr.eval("__sb_seal()")
+                self._eval(f"__sb_check({json.dumps(self.code)})", deadline, "compiling")
+                self._eval(self._source, deadline, "compiling")
+            except _Failed as exc:
+                raise self._syntax_error(exc.text) from None
+            self._eval("__sb_seal()", deadline, "setting up the sandbox")
         except BaseException:
-            stack.close()
+            self._discard()
             raise
-        self._mr = mr
-        self._stack = stack
         self.contexts_created += 1
         return mr
+
+    def _eval(self, code: str, deadline: float, doing: str) -> Any:
+        """Evaluate trusted ``code`` in the current context within ``deadline``.
+
+        The time and memory limits end the context and raise :class:`JsError`; any other
+        exception raises :class:`_Failed` with V8's text (the context is kept).
+        """
+        mr = self._mr
+        assert mr is not None
+        # mini-racer needs a positive timeout; what is left of the budget, never less than 1 ms.
+        left = max(deadline - time.monotonic(), 0.001)
+        try:
+            result = mr.eval(code, timeout_sec=left)
+        except JSTimeoutException:
+            self._discard()
+            raise JsError(
+                f"stopped after {self.time_limit_ms} ms (time limit) while {doing}: "
+                "an endless loop, or work queued with Promise/await that does not end?",
+                kind="timeout",
+            ) from None
+        except JSOOMException:
+            self._discard()
+            raise self._memory_error(doing) from None
+        except JSEvalException as exc:
+            if mr.was_hard_memory_limit_reached():
+                self._discard()
+                raise self._memory_error(doing) from None
+            raise _Failed(str(exc)) from None
+        if mr.was_hard_memory_limit_reached():
+            self._discard()
+            raise self._memory_error(doing)
+        return result
+
+    def _memory_error(self, doing: str) -> JsError:
+        return JsError(
+            f"stopped at the memory limit of {self.memory_limit_mb} MB while {doing}",
+            kind="memory",
+        )
 
     def _discard(self) -> None:
         if self._stack is not None:
@@ -247,43 +327,26 @@ class JsBox:
     # -- calls -------------------------------------------------------------------------------
 
     def call(self, entry: str, args: Sequence[Any] = (), *, via: str | None = None) -> Any:
-        """Run ``entry(*args)`` (or ``via(entry, *args)``); returns its JSON-decoded result."""
+        """Run ``entry(*args)`` (or ``via(entry, *args)``); returns its JSON-decoded result.
+
+        The call and every job it queued share one time limit: the job queue drains before the
+        cleanup step, which runs on what is left of the limit.
+        """
         if entry not in self.exports:
             raise ValueError(f"{entry!r} is not one of the exported names {self.exports}")
         args_json = json.dumps(list(args), allow_nan=False, default=str)
         expr = f"__sb_call({json.dumps(entry)}, {json.dumps(via)}, {json.dumps(args_json)})"
         with self._lock:
-            mr = self._context()
+            self._context()
+            deadline = time.monotonic() + self.time_limit_ms / 1000
             try:
-                raw = mr.eval(expr, timeout_sec=self.time_limit_ms / 1000)
-            except JSTimeoutException:
+                raw = self._eval(expr, deadline, "running")
+                # Queued jobs run before this starts; it times out while they loop.
+                dirty = self._eval("__sb_dirty()", deadline, "running queued jobs")
+            except _Failed as exc:
                 self._discard()
-                raise JsError(
-                    f"stopped after {self.time_limit_ms} ms (time limit): an endless loop?",
-                    kind="timeout",
-                ) from None
-            except JSOOMException:
-                self._discard()
-                raise JsError(
-                    f"stopped at the memory limit of {self.memory_limit_mb} MB", kind="memory"
-                ) from None
-            except JSEvalException as exc:
-                self._discard()
-                if mr.was_hard_memory_limit_reached():
-                    raise JsError(
-                        f"stopped at the memory limit of {self.memory_limit_mb} MB",
-                        kind="memory",
-                    ) from None
-                raise JsError(f"JavaScript failed: {exc}", kind="error") from None
-            if mr.was_hard_memory_limit_reached():
-                self._discard()
-                raise JsError(
-                    f"stopped at the memory limit of {self.memory_limit_mb} MB", kind="memory"
-                )
-            try:
-                if mr.eval("__sb_dirty()"):
-                    self._discard()
-            except JSEvalException:
+                raise JsError(f"JavaScript failed: {exc.text}", kind="error") from None
+            if dirty:
                 self._discard()
         outcome = json.loads(str(raw))
         if not outcome["ok"]:
@@ -295,13 +358,16 @@ class JsBox:
     def _user_line(self, script_line: int) -> int | None:
         # The factory header is one line; callers may have added more.
         line = script_line - 1 - self.line_offset
-        return line if 1 <= line <= self.code.count("\n") + 1 - self.line_offset else None
+        return line if 1 <= line <= self.code.count("\n") + 1 else None
 
     def _syntax_error(self, text: str) -> JsError:
         match = _PARSE_LINE.search(text)
-        if not match:
-            return JsError(text.strip().splitlines()[0], kind="syntax")
-        return JsError(match.group(2), kind="syntax", line=self._user_line(int(match.group(1))))
+        if match and match.group(1) == "undefined":  # from __sb_check's Function constructor
+            line = int(match.group(2)) - 2
+            return JsError(match.group(3), kind="syntax", line=line if line >= 1 else None)
+        if match:
+            return JsError(match.group(3), kind="syntax", line=self._user_line(int(match.group(2))))
+        return JsError(text.strip().splitlines()[0], kind="syntax")
 
     def _runtime_error(self, outcome: dict[str, Any]) -> JsError:
         line = None
@@ -311,6 +377,14 @@ class JsBox:
                 break
         name = outcome.get("name") or "Error"
         return JsError(f"{name}: {outcome.get('message', '')}", kind="error", line=line)
+
+
+class _Failed(Exception):
+    """V8 refused trusted code (a parse error in the user's part, mostly); ``text`` is V8's."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
 
 
 def run_js(

@@ -48,11 +48,18 @@ def test_top_level_state_starts_over_on_every_call() -> None:
         assert box.contexts_created == 1  # nothing escaped, so no rebuild was needed
 
 
-def test_a_patched_builtin_forces_a_fresh_context() -> None:
+def test_builtins_are_frozen_so_a_patch_does_not_reach_the_next_call() -> None:
     code = "function f() { var had = 'x' in Object.prototype; Object.prototype.x = 1; return had; }"
     with JsBox(code, ["f"]) as box:
         assert [box.call("f") for _ in range(3)] == [False, False, False]
-        assert box.contexts_created == 3
+        assert box.contexts_created == 1
+
+
+def test_strict_code_is_told_that_builtins_are_frozen() -> None:
+    code = "'use strict';\nfunction f() {\n  Array.prototype.x = 1;\n}"
+    with pytest.raises(JsError, match="not extensible") as err:
+        run_js(code, "f")
+    assert err.value.line == 3
 
 
 def test_errors_carry_the_users_line_even_inside_nested_functions() -> None:
@@ -109,3 +116,112 @@ def test_bad_limits_and_names_are_refused() -> None:
         JsBox("function f() {}", ["f"], time_limit_ms=0)
     with pytest.raises(ValueError):
         JsBox("function f() {}", ["not a name"])
+
+
+# -- every piece of user code runs under the limits (issue 8, item 1) ---------------------------
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        "Promise.resolve().then(function () { while (true) {} });",
+        "(async function () { await null; while (true) {} })();",
+        "Promise.reject(1).catch(function () { while (true) {} });",
+    ],
+)
+def test_work_a_call_queues_runs_under_the_time_limit(queue: str) -> None:
+    code = f"function f(spin) {{ if (spin) {{ {queue} }} return 'done'; }}"
+    with JsBox(code, ["f"], time_limit_ms=250) as box:
+        started = time.monotonic()
+        with pytest.raises(JsError) as err:
+            box.call("f", [True])
+        assert err.value.kind == "timeout"
+        assert time.monotonic() - started < 1.5
+        # the next call is not stuck behind the endless job
+        started = time.monotonic()
+        assert box.call("f", [False]) == "done"
+        assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "}}}; while (true) {}; function g() {{{",
+        "};\nwhile (true) {}\nglobalThis.__sb_factory = function () {",
+        "}; globalThis.x = 1; (function () {",
+    ],
+)
+def test_code_that_closes_its_wrapper_is_refused_without_running(escape: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(JsError) as err:
+        JsBox("function f() { return 1; }\n" + escape, ["f"], time_limit_ms=250)
+    assert err.value.kind == "syntax"
+    assert time.monotonic() - started < 1.5
+
+
+def test_compiling_is_under_the_memory_limit_too() -> None:
+    code = "function f() { return 1; }\n// " + "x" * (48 * 1024 * 1024)
+    with pytest.raises(JsError) as err:
+        JsBox(code, ["f"], memory_limit_mb=16, time_limit_ms=5000)
+    assert err.value.kind == "memory"
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "Map.leak",
+        "Array.from.leak",
+        "JSON.leak",
+        "Math.leak",
+        "Intl.leak",
+        "Object.getPrototypeOf([][Symbol.iterator]()).leak",
+        "Object.getPrototypeOf(function* () {}).leak",
+        "Object.getPrototypeOf(Uint8Array).leak",
+    ],
+)
+def test_no_builtin_carries_state_from_one_call_to_the_next(leak: str) -> None:
+    code = f"function f() {{ var had = {leak}; try {{ {leak} = 'x'; }} catch (e) {{}} return had === undefined; }}"
+    with JsBox(code, ["f"]) as box:
+        assert [box.call("f") for _ in range(3)] == [True, True, True]
+
+
+def test_regexp_statics_do_not_carry_the_last_match() -> None:
+    code = (
+        "function f(s) { var before = RegExp.$1; /(\\w+)/.exec(s); return before === undefined; }"
+    )
+    with JsBox(code, ["f"]) as box:
+        assert box.call("f", ["secret"]) is True
+        assert box.call("f", ["other"]) is True
+
+
+def test_the_sandbox_machinery_cannot_be_replaced() -> None:
+    code = (
+        "function f() {\n"
+        "  var seen = typeof globalThis.leak;\n"
+        "  try { globalThis.__sb_dirty = function () { return false; }; } catch (e) {}\n"
+        "  try { Object.defineProperty(globalThis, 'leak', {value: 1, configurable: false}); } catch (e) {}\n"
+        "  return seen;\n"
+        "}"
+    )
+    with JsBox(code, ["f"]) as box:
+        assert [box.call("f") for _ in range(3)] == ["undefined"] * 3
+
+
+def test_a_new_global_is_removed_after_the_call() -> None:
+    code = "function f() { var had = typeof leaked; leaked = 1; return had; }"
+    with JsBox(code, ["f"]) as box:
+        assert [box.call("f") for _ in range(3)] == ["undefined"] * 3
+        assert box.contexts_created == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["WeakRef", "FinalizationRegistry", "Atomics", "SharedArrayBuffer"]
+)
+def test_nothing_runs_outside_a_call(name: str) -> None:
+    assert run_js(f"function f() {{ return typeof {name}; }}", "f") == "undefined"
+
+
+def test_the_error_names_the_line_once() -> None:
+    with pytest.raises(JsError) as err:
+        JsBox("function f() {\n  return 1 +;\n}", ["f"])
+    assert str(err.value).count("line 2") == 1

@@ -152,6 +152,11 @@ class Engine(ABC):
     def __init__(self, config: EndpointConfig) -> None:
         self.config = config
 
+    @classmethod
+    def option_problems(cls, options: Mapping[str, Any]) -> list[str]:
+        """What is wrong with a user's endpoint options for this kind (checked on save)."""
+        return []
+
     def search(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
         """Run one query. Never raises for engine, network, template or field-spec faults."""
         started = time.perf_counter()

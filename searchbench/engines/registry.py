@@ -81,13 +81,17 @@ SERVER_OPTIONS: dict[str, str] = {
 }
 
 
-def refused_options(options: Mapping[str, Any]) -> list[str]:
-    """One problem per endpoint option a user may not set (empty when all are fine)."""
-    return [
+def refused_options(options: Mapping[str, Any], kind: str | None = None) -> list[str]:
+    """One problem per endpoint option a user may not set or gave a bad value (empty when all
+    are fine); with ``kind``, the engine's own checks too (limits within the server's ceilings)."""
+    problems = [
         f"{name}: not an endpoint option; {why}"
         for name, why in SERVER_OPTIONS.items()
         if name in options
     ]
+    if kind in ENGINES:
+        problems += ENGINES[kind].load().option_problems(options)
+    return problems
 
 
 def make_engine(config: EndpointConfig) -> Engine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -273,6 +274,26 @@ def test_a_javascript_scorer_runs_and_a_broken_one_is_refused(
     code, out, err = run(capsys, case, "--data-dir", data_dir)
     assert code == 2 and out == ""
     assert "case.yaml:8: scorer.js:" in err and "does not compile" in err
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "Promise.resolve().then(function () { while (true) {} });\nsetScore(1);\n",
+        "setScore(1);\n}}}\nwhile (true) {}\n{{{\n",
+    ],
+)
+def test_a_scorer_that_escapes_its_time_limit_is_stopped(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], code: str
+) -> None:
+    """Issue 8, item 1: such a scorer took 20 s per query and the run exited 0."""
+    (tmp_path / "spin.js").write_text(code)
+    case = write_case(tmp_path, CASE, scorer="{js: spin.js}")
+    started = time.monotonic()
+    exit_code, out, err = run(capsys, case, "--data-dir", data_dir)
+    assert time.monotonic() - started < 10
+    assert exit_code == 2, (out, err)
+    assert "time limit" in out + err or "does not compile" in err
 
 
 def test_export_writes_the_engine_order_and_needs_query_ids_without_spaces(

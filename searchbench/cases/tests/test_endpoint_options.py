@@ -51,3 +51,31 @@ def test_test_connection_ignores_a_stored_data_dir_and_names_no_server_path(
     SearchEndpoint.objects.filter(pk=endpoint.pk).update(url="local://tiny")
     ok, message = services.ping_endpoint(SearchEndpoint.objects.get(pk=endpoint.pk))
     assert ok, message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ('{"docs_path": "results", "mapper_memory_limit_mb": 2048}', "from 1 to 128"),
+        ('{"docs_path": "results", "mapper_time_limit_ms": 600000}', "from 1 to 5000"),
+    ],
+)
+def test_sandbox_limits_above_the_servers_ceiling_are_refused_on_save(world, options, message):
+    """Issue 8, item 3: 2,048 MB was accepted and a worker grew by 500 MB on test connection."""
+    response = client_for(world.owner).post(
+        reverse("cases:endpoint_new"),
+        endpoint_post(kind="searchapi", url="http://api.example/search", options=options),
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not SearchEndpoint.objects.filter(url="http://api.example/search").exists()
+
+
+def test_the_ceilings_are_the_servers_settings(monkeypatch):
+    from searchbench.engines.registry import refused_options
+
+    options = {"docs_path": "results", "mapper_memory_limit_mb": 200}
+    assert refused_options(options, "searchapi")
+    monkeypatch.setenv("SEARCHBENCH_JS_MEMORY_LIMIT_MB_MAX", "256")
+    assert refused_options(options, "searchapi") == []

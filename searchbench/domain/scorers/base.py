@@ -18,11 +18,12 @@ class UnknownScorer(KeyError):
 class ScorerError(Exception):
     """A scorer failed on one query: bad code, a throw, a timeout, too much memory.
 
-    ``line`` is the line in the user's own code when known (1-based).
+    ``line`` is the line in the user's own code when known (1-based); ``str()`` names it once,
+    ``message`` is the text without it.
     """
 
     def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(f"{message} (line {line})" if line is not None else message)
         self.message = message
         self.line = line
 

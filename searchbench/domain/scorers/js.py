@@ -24,7 +24,7 @@ API_NAMES = (
 )  # fmt: skip
 
 _ENTRY = "__quepid_scorer"
-# Two wrapper lines precede the user's code; the block lets `const max = …` shadow a parameter.
+# Trusted lines around the user's code; the block lets `const max = …` shadow a parameter.
 _HEADER = f"function {_ENTRY}({', '.join(API_NAMES)}) {{\n{{\n"
 _FOOTER = "\n}\nif (typeof k !== 'undefined') { recordDepthOfRanking(k); }\n}\n"
 
@@ -53,15 +53,18 @@ class JsScorer:
         self.depth: int | None = None  # the scorer's `k`, when it declares one
         try:
             self._box = JsBox(
-                _HEADER + code + _FOOTER,
+                code,
                 [_ENTRY],
                 prelude=_prelude(),
-                line_offset=2,
+                header=_HEADER,
+                footer=_FOOTER,
                 time_limit_ms=time_limit_ms,
                 memory_limit_mb=memory_limit_mb,
             )
         except JsError as exc:
-            raise ScorerError(f"scorer code does not compile: {exc}", line=exc.line) from None
+            raise ScorerError(
+                f"scorer code does not compile: {exc.message}", line=exc.line
+            ) from None
 
     def close(self) -> None:
         self._box.close()
@@ -70,7 +73,7 @@ class JsScorer:
         try:
             outcome = self._box.call(_ENTRY, [self._payload(inp)], via="__quepid_score")
         except JsError as exc:
-            raise ScorerError(f"scorer failed: {exc}", line=exc.line) from None
+            raise ScorerError(f"scorer failed: {exc.message}", line=exc.line) from None
         depth = outcome.get("depth")
         if isinstance(depth, int | float) and not isinstance(depth, bool):
             self.depth = int(depth)

@@ -189,8 +189,8 @@ def test_state_does_not_leak_between_queries(scorer_for: MakeScorer) -> None:
     code = """
     calls = typeof calls === 'undefined' ? 1 : calls + 1;   // an implicit global
     globalThis.seen = (globalThis.seen || 0) + 1;
-    Array.prototype.sneaky = (Array.prototype.sneaky || 0) + 1;
-    setScore(calls * 100 + seen * 10 + [].sneaky);
+    Array.prototype.sneaky = (Array.prototype.sneaky || 0) + 1;  // built-ins are frozen
+    setScore(calls * 100 + seen * 10 + ([].sneaky === undefined ? 1 : 0));
     """
     scorer = scorer_for(code)
     assert [scorer.score(example()) for _ in range(3)] == [111.0, 111.0, 111.0]
@@ -205,3 +205,38 @@ def test_there_is_no_io(scorer_for: MakeScorer) -> None:
     ):
         with pytest.raises(ScorerError):
             scorer_for(code).score(example())
+
+
+def test_a_compile_error_names_its_line_once() -> None:
+    with pytest.raises(ScorerError) as err:
+        JsScorer("var s = 0;\nsetScore(1 +);\n")
+    assert err.value.line == 2
+    assert str(err.value).count("(line 2)") == 1
+    assert "(line" not in err.value.message
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "Promise.resolve().then(function () { while (true) {} });\nsetScore(1);",
+        "}}}\nwhile (true) {}\n{{{",
+    ],
+)
+def test_a_scorer_cannot_run_outside_its_time_limit(code: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(ScorerError, match="time limit|does not compile"):
+        scorer = JsScorer(code, time_limit_ms=200)
+        try:
+            scorer.score(example())
+        finally:
+            scorer.close()
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_scorer_keeps_no_state_between_queries() -> None:
+    code = "setScore(Map.leak === undefined ? 1 : 0);\nMap.leak = 1;"
+    scorer = JsScorer(code)
+    try:
+        assert [scorer.score(example()) for _ in range(3)] == [1.0, 1.0, 1.0]
+    finally:
+        scorer.close()

@@ -35,12 +35,14 @@ taken as is; without them the API is asked for its default page and searchbench 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jmespath
 import jmespath.exceptions
 
+from searchbench import env
 from searchbench.domain.fieldspec import FieldSpec
 from searchbench.domain.jsbox import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT_MS, JsBox, JsError
 from searchbench.domain.templating import render_json, render_params, template_kind
@@ -110,15 +112,24 @@ class Mapper:
             raise EngineError(
                 "give either mapper_code or total_path/docs_path in the endpoint options, not both"
             )
+        # Checked whatever the mapping, so a value above the server's ceiling is never stored.
+        self._time_limit = _limit(
+            options,
+            "mapper_time_limit_ms",
+            DEFAULT_TIME_LIMIT_MS,
+            "SEARCHBENCH_JS_TIME_LIMIT_MS_MAX",
+        )
+        self._memory_limit = _limit(
+            options,
+            "mapper_memory_limit_mb",
+            DEFAULT_MEMORY_LIMIT_MB,
+            "SEARCHBENCH_JS_MEMORY_LIMIT_MB_MAX",
+        )
         if self.code:
             if not isinstance(self.code, str):
                 raise EngineError("endpoint option mapper_code must be JavaScript text")
             self._box: JsBox | None = None
             self._box_lock = threading.Lock()
-            self._time_limit = _positive_int(options, "mapper_time_limit_ms", DEFAULT_TIME_LIMIT_MS)
-            self._memory_limit = _positive_int(
-                options, "mapper_memory_limit_mb", DEFAULT_MEMORY_LIMIT_MB
-            )
             return
         if not self.docs_path:
             raise EngineError(
@@ -187,6 +198,14 @@ class Mapper:
 
 class SearchApiEngine(HttpEngine):
     kind = "searchapi"
+
+    @classmethod
+    def option_problems(cls, options: Mapping[str, Any]) -> list[str]:
+        try:
+            Mapper(dict(options))
+        except EngineError as exc:
+            return [str(exc)]
+        return []
 
     def __init__(self, config: Any) -> None:
         super().__init__(config)
@@ -379,10 +398,15 @@ def _score(value: Any) -> float | None:
     return None
 
 
-def _positive_int(options: dict[str, Any], name: str, default: int) -> int:
-    value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise EngineError(f"endpoint option {name} must be a positive whole number")
+def _limit(options: dict[str, Any], name: str, default: int, ceiling_setting: str) -> int:
+    """A user-set sandbox limit, between 1 and the server's ceiling (a setting in env.py)."""
+    ceiling = int(env.get(ceiling_setting))
+    value = options.get(name, min(default, ceiling))
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ceiling:
+        raise EngineError(
+            f"endpoint option {name} must be a whole number from 1 to {ceiling} "
+            f"(the server's ceiling, {ceiling_setting})"
+        )
     return value
 
 
