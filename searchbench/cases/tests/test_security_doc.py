@@ -1,0 +1,163 @@
+"""docs/security.md is kept true: its access table is what the access rules answer, its limits and
+policy are the code's constants, and every setting it names exists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from django.urls import reverse
+
+from searchbench import env
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "security.md"
+
+
+def section(name: str) -> str:
+    text = DOC.read_text()
+    match = re.search(rf"<!-- {name}(?::[^>]*)? -->(.*?)<!-- /{name} -->", text, re.S)
+    assert match, f"docs/security.md has no {name} section"
+    return match.group(1)
+
+
+def table(name: str) -> list[list[str]]:
+    rows = [line for line in section(name).strip().splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[2:]]
+
+
+def test_every_setting_named_exists() -> None:
+    named = set(re.findall(r"`(SEARCHBENCH_[A-Z_]+)`", DOC.read_text()))
+    assert named, "the page names no setting"
+    assert named <= set(env.BY_NAME), named - set(env.BY_NAME)
+
+
+def test_every_security_setting_is_named() -> None:
+    text = DOC.read_text()
+    security = [
+        "SEARCHBENCH_SECRET_KEY",
+        "SEARCHBENCH_DEBUG",
+        "SEARCHBENCH_ALLOWED_HOSTS",
+        "SEARCHBENCH_HTTPS",
+        "SEARCHBENCH_CSRF_TRUSTED_ORIGINS",
+        "SEARCHBENCH_PROXY_COUNT",
+        "SEARCHBENCH_ALLOW_PRIVATE_URLS",
+        "SEARCHBENCH_URL_ALLOW",
+        "SEARCHBENCH_URL_DENY",
+        "SEARCHBENCH_LOGIN_FAILURE_LIMIT",
+        "SEARCHBENCH_LOGIN_COOLOFF_MINUTES",
+        "SEARCHBENCH_JS_TIME_LIMIT_MS_MAX",
+        "SEARCHBENCH_JS_MEMORY_LIMIT_MB_MAX",
+    ]
+    assert [name for name in security if f"`{name}`" not in text] == []
+
+
+def test_the_sandbox_limits_are_the_codes() -> None:
+    from searchbench.domain.jsbox import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT_MS
+
+    stated = {row[0]: row[1] for row in table("sandbox-limits")}
+    assert stated == {
+        "time per call, default": f"{DEFAULT_TIME_LIMIT_MS} ms",
+        "memory per context, default": f"{DEFAULT_MEMORY_LIMIT_MB} MB",
+        "highest time an endpoint may set (`SEARCHBENCH_JS_TIME_LIMIT_MS_MAX`)": (
+            f"{env.BY_NAME['SEARCHBENCH_JS_TIME_LIMIT_MS_MAX'].default} ms"
+        ),
+        "highest memory an endpoint may set (`SEARCHBENCH_JS_MEMORY_LIMIT_MB_MAX`)": (
+            f"{env.BY_NAME['SEARCHBENCH_JS_MEMORY_LIMIT_MB_MAX'].default} MB"
+        ),
+    }
+
+
+def test_the_removed_globals_are_gone() -> None:
+    from searchbench.domain.jsbox import run_js
+
+    names = re.findall(r"`(\w+)`", section("removed-globals"))
+    assert names
+    code = "function f(names) { return names.filter(function (n) { return n in globalThis; }); }"
+    assert run_js(code, "f", [names]) == []
+
+
+def test_the_csp_is_the_one_sent() -> None:
+    from searchbench.web.csp import POLICY
+
+    assert section("csp").strip().strip("`") == POLICY
+
+
+# -- the access table ------------------------------------------------------------------------
+
+
+def _static_set(world: Any) -> Any:
+    from searchbench.cases.models import StaticResultSet
+
+    row, made = StaticResultSet.objects.get_or_create(name="frozen", owner=world.owner)
+    if made:
+        row.teams.add(world.team)
+    return row
+
+
+def _edits_endpoint(world: Any, user: Any) -> bool:
+    client = Client()
+    if user.is_authenticated:
+        client.force_login(user)
+    response = client.get(reverse("cases:endpoint_edit", args=[world.endpoint.pk]))
+    return response.status_code == 200 and world.endpoint.username in response.content.decode()
+
+
+def _stores_static(world: Any, user: Any) -> bool:
+    from searchbench.cases import services
+
+    _static_set(world)
+    return user.is_authenticated and services.static_name_taken(user, "frozen") is None
+
+
+Check = Callable[[Any, Any], bool]
+
+
+def _checks() -> dict[str, Check]:
+    from searchbench.cases import services
+
+    def public(world: Any, user: Any) -> bool:
+        world.case.public = True
+        world.case.save()
+        return services.readable_cases(user).filter(pk=world.case.pk).exists()
+
+    return {
+        "read a case": lambda w, u: services.readable_cases(u).filter(pk=w.case.pk).exists(),
+        "read a public case": public,
+        "change a case, rate, run, snapshot": lambda w, u: services.can_write(u, w.case),
+        "use an endpoint in a try, test it": (
+            lambda w, u: services.usable_endpoints(u).filter(pk=w.endpoint.pk).exists()
+        ),
+        "edit an endpoint, see its basic-auth user": _edits_endpoint,
+        "use a static result set (static://NAME)": (
+            lambda w, u: _static_set(w) and services.may_use_static(u, "frozen")
+        ),
+        "store results under a static set's name": _stores_static,
+    }
+
+
+PERSONAS = ["owner", "teammate", "outsider", "anonymous"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("row", range(7))
+def test_the_access_table_is_what_the_rules_answer(world: Any, row: int) -> None:
+    rows = table("access-table")
+    assert len(rows) == 7
+    what, *answers = rows[row]
+    world.endpoint.teams.add(world.team)
+    world.endpoint.username = "svc-user"
+    world.endpoint.save()
+    check = _checks()[what]
+    users = {
+        "owner": world.owner,
+        "teammate": world.teammate,
+        "outsider": world.outsider,
+        "anonymous": AnonymousUser(),
+    }
+    actual = ["yes" if check(world, users[p]) else "no" for p in PERSONAS]
+    assert actual == answers, f"{what}: the rules answer {actual}"
