@@ -4,8 +4,8 @@ they know nothing about HTTP."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
+from searchbench import loop
 from searchbench.cases.models import (
     Case,
     Query,
@@ -27,6 +28,8 @@ from searchbench.cases.models import (
     StaticResultSet,
     Try,
 )
+from searchbench.domain.scoring import case_mean
+from searchbench.loop import Plan, PlannedQuery, QueryResult, RunResult, ScorerUse
 from searchbench.web.logging import get_logger
 
 log = get_logger("searchbench.cases")
@@ -116,26 +119,28 @@ def check_endpoint_data(endpoint: SearchEndpoint) -> None:
 # Searching and scoring
 
 
-@dataclass
-class QueryOutcome:
-    query: Query
-    result: Any  # engines.base.SearchResult, or None when the search could not even start
-    docs: list[Any] = field(default_factory=list)  # domain.scorers RankedDoc, rank order
-    score: float | None = None
-    error: str | None = None
+# The loop's result for one query (``.key`` is the query's pk as text); see searchbench.loop.
+QueryOutcome = QueryResult
 
 
 @dataclass
 class CaseRun:
     case: Case
     try_: Try
-    score: float
-    outcomes: list[QueryOutcome]
+    result: RunResult
     history: ScoreHistory
 
     @property
+    def score(self) -> float:
+        return self.result.score
+
+    @property
+    def outcomes(self) -> list[QueryResult]:
+        return self.result.queries
+
+    @property
     def errors(self) -> dict[str, str]:
-        return {str(o.query.pk): o.error for o in self.outcomes if o.error}
+        return self.result.errors
 
 
 def _require_try(case: Case, try_: Try | None) -> Try:
@@ -154,96 +159,48 @@ def _ratings_of(queries: Iterable[Query]) -> dict[int, dict[str, float]]:
     return ratings
 
 
-def _query_context(case: Case, query: Query) -> Any:
-    from searchbench.engines.base import QueryContext
+class _BrokenEndpoint:
+    """Stands in for an engine the endpoint cannot make: every query fails with the reason."""
 
-    options = {**(case.options or {}), **(query.options or {})}
-    return QueryContext(query.text, options)
+    kind = "unusable"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def search(self, query: Any, try_config: Any) -> Any:
+        from searchbench.engines import SearchResult
+
+        return SearchResult(error=self.message)
 
 
-def _search(case: Case, try_: Try, queries: Sequence[Query]) -> list[Any]:
-    from searchbench.engines import EngineError, SearchResult
-    from searchbench.engines.runner import run_queries
+def plan_case(case: Case, try_: Try, queries: Sequence[Query]) -> Plan:
+    """The loop's plan for some queries of a stored case: engine, try, scorer, ratings."""
+    from searchbench.engines import EngineError
     from searchbench.web.crypto import CredentialError
 
+    engine: Any
     try:
         engine = endpoint_engine(try_.endpoint)
     except (EngineError, CredentialError) as exc:
         # The endpoint itself is unusable: every query fails with the same, visible reason.
-        message = f"endpoint {try_.endpoint.name!r}: {exc}"
-        return [SearchResult(error=message) for _ in queries]
-    contexts = [_query_context(case, q) for q in queries]
-    return list(
-        run_queries(
-            engine,
-            contexts,
-            try_.to_config(),
-            concurrency=settings.SEARCHBENCH_ENGINE_CONCURRENCY,
-        )
-    )
-
-
-def _score(
-    case: Case, queries: Sequence[Query], results: Sequence[Any]
-) -> tuple[list[QueryOutcome], dict[str, float]]:
-    from searchbench.domain.scorers import RankedDoc, ScorerError
-    from searchbench.domain.scoring import InvalidScorerError, score_case
-
+        engine = _BrokenEndpoint(f"endpoint {try_.endpoint.name!r}: {exc}")
     ratings = _ratings_of(queries)
-    outcomes: list[QueryOutcome] = []
-    ranked: dict[str, list[Any]] = {}
-    num_found: dict[str, int] = {}
-    rating_map: dict[str, dict[str, float]] = {}
-    for query, result in zip(queries, results, strict=True):
-        outcome = QueryOutcome(query=query, result=result)
-        outcomes.append(outcome)
-        if result.error:
-            outcome.error = result.error
-            continue
-        qratings = ratings[query.pk]
-        outcome.docs = [
-            RankedDoc(id=d.id, fields=d.fields, rating=qratings.get(d.id)) for d in result.docs
-        ]
-        key = str(query.pk)
-        ranked[key] = outcome.docs
-        num_found[key] = result.total
-        rating_map[key] = qratings
-    per_query: dict[str, float] = {}
-    scorer_errors: dict[str, str] = {}
-    if ranked:
-        try:
-            scored = score_case(
-                case.scorer.handle, ranked, rating_map, num_found=num_found, options=case.options
+    return Plan(
+        engine=engine,
+        try_config=try_.to_config(),
+        scorers=[ScorerUse(case.scorer.handle, case.scorer.name)],
+        queries=[
+            PlannedQuery(
+                key=str(q.pk),
+                text=q.text,
+                options={**(case.options or {}), **(q.options or {})},
+                ratings=ratings[q.pk],
             )
-        except ScorerError as exc:  # the scorer itself is broken (e.g. a JavaScript syntax error)
-            scorer_errors = {key: f"scorer {case.scorer.name}: {exc}" for key in ranked}
-        except InvalidScorerError as exc:  # unknown after an upgrade, or custom code left empty
-            scorer_errors = {key: f"scorer {case.scorer.name}: {exc}" for key in ranked}
-        else:
-            per_query = {k: float(v) for k, v in scored.per_query.items()}
-            scorer_errors = {k: f"scorer {case.scorer.name}: {v}" for k, v in scored.errors.items()}
-    for outcome in outcomes:
-        key = str(outcome.query.pk)
-        if key in scorer_errors:
-            # Like an engine fault: listed with its message, and counted 0 in the case score.
-            outcome.error = scorer_errors[key]
-            per_query.pop(key, None)
-        outcome.score = per_query.get(key)
-    return outcomes, per_query
-
-
-def _mean(values: Iterable[float]) -> float:
-    items = list(values)
-    return sum(items) / len(items) if items else 0.0
-
-
-def _case_score(per_query: Mapping[str, float], errors: Iterable[str]) -> float:
-    """The mean over every query of the run: a failed query (engine or scorer) counts 0.
-
-    The same rule as `searchbench run`, so a broken engine can never raise a case score.
-    """
-    failed = [0.0 for key in errors if key not in per_query]
-    return _mean([*per_query.values(), *failed])
+            for q in queries
+        ],
+        options=dict(case.options or {}),
+        concurrency=settings.SEARCHBENCH_ENGINE_CONCURRENCY,
+    )
 
 
 def run_case(
@@ -255,22 +212,19 @@ def run_case(
     """Run every query of the case's current try, score it and record a ScoreHistory row.
 
     An engine fault on one query is recorded in the run's errors; the other queries still count.
-    The case score is the mean over all queries; a failed query is listed with its error and
-    counts 0 (as in `searchbench run`).
+    The case score is the loop's one rule: the mean over all queries, a failed one counting 0.
     """
     chosen = _require_try(case, try_)
     queries = list(case.queries.all())
-    results = _search(case, chosen, queries) if queries else []
-    outcomes, per_query = _score(case, queries, results)
-    score = _case_score(per_query, (str(o.query.pk) for o in outcomes if o.error))
+    result = loop.execute(plan_case(case, chosen, queries))
     history = ScoreHistory.objects.create(
         case=case,
         try_ref=chosen,
         scorer=case.scorer,
         scorer_name=case.scorer.name,
-        score=score,
-        per_query=per_query,
-        errors={str(o.query.pk): o.error for o in outcomes if o.error},
+        score=result.score,
+        per_query=result.per_query(),
+        errors=result.errors,
         trigger=ScoreHistory.Trigger.RUN,
         created_by=user if user is not None and user.is_authenticated else None,
     )
@@ -279,18 +233,17 @@ def run_case(
         case_id=case.pk,
         try_number=chosen.number,
         scorer=case.scorer.name,
-        score=round(score, 6),
+        score=round(result.score, 6),
         queries=len(queries),
         failed=len(history.errors),
     )
-    return CaseRun(case=case, try_=chosen, score=score, outcomes=outcomes, history=history)
+    return CaseRun(case=case, try_=chosen, result=result, history=history)
 
 
 def search_query(case: Case, query: Query, try_: Try | None = None) -> QueryOutcome:
     """One query's results with their ratings and score, for the results page (nothing recorded)."""
     chosen = _require_try(case, try_)
-    outcomes, _ = _score(case, [query], _search(case, chosen, [query]))
-    return outcomes[0]
+    return loop.execute(plan_case(case, chosen, [query])).queries[0]
 
 
 def latest_history(case: Case) -> ScoreHistory | None:
@@ -303,26 +256,35 @@ def rescore_query(
     """Re-score one query after its ratings changed and record the new case score.
 
     The other queries keep their last scores when the last record is for the same try and scorer;
-    otherwise the whole case is run, so a history row never mixes tries or scorers.
+    otherwise the whole case is run, so a history row never mixes tries or scorers. No lock is
+    held while the engine is called: it reads, searches, then merges under a short lock on the
+    case (two ratings at once must not drop each other's new score from the history).
     """
-    # Two ratings on one case at once would both start from the same last record and the second
-    # row would drop the first one's new score: serialize rescoring per case with a row lock.
+    chosen = _require_try(case, None)
+    if _needs_full_run(case, chosen, query):
+        run = run_case(case, user=user, try_=chosen)
+        outcome = next(o for o in run.outcomes if o.key == str(query.pk))
+        return outcome, run.history
+    outcome = search_query(case, query, chosen)
     with transaction.atomic():
         Case.objects.select_for_update().only("pk").get(pk=case.pk)
-        return _rescore_query_locked(case, query, user=user)
+        last = latest_history(case)
+        if last and last.try_ref_id == chosen.pk and last.scorer_name == case.scorer.name:
+            return outcome, _merge_into_history(case, chosen, last, outcome, user)
+    # The last record changed while the engine answered (another try or scorer): run it all.
+    run = run_case(case, user=user, try_=chosen)
+    outcome = next(o for o in run.outcomes if o.key == str(query.pk))
+    return outcome, run.history
 
 
-def _rescore_query_locked(
-    case: Case, query: Query, *, user: AbstractBaseUser | AnonymousUser | None
-) -> tuple[QueryOutcome, ScoreHistory]:
-    chosen = _require_try(case, None)
+def _needs_full_run(case: Case, chosen: Try, query: Query) -> bool:
     last = latest_history(case)
     live = {str(pk) for pk in case.queries.values_list("pk", flat=True)}
     # A query added since the last record has no score there: leaving it out would make the
     # case score a mean over a subset (adding queries then rating one could show 1.0).
     recorded = set(last.per_query) | set(last.errors or {}) if last else set()
     unscored = live - recorded - {str(query.pk)}
-    if (
+    return bool(
         last is None
         or last.try_ref_id != chosen.pk
         or last.scorer_name != case.scorer.name
@@ -330,32 +292,38 @@ def _rescore_query_locked(
         # The custom scorer's code or the case options (which scorers read) changed since.
         or case.scorer.updated_at > last.created_at
         or case.updated_at > last.created_at
-    ):
-        run = run_case(case, user=user, try_=chosen)
-        outcome = next(o for o in run.outcomes if o.query.pk == query.pk)
-        return outcome, run.history
-    outcome = search_query(case, query, chosen)
+    )
+
+
+def _merge_into_history(
+    case: Case,
+    chosen: Try,
+    last: ScoreHistory,
+    outcome: QueryOutcome,
+    user: AbstractBaseUser | AnonymousUser | None,
+) -> ScoreHistory:
+    """The last record with one query's new score, as a new record (under the case's lock)."""
+    live = [str(pk) for pk in case.queries.values_list("pk", flat=True)]
     per_query = {k: v for k, v in last.per_query.items() if k in live}
     errors = {k: v for k, v in (last.errors or {}).items() if k in live}
-    key = str(query.pk)
+    key = outcome.key
     if outcome.error:
         per_query.pop(key, None)
         errors[key] = outcome.error
     else:
         errors.pop(key, None)
         per_query[key] = outcome.score if outcome.score is not None else 0.0
-    history = ScoreHistory.objects.create(
+    return ScoreHistory.objects.create(
         case=case,
         try_ref=chosen,
         scorer=case.scorer,
         scorer_name=case.scorer.name,
-        score=_case_score(per_query, errors),
+        score=case_mean(per_query, live),
         per_query=per_query,
         errors=errors,
         trigger=ScoreHistory.Trigger.RATING,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    return outcome, history
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,24 +421,23 @@ def take_snapshot(
     if not name:
         raise ServiceError("a snapshot needs a name")
     chosen = _require_try(case, None)
-    queries = list(case.queries.all())
-    results = _search(case, chosen, queries) if queries else []
-    outcomes, per_query = _score(case, queries, results)
+    queries = {str(q.pk): q for q in case.queries.all()}
+    run = loop.execute(plan_case(case, chosen, list(queries.values())))
     with transaction.atomic():
         snapshot = Snapshot.objects.create(
             case=case,
             try_ref=chosen,
             name=name[:200],
             scorer_name=case.scorer.name,
-            score=_case_score(per_query, (str(o.query.pk) for o in outcomes if o.error)),
+            score=run.score,
             created_by=user if user is not None and user.is_authenticated else None,
         )
         docs: list[SnapshotDoc] = []
-        for outcome in outcomes:
+        for outcome in run.queries:
             result = outcome.result
             squery = SnapshotQuery.objects.create(
                 snapshot=snapshot,
-                query=outcome.query,
+                query=queries[outcome.key],
                 query_text=outcome.query.text,
                 score=outcome.score,
                 num_results=result.total if result is not None and not outcome.error else 0,

@@ -27,8 +27,8 @@ if TYPE_CHECKING:  # the CLI imports its heavy parts only when the command runs
     from rich.console import Console
 
     from searchbench.domain.casefile import CaseFile
-    from searchbench.domain.scoring import CaseScore
-    from searchbench.engines import Engine, QueryContext, ResultDoc, TryConfig
+    from searchbench.engines import Engine, QueryContext, TryConfig
+    from searchbench.loop import Plan, RunResult
 
 HELP = "Run a case file (YAML) against its endpoint, score it, and gate CI on the scores."
 
@@ -115,16 +115,6 @@ def slug(name: str) -> str:
     return text or "searchbench"
 
 
-@dataclass
-class QueryOutcome:
-    id: str
-    text: str
-    docs: list[ResultDoc]
-    total: int
-    error: str | None
-    elapsed_ms: float
-
-
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -196,42 +186,50 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     if not args.quiet:
         for w in case.warnings:
             err.print(f"[yellow]warning:[/] {_plain(w)}")
-    outcomes = _execute(engine, try_config, case, contexts, concurrency, err, args.quiet)
 
-    from searchbench.domain.scoring import ranked_run, score_case_many
+    from searchbench.domain.scoring import ranked_run
+    from searchbench.loop import Plan, PlannedQuery, ScorerUse
 
-    results = {o.id: o.docs for o in outcomes}
     ratings = case.ratings()
-    scores = score_case_many(
-        wanted,
-        results,
-        ratings,
-        num_found={o.id: o.total for o in outcomes},
+    plan = Plan(
+        engine=engine,
+        try_config=try_config,
+        scorers=[ScorerUse(h, display[h]) for h in wanted],
+        queries=[
+            PlannedQuery(key=qid, text=ctx.text, options=ctx.options, ratings=ratings.get(qid, {}))
+            for qid, ctx in contexts
+        ],
         options=case.options,
+        concurrency=concurrency,
     )
-    main = scores[case.scorer.handle]
-    scorer_errors = {qid: msg for cs in scores.values() for qid, msg in cs.errors.items()}
+    result = _execute(plan, case.name, err, args.quiet)
+    outcomes = result.queries
+    main_score = result.score
+    scorer_errors = {
+        key: text for errors in result.scorer_errors.values() for key, text in errors.items()
+    }
+    results = {o.key: o.result.docs for o in outcomes}
 
     if args.export_run is not None:
         _export(args.export_run, ranked_run(results), slug(case.name))
 
-    verdicts = [
-        (t, scores[by_display[t.measure]].score, scores[by_display[t.measure]].score >= t.minimum)
-        for t in thresholds
-    ]
-    report = _report(case, outcomes, scores, display, ratings, verdicts, scorer_errors)
+    verdicts = []
+    for t in thresholds:
+        value = result.case_scores[by_display[t.measure]]
+        verdicts.append((t, value, value >= t.minimum))
+    report = _report(case, result, display, verdicts, scorer_errors)
     if args.format == "json":
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
         _print_table(report, [display[w] for w in wanted[1:]])
 
-    failed_queries = [o for o in outcomes if o.error]
+    failed_queries = [o for o in outcomes if o.result.error]
     if failed_queries or scorer_errors:
         n = len(failed_queries)
         err.print(
             f"[bold red]error:[/] {n} of {len(outcomes)} queries failed at the engine"
             + (f", {len(scorer_errors)} in the scorer" if scorer_errors else "")
-            + f"; the case score {main.score:.4f} counts them as 0"
+            + f"; the case score {main_score:.4f} counts them as 0"
         )
         return EXIT_ERROR
     missed = [v for v in verdicts if not v[2]]
@@ -320,20 +318,12 @@ def _prepare(
     return engine, try_config, contexts
 
 
-def _execute(
-    engine: Engine,
-    try_config: TryConfig,
-    case: CaseFile,
-    contexts: Sequence[tuple[str, QueryContext]],
-    concurrency: int,
-    err: Console,
-    quiet: bool,
-) -> list[QueryOutcome]:
+def _execute(plan: Plan, name: str, err: Console, quiet: bool) -> RunResult:
+    """The relevance loop, with a progress bar on a terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from searchbench.engines.runner import run_queries
+    from searchbench import loop
 
-    queries = [ctx for _, ctx in contexts]
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -343,19 +333,12 @@ def _execute(
         transient=True,
         disable=quiet or not err.is_terminal,  # a log file gets no bar redraws
     ) as progress:
-        task = progress.add_task(f"{case.name}: {len(queries)} queries", total=len(queries))
+        task = progress.add_task(f"{name}: {len(plan.queries)} queries", total=len(plan.queries))
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        results = run_queries(
-            engine, queries, try_config, concurrency=concurrency, progress=advance
-        )
-    by_text = {q.id: q.text for q in case.queries}
-    return [
-        QueryOutcome(qid, by_text[qid], list(res.docs), int(res.total), res.error, res.elapsed_ms)
-        for (qid, _), res in zip(contexts, results, strict=True)
-    ]
+        return loop.execute(plan, progress=advance)
 
 
 def _export(path: Path, run: dict[str, list[tuple[str, float]]], run_id: str) -> None:
@@ -372,34 +355,31 @@ def _export(path: Path, run: dict[str, list[tuple[str, float]]], run_id: str) ->
 
 def _report(
     case: CaseFile,
-    outcomes: Sequence[QueryOutcome],
-    scores: dict[str, CaseScore],
+    result: RunResult,
     display: dict[str, str],
-    ratings: dict[str, dict[str, float]],
     verdicts: Sequence[tuple[Threshold, float, bool]],
     scorer_errors: dict[str, str],
 ) -> dict[str, Any]:
     main_handle = case.scorer.handle
-    extra = [h for h in scores if h != main_handle]
+    extra = [use.handle for use in result.plan.scorers if use.handle != main_handle]
     queries = []
-    for o in outcomes:
-        q_ratings = ratings.get(o.id, {})
+    for o in result.queries:
         entry: dict[str, Any] = {
-            "id": o.id,
-            "query": o.text,
-            "score": scores[main_handle].per_query[o.id],
-            "measures": {display[h]: scores[h].per_query[o.id] for h in extra},
-            "num_found": o.total,
-            "elapsed_ms": round(o.elapsed_ms, 1),
-            "error": o.error or scorer_errors.get(o.id),
-            "docs": [{"id": d.id, "rating": q_ratings.get(d.id)} for d in o.docs],
+            "id": o.key,
+            "query": o.query.text,
+            "score": o.scores.get(main_handle, 0.0),
+            "measures": {display[h]: o.scores.get(h, 0.0) for h in extra},
+            "num_found": o.result.total,
+            "elapsed_ms": round(o.result.elapsed_ms, 1),
+            "error": o.result.error or scorer_errors.get(o.key),
+            "docs": [{"id": d.id, "rating": o.query.ratings.get(d.id)} for d in o.result.docs],
         }
         queries.append(entry)
     return {
         "case": case.name,
         "scorer": case.scorer.name,
-        "score": scores[main_handle].score,
-        "measures": {display[h]: scores[h].score for h in extra},
+        "score": result.case_scores[main_handle],
+        "measures": {display[h]: result.case_scores[h] for h in extra},
         "engine": case.endpoint.engine,
         "url": case.endpoint.url,
         "errors": sum(1 for q in queries if q["error"]),

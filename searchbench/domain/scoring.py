@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -134,6 +134,15 @@ def _qrel_value(rating: float) -> int:
 
 def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def case_mean(per_query: Mapping[str, float], keys: Iterable[str]) -> float:
+    """The case score, one rule for every door: the mean over every query in ``keys``, where a
+    query with no score in ``per_query`` (it failed at the engine or in the scorer) counts 0, as
+    does a query with no ratings (scored 0 by every scorer). So a broken engine can never raise a
+    case score, and adding unrated queries lowers it, as in Quepid."""
+    wanted = list(keys)
+    return _mean([per_query.get(key, 0.0) for key in wanted])
 
 
 def score_case(

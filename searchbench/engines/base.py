@@ -27,10 +27,19 @@ class EngineError(Exception):
     ``request`` (masked) and ``response`` (raw) are kept on the failed SearchResult for debugging.
     """
 
-    def __init__(self, message: str, request: dict[str, Any] | None = None, response: Any = None):
+    def __init__(
+        self,
+        message: str,
+        request: dict[str, Any] | None = None,
+        response: Any = None,
+        *,
+        transient: bool = False,
+    ):
         super().__init__(message)
         self.request = request
         self.response = response
+        # The same request may well succeed a moment later (an HTTP 5xx): the loop retries it.
+        self.transient = transient
 
 
 @dataclass
@@ -130,6 +139,8 @@ class SearchResult:
     request: dict[str, Any] | None = None
     response: Any = None
     elapsed_ms: float = 0.0
+    # The error may pass if the request is sent again (a timeout, a refused connection, a 5xx).
+    transient: bool = False
 
     @property
     def ok(self) -> bool:
@@ -167,6 +178,7 @@ class Engine(ABC):
                 error=str(exc),
                 request=getattr(exc, "request", None),
                 response=getattr(exc, "response", None),
+                transient=_transient(exc),
             )
         if not result.elapsed_ms:
             result.elapsed_ms = (time.perf_counter() - started) * 1000
@@ -310,3 +322,11 @@ def _media(prefix: str, value: Any) -> str | None:
     if prefix and not text.startswith(("http://", "https://", "data:")):
         return prefix + text
     return text
+
+
+def _transient(exc: Exception) -> bool:
+    """Whether sending the same request again may succeed: a timeout, a connection that failed,
+    an HTTP 5xx. (Not a rate limit: the caller chose not to wait for it.)"""
+    from searchbench.engines.http import ConnectFailed, Timeout
+
+    return isinstance(exc, Timeout | ConnectFailed) or bool(getattr(exc, "transient", False))

@@ -356,6 +356,11 @@ def rate_limit_policy(policy: RateLimitPolicy) -> Iterator[None]:
         _policy.reset(token)
 
 
+def current_rate_limit_policy() -> RateLimitPolicy:
+    """The policy of whoever started the work in this context (a web request fails fast)."""
+    return _policy.get()
+
+
 class TokenBucket:
     """``rate_per_minute`` requests a minute, bursts of at most ``capacity``. Thread-safe.
 

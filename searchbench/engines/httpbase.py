@@ -77,9 +77,10 @@ class HttpEngine(Engine):
         except http.BadResponse:
             body = None
         msg = message(body)
+        transient = resp.status >= 500
         if msg:
-            return EngineError(f"{product} error (HTTP {resp.status}): {msg}")
-        return EngineError(http.error_text(resp))
+            return EngineError(f"{product} error (HTTP {resp.status}): {msg}", transient=transient)
+        return EngineError(http.error_text(resp), transient=transient)
 
     def timed_ping(self, check: Any) -> PingResult:
         """Run ``check()`` (returns a message or raises) and time it; never raises."""

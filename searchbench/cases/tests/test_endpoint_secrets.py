@@ -29,6 +29,7 @@ def test_secret_header_values_are_encrypted_at_rest(world):
         name="api",
         url="http://127.0.0.1:9/search",
         headers=f'{{"Authorization": "{TOKEN}", "X-Team": "search"}}',
+        options='{"docs_path": "results"}',
     )
     assert client.post(reverse("cases:endpoint_new"), data).status_code == 302
     endpoint = SearchEndpoint.objects.get(name="api")

@@ -10,9 +10,9 @@ from searchbench.cases.models import Rating, ScoreHistory, SearchEndpoint
 def test_it_runs_scores_and_records_history(world):
     run = services.run_case(world.case, user=world.owner)
 
-    by_query = {o.query.pk: o for o in run.outcomes}
-    boots = by_query[world.q_boots.pk]
-    tent = by_query[world.q_tent.pk]
+    by_query = {o.key: o for o in run.outcomes}
+    boots = by_query[str(world.q_boots.pk)]
+    tent = by_query[str(world.q_tent.pk)]
     assert boots.error is None and tent.error is None
     returned = [d.id for d in boots.docs]
     assert returned[:2] == ["b1", "b2"] or returned[:2] == ["b2", "b1"]  # title^2 on both words

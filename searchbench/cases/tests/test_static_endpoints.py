@@ -288,13 +288,20 @@ def test_secret_headers_are_masked_in_the_form_and_kept_on_save(world):
         url="http://127.0.0.1:9/search",
         owner=world.owner,
         headers={"Authorization": token, "X-Team": "search"},
+        options={"docs_path": "results"},
     )
     url = reverse("cases:endpoint_edit", args=[endpoint.pk])
     page = parse(client.get(url).content)
     shown = page.one("textarea[name=headers]").text
     assert token not in shown and '"X-Team": "search"' in shown and '"***"' in shown
     # Posting the form back as shown keeps the stored token; a typed value replaces it.
-    data = endpoint_post(kind="searchapi", name="api", url=endpoint.url, headers=shown)
+    data = endpoint_post(
+        kind="searchapi",
+        name="api",
+        url=endpoint.url,
+        headers=shown,
+        options='{"docs_path": "results"}',
+    )
     assert client.post(url, data).status_code == 302
     endpoint.refresh_from_db()
     assert endpoint.get_headers() == {"Authorization": token, "X-Team": "search"}

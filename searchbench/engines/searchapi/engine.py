@@ -277,7 +277,7 @@ class SearchApiEngine(HttpEngine):
             described["body"] = dict(request["data"])
         resp = self.send(method, url, **request)
         if not resp.ok:
-            raise EngineError(_api_error(resp))
+            raise EngineError(_api_error(resp), transient=resp.status >= 500)
         data = resp.json()
         mapped = mapper.map(data)
         first = max(0, try_config.start)
