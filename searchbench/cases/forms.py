@@ -228,11 +228,14 @@ class EndpointForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        from searchbench.engines import ENGINES
+
         kind, url = cleaned.get("kind"), cleaned.get("url")
+        engine = ENGINES.get(kind or "")
         upload = cleaned.get("csv_file")
-        if upload and kind != "static":
+        if upload and not (engine and engine.stored_results):
             self.add_error("csv_file", "a CSV upload is for the static engine only")
-        if not kind or not url:
+        if not kind or not url or engine is None:
             return cleaned
         if "options" in cleaned:
             from searchbench.engines.registry import refused_options
@@ -240,9 +243,9 @@ class EndpointForm(forms.ModelForm):
             for problem in refused_options(cleaned["options"], kind):
                 if problem not in self.errors.get("options", []):
                     self.add_error("options", problem)
-        if kind == "static":
+        if engine.stored_results:
             self._clean_static(cleaned, url, upload)
-        elif kind != "local":
+        elif engine.remote:
             self._check_url_policy(url)
         return cleaned
 

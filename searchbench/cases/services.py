@@ -102,10 +102,11 @@ def static_name_taken(user: AbstractBaseUser | AnonymousUser, name: str) -> str 
 def check_endpoint_data(endpoint: SearchEndpoint) -> None:
     """EngineError when the endpoint names stored results its owner may not use. Checked on
     every read (a search, a test), so a set whose owner stops sharing it is not read again."""
-    from searchbench.engines import EngineError
+    from searchbench.engines import ENGINES, EngineError
     from searchbench.engines.static import StaticResultsError, static_name
 
-    if endpoint.kind != "static" or "results" in (endpoint.options or {}):
+    engine = ENGINES.get(endpoint.kind)
+    if engine is None or not engine.stored_results or "results" in (endpoint.options or {}):
         return  # not a stored set (a snapshot served from the options before sets had owners)
     try:
         name = static_name(endpoint.url)

@@ -257,8 +257,11 @@ def _prepare(
     )
     from searchbench.engines.registry import refused_options
 
+    from searchbench.engines import ENGINES
+
     t = case.try_
-    uses_template = case.endpoint.engine != "static"  # static looks results up by query text
+    kind = ENGINES[case.endpoint.engine]  # the case file names only known kinds
+    uses_template = kind.uses_template  # static results are looked up by query text
     try:
         if uses_template:
             validate(t.template)
@@ -299,9 +302,9 @@ def _prepare(
         engine = make_engine(config)
     except (EngineError, ValueError) as exc:
         raise RunError(f"{case.where('endpoint')} {exc}") from None
-    if e.engine == "local":
-        # A missing local index is a set-up mistake, not an engine fault: say it once, up front.
-        # (Remote engines are not pinged: an outage must still list every query's error.)
+    if not kind.remote:
+        # A missing local index or result set is a set-up mistake, not an engine fault: say it
+        # once, up front. (Remote engines are not pinged: an outage lists every query's error.)
         ping = engine.ping()
         if not ping.ok:
             fld = "endpoint.index" if "endpoint.index" in case.lines else "endpoint.url"

@@ -16,11 +16,22 @@ from searchbench.engines.base import EndpointConfig, Engine, EngineError
 
 @dataclass(frozen=True)
 class EngineKind:
+    """One row of the table: what the adapter is and what it can do.
+
+    ``uses_template``: queries are sent through the try's template (static results are looked
+    up by query text instead). ``remote``: reached over HTTP, so the URL policy applies and an
+    outage is a per-query error (a local index or result set is checked up front instead).
+    ``stored_results``: serves a result set stored on the server, which has an owner.
+    """
+
     kind: str
     target: str  # "package.module:ClassName"
     label: str
     url_hint: str
     template_example: str
+    uses_template: bool = True
+    remote: bool = True
+    stored_results: bool = False
 
     def load(self) -> type[Engine]:
         module_name, _, cls_name = self.target.partition(":")
@@ -35,6 +46,7 @@ ENGINES: dict[str, EngineKind] = {
         "Built-in (tantivy)",
         "local://NAME (an index made with `searchbench index create`)",
         '{"query": "#$query##", "fields": ["title^2", "body"]}',
+        remote=False,
     ),
     "solr": EngineKind(
         "solr",
@@ -70,6 +82,9 @@ ENGINES: dict[str, EngineKind] = {
         "Static results (CSV or snapshot)",
         "static://NAME (a CSV imported as Query Text,Doc ID,Doc Position,fields…)",
         "(not used: results are looked up by query text)",
+        uses_template=False,
+        remote=False,
+        stored_results=True,
     ),
 }
 
