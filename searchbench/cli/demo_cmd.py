@@ -20,21 +20,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _use_generated_secret_key() -> None:
-    """Without a configured key the demo uses (and keeps) one generated in the data directory."""
-    if env.get("SEARCHBENCH_SECRET_KEY"):
-        return
-    from searchbench.web.secretkey import persisted_secret_key_path
-
-    # Hand it to the settings module through the registry's own NAME_FILE mechanism.
-    os.environ["SEARCHBENCH_SECRET_KEY_FILE"] = str(persisted_secret_key_path(env.data_dir()))
-
-
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from searchbench.web.secretkey import use_generated_secret_key
+
     console = Console(highlight=False)
-    _use_generated_secret_key()
+    # Without a configured key the demo uses (and keeps) one generated in the data directory.
+    use_generated_secret_key(create=True)
     # Unless told otherwise, a person is watching this terminal, not a log shipper.
     os.environ.setdefault("SEARCHBENCH_LOG_FORMAT", "console")
     from searchbench.web.bootstrap import collect_static, setup_django

@@ -51,7 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "stemming), english (also Lucene's English stop words, like Solr's and Elasticsearch's "
         "english analyzer) or default (lower-case only)",
     )
-    create.add_argument("--quiet", action="store_true", help="no progress bar")
+    create.add_argument(
+        "--quiet", action="store_true", help="no progress bar, and nothing printed on success"
+    )
 
     sub.add_parser("list", help="list the local indexes")
 
@@ -122,29 +124,34 @@ def _create(args: argparse.Namespace) -> int:
     from searchbench.engines.local import create_index
 
     fields = [f.strip() for f in args.fields.split(",") if f.strip()]
-    out = Console()
     if args.quiet:
-        info = create_index(
+        create_index(
             args.name, args.source, args.id_field, fields, _data_dir(args), analyzer=args.analyzer
         )
-    else:
-        with Progress(
-            TextColumn("indexing [bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task(args.name, total=None)
+        return 0
+    with Progress(
+        TextColumn("indexing [bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(args.name, total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            info = create_index(
-                args.name, args.source, args.id_field, fields, _data_dir(args), progress
-            )
-    out.print(
+        info = create_index(
+            args.name,
+            args.source,
+            args.id_field,
+            fields,
+            _data_dir(args),
+            progress,
+            analyzer=args.analyzer,
+        )
+    Console().print(
         f"index [bold]{info.name}[/bold]: {info.doc_count} docs, fields {', '.join(info.fields)}, "
         f"built in {info.build_seconds:.2f} s → endpoint url local://{info.name}",
         highlight=False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -41,7 +42,26 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        try:
+            return _dispatch(list(sys.argv[1:] if argv is None else argv))
+        finally:
+            # Also on SystemExit (--help): a closed pipe must show here, not at interpreter exit.
+            sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """`searchbench eval … | head -1`: the reader closed the pipe. Python's docs' recipe (and
+    rich's, for what it prints): point stdout at /dev/null so the final flush cannot fail again,
+    and exit 1 without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
+
+
+def _dispatch(argv: list[str]) -> int:
     # `manage` hands everything after it to Django untouched.
     if argv[:1] == ["manage"]:
         module = importlib.import_module(COMMANDS["manage"])

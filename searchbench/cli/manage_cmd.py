@@ -20,6 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_raw(argv: Sequence[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    from searchbench.web.secretkey import use_generated_secret_key
+
+    # In a data directory the demo set up, the demo's key (never a new one: see secretkey.py).
+    use_generated_secret_key(create=False)
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 

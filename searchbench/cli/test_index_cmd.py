@@ -43,7 +43,7 @@ def test_it_creates_lists_searches_and_deletes(
         )
         == 0
     )
-    assert "3 docs" in capsys.readouterr().out
+    assert capsys.readouterr() == ("", "")  # --quiet: nothing on success
     assert main(["index", "--data-dir", dd, "list"]) == 0
     assert "shop" in capsys.readouterr().out
     assert (
@@ -108,6 +108,19 @@ def test_it_shows_a_progress_bar_without_breaking_output(
         == 0
     )
     assert "local://shop" in capsys.readouterr().out
+
+
+def test_the_analyzer_is_used_with_or_without_the_progress_bar(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from searchbench.engines.local import list_indexes
+
+    dd = tmp_path / "d"
+    create = ["index", "--data-dir", str(dd), "create", "--from", str(corpus), "--id-field", "sku"]
+    assert main([*create, "loud", "--analyzer", "english"]) == 0
+    assert main([*create, "quiet", "--analyzer", "english", "--quiet"]) == 0
+    analyzers = {info.name: info.extra["analyzer"] for info in list_indexes(dd)}
+    assert analyzers == {"loud": "english", "quiet": "english"}
 
 
 def test_the_text_explain_lists_each_clause_with_its_weighted_contribution(

@@ -2,7 +2,8 @@
 
 Production must set SEARCHBENCH_SECRET_KEY (settings refuse to start without it when DEBUG is
 off); this file exists so `searchbench demo` works on a fresh checkout and keeps sessions and
-encrypted credentials valid across restarts.
+encrypted credentials valid across restarts, and so `searchbench manage` works in a data directory
+the demo set up. Only the demo makes the file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,26 @@ import os
 import secrets
 from pathlib import Path
 
+from searchbench import env
+
 FILENAME = "secret_key"
+
+
+def use_generated_secret_key(*, create: bool) -> None:
+    """Without a configured key, hand the settings the data directory's generated one, through
+    the registry's own ``SEARCHBENCH_SECRET_KEY_FILE``. ``create`` makes the key when there is none
+    (the demo); otherwise only a key that is already there is used, so a production data
+    directory, which never held one, still refuses to start without SEARCHBENCH_SECRET_KEY."""
+    if env.get("SEARCHBENCH_SECRET_KEY"):
+        return
+    data_dir = env.data_dir()
+    if create:
+        path = persisted_secret_key_path(data_dir)
+    elif (data_dir / FILENAME).is_file():
+        path = data_dir / FILENAME
+    else:
+        return
+    os.environ["SEARCHBENCH_SECRET_KEY_FILE"] = str(path)
 
 
 def persisted_secret_key_path(data_dir: Path) -> Path:
