@@ -168,7 +168,7 @@ class Scorer(models.Model):
         BUILTIN = "builtin", "Built-in"
         CUSTOM = "custom", "Custom (JavaScript)"
 
-    # For built-ins the name is what scoring.score_case() accepts ("quepid:nDCG@10", "nDCG@10").
+    # For built-ins the name is what scoring.ScorerRef.parse() accepts ("quepid:nDCG@10", "nDCG@10").
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOM)
     description = models.TextField(blank=True)
@@ -192,9 +192,13 @@ class Scorer(models.Model):
         return [(float(v), labels.get(float(v), "")) for v in self.scale or []]
 
     @property
-    def handle(self) -> str:
-        """What score_case() is given: the registry name, or the custom JavaScript."""
-        return self.name if self.kind == self.Kind.BUILTIN else f"js:{self.code}"
+    def ref(self) -> Any:
+        """The scorer as scoring takes it (domain.scoring.ScorerRef)."""
+        from searchbench.domain.scoring import ScorerRef
+
+        if self.kind == self.Kind.BUILTIN:
+            return ScorerRef.parse(self.name, check=False)
+        return ScorerRef.javascript(self.code, self.name)
 
 
 class Case(models.Model):

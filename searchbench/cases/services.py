@@ -29,7 +29,7 @@ from searchbench.cases.models import (
     Try,
 )
 from searchbench.domain.scoring import case_mean
-from searchbench.loop import Plan, PlannedQuery, QueryResult, RunResult, ScorerUse
+from searchbench.loop import Plan, PlannedQuery, QueryResult, RunResult
 from searchbench.web.logging import get_logger
 
 log = get_logger("searchbench.cases")
@@ -189,7 +189,7 @@ def plan_case(case: Case, try_: Try, queries: Sequence[Query]) -> Plan:
     return Plan(
         engine=engine,
         try_config=try_.to_config(),
-        scorers=[ScorerUse(case.scorer.handle, case.scorer.name)],
+        scorers=[case.scorer.ref],
         queries=[
             PlannedQuery(
                 key=str(q.pk),

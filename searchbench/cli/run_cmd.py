@@ -134,7 +134,7 @@ def _plain(text: str) -> str:
 
 def _run(args: argparse.Namespace, err: Console) -> int:
     from searchbench.domain.casefile import CaseFileError, load_case
-    from searchbench.domain.scoring import InvalidScorerError, check_scorer
+    from searchbench.domain.scoring import InvalidScorerError, ScorerRef
 
     thresholds = [parse_threshold(t) for t in args.fail_under]
     try:
@@ -152,24 +152,17 @@ def _run(args: argparse.Namespace, err: Console) -> int:
     except CaseFileError as exc:
         raise RunError(str(exc)) from None
 
-    # Scorer handles to compute: the case scorer, its extra measures, and any threshold measure.
-    display = {case.scorer.handle: case.scorer.name}
-    wanted = [case.scorer.handle]
+    # Scorers to compute, by name: the case scorer, its extra measures, any threshold measure.
+    wanted: dict[str, ScorerRef] = {case.scorer.name: case.scorer}
     for m in case.measures:
-        if m not in wanted:
-            wanted.append(m)
-            display[m] = m
-    by_display = {v: k for k, v in display.items()}
+        wanted.setdefault(m, ScorerRef.parse(m, check=False))  # checked by the case file loader
     for t in thresholds:
-        if t.measure in by_display:
+        if t.measure in wanted:
             continue
         try:
-            check_scorer(t.measure)
+            wanted[t.measure] = ScorerRef.parse(t.measure)
         except InvalidScorerError as exc:
             raise RunError(f"--fail-under {t.measure}={t.minimum:g}: {exc}") from None
-        wanted.append(t.measure)
-        display[t.measure] = t.measure
-        by_display[t.measure] = t.measure
 
     if args.export_run is not None:
         spaced = [q for q in case.queries if not q.id or any(c.isspace() for c in q.id)]
@@ -188,13 +181,13 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             err.print(f"[yellow]warning:[/] {_plain(w)}")
 
     from searchbench.domain.scoring import ranked_run
-    from searchbench.loop import Plan, PlannedQuery, ScorerUse
+    from searchbench.loop import Plan, PlannedQuery
 
     ratings = case.ratings()
     plan = Plan(
         engine=engine,
         try_config=try_config,
-        scorers=[ScorerUse(h, display[h]) for h in wanted],
+        scorers=list(wanted.values()),
         queries=[
             PlannedQuery(key=qid, text=ctx.text, options=ctx.options, ratings=ratings.get(qid, {}))
             for qid, ctx in contexts
@@ -215,13 +208,13 @@ def _run(args: argparse.Namespace, err: Console) -> int:
 
     verdicts = []
     for t in thresholds:
-        value = result.case_scores[by_display[t.measure]]
+        value = result.case_scores[t.measure]
         verdicts.append((t, value, value >= t.minimum))
-    report = _report(case, result, display, verdicts, scorer_errors)
+    report = _report(case, result, verdicts, scorer_errors)
     if args.format == "json":
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
-        _print_table(report, [display[w] for w in wanted[1:]])
+        _print_table(report, list(wanted)[1:])
 
     failed_queries = [o for o in outcomes if o.result.error]
     if failed_queries or scorer_errors:
@@ -249,6 +242,7 @@ def _prepare(
     from searchbench.domain.fieldspec import FieldSpecError, parse_field_spec
     from searchbench.domain.templating import TemplateContext, TemplateError, render, validate
     from searchbench.engines import (
+        ENGINES,
         EndpointConfig,
         EngineError,
         QueryContext,
@@ -256,8 +250,6 @@ def _prepare(
         make_engine,
     )
     from searchbench.engines.registry import refused_options
-
-    from searchbench.engines import ENGINES
 
     t = case.try_
     kind = ENGINES[case.endpoint.engine]  # the case file names only known kinds
@@ -359,19 +351,18 @@ def _export(path: Path, run: dict[str, list[tuple[str, float]]], run_id: str) ->
 def _report(
     case: CaseFile,
     result: RunResult,
-    display: dict[str, str],
     verdicts: Sequence[tuple[Threshold, float, bool]],
     scorer_errors: dict[str, str],
 ) -> dict[str, Any]:
-    main_handle = case.scorer.handle
-    extra = [use.handle for use in result.plan.scorers if use.handle != main_handle]
+    main = case.scorer.name
+    extra = [ref.name for ref in result.plan.scorers[1:]]
     queries = []
     for o in result.queries:
         entry: dict[str, Any] = {
             "id": o.key,
             "query": o.query.text,
-            "score": o.scores.get(main_handle, 0.0),
-            "measures": {display[h]: o.scores.get(h, 0.0) for h in extra},
+            "score": o.scores.get(main, 0.0),
+            "measures": {name: o.scores.get(name, 0.0) for name in extra},
             "num_found": o.result.total,
             "elapsed_ms": round(o.result.elapsed_ms, 1),
             "error": o.result.error or scorer_errors.get(o.key),
@@ -381,8 +372,8 @@ def _report(
     return {
         "case": case.name,
         "scorer": case.scorer.name,
-        "score": result.case_scores[main_handle],
-        "measures": {display[h]: result.case_scores[h] for h in extra},
+        "score": result.case_scores[main],
+        "measures": {name: result.case_scores[name] for name in extra},
         "engine": case.endpoint.engine,
         "url": case.endpoint.url,
         "errors": sum(1 for q in queries if q["error"]),

@@ -28,6 +28,7 @@ from yaml.constructor import ConstructorError
 
 from searchbench.domain import safejson
 from searchbench.domain.ratings import RatingsFormatError, read_ratings_csv
+from searchbench.domain.scoring import ScorerRef
 
 ENGINE_KINDS: tuple[str, ...] = (
     "solr",
@@ -83,12 +84,6 @@ class TrySpec:
     curator_vars: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class ScorerSpec:
-    name: str  # as shown to people: "nDCG@10", "quepid:AP@10", "js:scorers/mine.js"
-    handle: str  # as score_case takes it: the name, or "js:" + the JavaScript code
-
-
 @dataclass
 class QuerySpec:
     id: str
@@ -104,7 +99,7 @@ class CaseFile:
     path: Path
     endpoint: EndpointSpec
     try_: TrySpec
-    scorer: ScorerSpec
+    scorer: ScorerRef
     measures: list[str]
     queries: list[QuerySpec]
     options: dict[str, Any] = field(default_factory=dict)
@@ -646,7 +641,7 @@ def _try(r: _Reader, node: yaml.Node | None, parent: yaml.Node, *, static: bool)
     return TrySpec(template, field_spec, rows, start, escape, curator)
 
 
-def _scorer(r: _Reader, node: yaml.Node, base: Path, check: Callable[[str], None]) -> ScorerSpec:
+def _scorer(r: _Reader, node: yaml.Node, base: Path, check: Callable[[str], None]) -> ScorerRef:
     if isinstance(node, yaml.MappingNode):
         m = r.mapping(node, "scorer", SCORER_KEYS)
         js_path = r.file(m["js"], "scorer.js", base)
@@ -656,11 +651,12 @@ def _scorer(r: _Reader, node: yaml.Node, base: Path, check: Callable[[str], None
             raise r.error(m["js"], "scorer.js", f"cannot read {js_path}: {exc}") from None
         if not code.strip():
             raise r.error(m["js"], "scorer.js", f"{js_path} is empty")
+        ref = ScorerRef.javascript(code, f"js:{r.string(m['js'], 'scorer.js')}")
         try:
-            check("js:" + code)
+            ref.check()
         except ValueError as exc:
             raise r.error(m["js"], "scorer.js", f"{js_path}: {exc}") from None
-        return ScorerSpec(f"js:{r.string(m['js'], 'scorer.js')}", "js:" + code)
+        return ref
     name = r.string(node, "scorer").strip()
     if name.startswith("js:"):
         raise r.error(
@@ -668,9 +664,9 @@ def _scorer(r: _Reader, node: yaml.Node, base: Path, check: Callable[[str], None
         )
     try:
         check(name)
+        return ScorerRef.parse(name)
     except ValueError as exc:
         raise r.error(node, "scorer", str(exc)) from None
-    return ScorerSpec(name, name)
 
 
 def _query(r: _Reader, node: yaml.Node, fld: str) -> QuerySpec:

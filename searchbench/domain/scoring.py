@@ -1,10 +1,11 @@
 """Case scoring: one entry point from ranked results + ratings to per-query and case scores.
 
-``score_case`` dispatches on the scorer name:
+A scorer is named once and parsed once into a :class:`ScorerRef` (``ScorerRef.parse`` for a
+name, ``ScorerRef.javascript`` for code); ``score_case`` dispatches on its kind:
 
-- ``quepid:NAME`` (e.g. ``quepid:nDCG@10``): Quepid's client-side scorers, one query at a time;
-- ``js:CODE``: a custom JavaScript scorer (Quepid's scorer API) run in the sandbox;
-- anything else is a measure name for ``metrics.evaluate`` (``nDCG@10``, ``map``, ``P_10``, ...),
+- ``quepid``, e.g. ``quepid:nDCG@10``: Quepid's client-side scorers, one query at a time;
+- ``js``: a custom JavaScript scorer (Quepid's scorer API) run in the sandbox, given as code;
+- ``measure``: a measure name for ``metrics.evaluate`` (``nDCG@10``, ``map``, ``P_10``, ...),
   computed with trec_eval's rules over the engine's order: the doc at 0-based rank i gets the
   score ``len(docs) - i``. ``ranked_run`` gives exactly that run, so a TREC run file written
   from it re-evaluates (``searchbench eval -c``) to the same numbers.
@@ -32,6 +33,53 @@ class InvalidScorerError(ValueError):
 
 class UnknownScorerError(InvalidScorerError):
     """A scorer or measure name nobody knows."""
+
+
+@dataclass(frozen=True)
+class ScorerRef:
+    """A scorer, parsed once: a measure, one of Quepid's scorers, or JavaScript code.
+
+    ``name`` is what people see ("nDCG@10", "quepid:AP@10", "js:scorers/mine.js", a custom
+    scorer's name); ``code`` is the JavaScript of a ``js`` scorer (never carried in a name).
+    """
+
+    kind: str  # "measure" | "quepid" | "js"
+    name: str
+    code: str = field(default="", repr=False)
+
+    @classmethod
+    def parse(cls, name: str, *, check: bool = True) -> ScorerRef:
+        """A built-in scorer by name; InvalidScorerError (with a did-you-mean) when unknown.
+        ``check=False`` for a stored name, which fails when it scores instead (a scorer removed
+        by an upgrade is then an error on each query, not on every page)."""
+        name = name.strip()
+        if name.startswith(JS_PREFIX):
+            raise InvalidScorerError(
+                f"{name[:40]!r}: a JavaScript scorer is given as code (a file or a custom "
+                "scorer), not as a name"
+            )
+        ref = cls("quepid" if name.startswith(QUEPID_PREFIX) else "measure", name)
+        if check:
+            ref.check()
+        return ref
+
+    @classmethod
+    def javascript(cls, code: str, name: str = "js:custom") -> ScorerRef:
+        return cls("js", name, code)
+
+    def check(self) -> None:
+        """Raise InvalidScorerError unless this can score a case (UnknownScorerError, with a
+        did-you-mean, for a name nobody knows; the compile error for broken JavaScript)."""
+        if self.kind == "js":
+            _check_js(self.code)
+        elif self.kind == "quepid":
+            _check_quepid(self.name)
+        else:
+            _check_measure(self.name)
+
+
+def as_ref(scorer: ScorerRef | str) -> ScorerRef:
+    return scorer if isinstance(scorer, ScorerRef) else ScorerRef.parse(scorer)
 
 
 class HasId(Protocol):
@@ -65,32 +113,36 @@ def scorer_names() -> list[str]:
 
 
 def check_scorer(name: str) -> None:
-    """Raise InvalidScorerError unless ``name`` can score a case (UnknownScorerError, with a
-    did-you-mean, for a name nobody knows)."""
-    if name.startswith(JS_PREFIX):
-        code = name[len(JS_PREFIX) :]
-        if not code.strip():
-            raise InvalidScorerError("a js: scorer needs JavaScript code")
-        from searchbench.domain.scorers import JsScorer, ScorerError
+    """Raise InvalidScorerError unless ``name`` names a built-in scorer or measure."""
+    ScorerRef.parse(name)
 
-        try:
-            JsScorer(code).close()  # compiles it: a syntax error is found before any query runs
-        except ScorerError as exc:
-            raise InvalidScorerError(str(exc)) from None
-        return
-    if name.startswith(QUEPID_PREFIX):
-        from searchbench.domain.scorers import UnknownScorer, get_scorer
 
-        try:
-            get_scorer(name)
-        except UnknownScorer as exc:
-            names = _quepid_names()
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UnknownScorerError(
-                f"unknown scorer {name!r}{hint}; Quepid scorers: {', '.join(names)}"
-            ) from exc
-        return
+def _check_js(code: str) -> None:
+    if not code.strip():
+        raise InvalidScorerError("a JavaScript scorer needs code")
+    from searchbench.domain.scorers import JsScorer, ScorerError
+
+    try:
+        JsScorer(code).close()  # compiles it: a syntax error is found before any query runs
+    except ScorerError as exc:
+        raise InvalidScorerError(str(exc)) from None
+
+
+def _check_quepid(name: str) -> None:
+    from searchbench.domain.scorers import UnknownScorer, get_scorer
+
+    try:
+        get_scorer(name)
+    except UnknownScorer as exc:
+        names = _quepid_names()
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownScorerError(
+            f"unknown scorer {name!r}{hint}; Quepid scorers: {', '.join(names)}"
+        ) from exc
+
+
+def _check_measure(name: str) -> None:
     from searchbench.domain.metrics import UnknownMeasure, parse_measure
 
     try:
@@ -146,7 +198,7 @@ def case_mean(per_query: Mapping[str, float], keys: Iterable[str]) -> float:
 
 
 def score_case(
-    scorer: str,
+    scorer: ScorerRef | str,
     results: Mapping[str, Sequence[Any]],
     ratings: Mapping[str, Mapping[str, float]],
     num_found: Mapping[str, int] | None = None,
@@ -157,23 +209,49 @@ def score_case(
 
 
 def score_case_many(
-    scorers: Sequence[str],
+    scorers: Sequence[ScorerRef | str],
     results: Mapping[str, Sequence[Any]],
     ratings: Mapping[str, Mapping[str, float]],
     num_found: Mapping[str, int] | None = None,
     options: Mapping[str, Any] | None = None,
-) -> dict[str, CaseScore]:
-    """Like score_case for several scorers; measure names share one evaluation pass."""
-    out: dict[str, CaseScore] = {}
-    measures = [s for s in scorers if not s.startswith((QUEPID_PREFIX, JS_PREFIX))]
-    if measures:
-        out.update(_score_measures(measures, results, ratings))
-    for s in scorers:
-        if s in out:
-            continue
-        if s.startswith(QUEPID_PREFIX) or s.startswith(JS_PREFIX):
-            out[s] = _score_per_query(s, results, ratings, num_found or {}, options or {})
-    return {s: out[s] for s in scorers}
+) -> dict[Any, CaseScore]:
+    """Like score_case for several scorers (keyed as given); measures share one evaluation."""
+    refs = {s: as_ref(s) for s in scorers}
+    measures = list(dict.fromkeys(r.name for r in refs.values() if r.kind == "measure"))
+    by_measure = _score_measures(measures, results, ratings) if measures else {}
+    out: dict[Any, CaseScore] = {}
+    for s, ref in refs.items():
+        if ref.kind == "measure":
+            out[s] = by_measure[ref.name]
+        else:
+            out[s] = _score_per_query(ref, results, ratings, num_found or {}, options or {})
+    return out
+
+
+def score_run(
+    scorers: Sequence[ScorerRef | str],
+    qrels: Mapping[str, Mapping[str, float]],
+    run: Mapping[str, Mapping[str, float]],
+    complete: bool = False,
+) -> dict[Any, CaseScore]:
+    """Score a TREC run against qrels with any scorer a case takes (``searchbench eval`` and
+    ``compare``): each query's docs ranked by score, ties by docno descending, as trec_eval
+    does; the queries in both, or with ``complete`` every query of the qrels (missing: no docs)."""
+    qids = [q for q in qrels if complete or q in run]
+    results = {
+        q: [_Doc(d) for d, _ in sorted((run.get(q) or {}).items(), key=_by_score, reverse=True)]
+        for q in qids
+    }
+    return score_case_many(scorers, results, {q: qrels[q] for q in qids})
+
+
+@dataclass(frozen=True)
+class _Doc:
+    id: str
+
+
+def _by_score(item: tuple[str, float]) -> tuple[float, str]:
+    return item[1], item[0]  # reversed: score descending, then docno descending
 
 
 def _score_measures(
@@ -204,7 +282,7 @@ def _score_measures(
 
 
 def _score_per_query(
-    name: str,
+    ref: ScorerRef,
     results: Mapping[str, Sequence[Any]],
     ratings: Mapping[str, Mapping[str, float]],
     num_found: Mapping[str, int],
@@ -212,18 +290,18 @@ def _score_per_query(
 ) -> CaseScore:
     scorer: Any
     recoverable: tuple[type[Exception], ...] = ()
-    if name.startswith(JS_PREFIX):
+    if ref.kind == "js":
         from searchbench.domain.scorers import JsScorer, ScorerError
 
-        scorer = JsScorer(name[len(JS_PREFIX) :])
+        scorer = JsScorer(ref.code, name=ref.name)
         recoverable = (ScorerError,)
     else:
         from searchbench.domain.scorers import get_scorer
 
-        check_scorer(name)
-        scorer = get_scorer(name)
+        ref.check()
+        scorer = get_scorer(ref.name)
     try:
-        return _score_queries(name, scorer, recoverable, results, ratings, num_found, options)
+        return _score_queries(ref.name, scorer, recoverable, results, ratings, num_found, options)
     finally:
         if hasattr(scorer, "close"):
             scorer.close()  # a JS scorer holds a V8 isolate

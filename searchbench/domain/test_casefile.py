@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from searchbench.domain.casefile import CaseFileError, load_case
+from searchbench.domain.scoring import ScorerRef
 
 KNOWN = {"nDCG@10", "AP", "P@10", "quepid:AP@10"}
 
@@ -47,7 +48,7 @@ def test_it_loads_a_minimal_case_with_defaults(tmp_path: Path) -> None:
     assert case.name == "Demo"
     assert case.endpoint.engine == "local" and case.endpoint.url == "local://demo"
     assert (case.try_.template, case.try_.rows, case.try_.escape) == ("#$query##", 10, True)
-    assert case.scorer.name == case.scorer.handle == "nDCG@10"
+    assert case.scorer == ScorerRef("measure", "nDCG@10")
     assert [(q.id, q.text) for q in case.queries] == [
         ("boundary layer", "boundary layer"),
         ("2", "heat transfer"),
@@ -142,7 +143,7 @@ def test_queries_tsv_and_ratings_csv_are_relative_to_the_case_file(tmp_path: Pat
     assert case.ratings() == {"1": {"184": 2.0}, "2": {"29": 1.0}}  # type: ignore[attr-defined]
     assert case.measures == ["AP", "P@10"]  # type: ignore[attr-defined]
     assert case.scorer.name == "js:scorer.js"  # type: ignore[attr-defined]
-    assert case.scorer.handle == "js:setScore(1);\n"  # type: ignore[attr-defined]
+    assert case.scorer.kind == "js" and case.scorer.code == "setScore(1);\n"
 
 
 def test_ratings_csv_alone_defines_the_queries(tmp_path: Path) -> None:

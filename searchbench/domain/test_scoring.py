@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from searchbench.domain.scoring import (
+    InvalidScorerError,
+    ScorerRef,
     UnknownScorerError,
     check_scorer,
     ranked_run,
@@ -84,18 +86,19 @@ def test_quepid_scorers_use_exponential_gain_and_all_ratings() -> None:
 
 
 def test_js_scorer_scores_rated_queries_and_records_failures() -> None:
-    cs = score_case("js:setScore(numReturned() / 10);", RESULTS, RATINGS)
+    cs = score_case(ScorerRef.javascript("setScore(numReturned() / 10);"), RESULTS, RATINGS)
     assert cs.per_query == pytest.approx({"q1": 0.3, "q2": 0.0, "q3": 0.0})
-    bad = score_case(
-        "js:if (numReturned() === 0) { throw new Error('boom'); }\nsetScore(1);", RESULTS, RATINGS
-    )
+    code = "if (numReturned() === 0) { throw new Error('boom'); }\nsetScore(1);"
+    bad = score_case(ScorerRef.javascript(code), RESULTS, RATINGS)
     assert bad.per_query == {"q1": 1.0, "q2": 0.0, "q3": 0.0}
     assert list(bad.errors) == ["q2"] and "boom" in bad.errors["q2"]
 
 
 def test_check_scorer_refuses_unknown_names_with_a_suggestion() -> None:
-    for name in ("nDCG@10", "map", "P_10", "ndcg_cut_10", "quepid:AP@10", "js:setScore(1)"):
+    for name in ("nDCG@10", "map", "P_10", "ndcg_cut_10", "quepid:AP@10"):
         check_scorer(name)
+    with pytest.raises(InvalidScorerError, match="given as code"):
+        check_scorer("js:setScore(1)")  # JavaScript never travels as a name
     with pytest.raises(UnknownScorerError, match="nDCG"):
         check_scorer("nDGC@10")
     with pytest.raises(UnknownScorerError, match="quepid:"):

@@ -24,21 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from searchbench.domain.scorers import RankedDoc, ScorerError
-from searchbench.domain.scoring import InvalidScorerError, case_mean, score_case_many
+from searchbench.domain.scoring import InvalidScorerError, ScorerRef, case_mean, score_case_many
 from searchbench.engines.base import Engine, QueryContext, SearchResult, TryConfig
 from searchbench.engines.http import RateLimitPolicy, current_rate_limit_policy
 from searchbench.engines.runner import Progress, run_queries
 
 DEFAULT_RETRIES = 2
 BACKOFF_SECONDS = 0.5  # first retry after 0.5 s, then 1 s, 2 s …
-
-
-@dataclass(frozen=True)
-class ScorerUse:
-    """A scorer as ``score_case`` takes it (``handle``) and as people see it (``name``)."""
-
-    handle: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -53,7 +45,7 @@ class PlannedQuery:
 class Plan:
     engine: Engine
     try_config: TryConfig
-    scorers: Sequence[ScorerUse]  # the first is the case's scorer
+    scorers: Sequence[ScorerRef]  # the first is the case's scorer; names are unique
     queries: Sequence[PlannedQuery]
     options: Mapping[str, Any] = field(default_factory=dict)  # the case options scorers read
     concurrency: int = 8
@@ -65,7 +57,7 @@ class QueryResult:
     query: PlannedQuery
     result: SearchResult
     docs: list[RankedDoc] = field(default_factory=list)  # rank order, with the query's ratings
-    scores: dict[str, float] = field(default_factory=dict)  # by scorer handle; absent: failed
+    scores: dict[str, float] = field(default_factory=dict)  # by scorer name; absent: failed
     error: str | None = None  # the engine's, else the case scorer's
 
     @property
@@ -82,21 +74,21 @@ class QueryResult:
 class RunResult:
     plan: Plan
     queries: list[QueryResult]
-    case_scores: dict[str, float]  # by scorer handle, the one case-score rule
-    scorer_errors: dict[str, dict[str, str]] = field(default_factory=dict)  # handle -> key -> text
+    case_scores: dict[str, float]  # by scorer name, the one case-score rule
+    scorer_errors: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> key -> text
 
     @property
     def score(self) -> float:
-        return self.case_scores[self.plan.scorers[0].handle]
+        return self.case_scores[self.plan.scorers[0].name]
 
     @property
     def errors(self) -> dict[str, str]:
         return {q.key: q.error for q in self.queries if q.error}
 
-    def per_query(self, handle: str | None = None) -> dict[str, float]:
+    def per_query(self, name: str | None = None) -> dict[str, float]:
         """Scores of the queries that did not fail, for one scorer (default: the case's)."""
-        handle = handle or self.plan.scorers[0].handle
-        return {q.key: q.scores[handle] for q in self.queries if handle in q.scores}
+        name = name or self.plan.scorers[0].name
+        return {q.key: q.scores[name] for q in self.queries if name in q.scores}
 
 
 def execute(
@@ -152,22 +144,22 @@ def score(plan: Plan, results: Sequence[SearchResult]) -> RunResult:
     if ranked:
         ratings = {q.key: dict(q.ratings) for q in plan.queries if q.key in ranked}
         num_found = {q.key: q.result.total for q in queries if q.key in ranked}
-        for use, per_query, errors in _score_all(plan, ranked, ratings, num_found):
-            scorer_errors[use.handle] = {k: f"scorer {use.name}: {v}" for k, v in errors.items()}
+        for ref, per_query, errors in _score_all(plan, ranked, ratings, num_found):
+            scorer_errors[ref.name] = {k: f"scorer {ref.name}: {v}" for k, v in errors.items()}
             for qr in queries:
                 if qr.key in per_query and qr.key not in errors:
-                    qr.scores[use.handle] = per_query[qr.key]
-    main = plan.scorers[0].handle
+                    qr.scores[ref.name] = per_query[qr.key]
+    main = plan.scorers[0].name
     for qr in queries:
         if qr.error is None and qr.key in scorer_errors.get(main, {}):
             qr.error = scorer_errors[main][qr.key]
             qr.scores.clear()  # a query the case scorer failed on counts 0 everywhere
     keys = [q.key for q in plan.queries]
     case_scores = {
-        use.handle: case_mean(
-            {q.key: q.scores[use.handle] for q in queries if use.handle in q.scores}, keys
+        ref.name: case_mean(
+            {q.key: q.scores[ref.name] for q in queries if ref.name in q.scores}, keys
         )
-        for use in plan.scorers
+        for ref in plan.scorers
     }
     return RunResult(plan, queries, case_scores, scorer_errors)
 
@@ -177,23 +169,21 @@ def _score_all(
     ranked: Mapping[str, list[RankedDoc]],
     ratings: Mapping[str, Mapping[str, float]],
     num_found: Mapping[str, int],
-) -> list[tuple[ScorerUse, dict[str, float], dict[str, str]]]:
+) -> list[tuple[ScorerRef, dict[str, float], dict[str, str]]]:
     """(scorer, per-query scores, per-query errors) for every scorer; a scorer that cannot score
     at all (broken code, unknown after an upgrade) fails every query with its reason."""
-    handles = [use.handle for use in plan.scorers]
     try:
-        scored = score_case_many(handles, ranked, ratings, num_found, plan.options)
+        scored = score_case_many(plan.scorers, ranked, ratings, num_found, plan.options)
     except (ScorerError, InvalidScorerError):
         scored = None
     out = []
-    for use in plan.scorers:
+    for ref in plan.scorers:
         if scored is not None:
-            cs = scored[use.handle]
-            out.append((use, cs.per_query, dict(cs.errors)))
+            out.append((ref, scored[ref].per_query, dict(scored[ref].errors)))
             continue
         try:  # one at a time, to say which one failed and keep the others
-            cs = score_case_many([use.handle], ranked, ratings, num_found, plan.options)[use.handle]
-            out.append((use, cs.per_query, dict(cs.errors)))
+            cs = score_case_many([ref], ranked, ratings, num_found, plan.options)[ref]
+            out.append((ref, cs.per_query, dict(cs.errors)))
         except (ScorerError, InvalidScorerError) as exc:
-            out.append((use, {}, {key: str(exc) for key in ranked}))
+            out.append((ref, {}, {key: str(exc) for key in ranked}))
     return out

@@ -5,7 +5,7 @@ import pytest
 from searchbench.cases.builtins import MEASURE_SCORERS, sync_builtin_scorers
 from searchbench.cases.models import Scorer
 from searchbench.domain.scorers import SCORERS
-from searchbench.domain.scoring import check_scorer
+from searchbench.domain.scoring import ScorerRef, check_scorer
 
 
 @pytest.mark.django_db
@@ -29,7 +29,8 @@ def test_sync_restores_scale_and_labels_and_is_idempotent():
 
 
 @pytest.mark.django_db
-def test_custom_scorers_are_handed_over_as_js():
+def test_custom_scorers_are_handed_over_as_code_and_builtins_by_name():
     custom = Scorer.objects.create(name="mine", kind="custom", scale=[0, 1], code="setScore(1);")
-    assert custom.handle == "js:setScore(1);"
-    assert Scorer.objects.get(name="nDCG@10").handle == "nDCG@10"
+    assert custom.ref == ScorerRef.javascript("setScore(1);", "mine")
+    assert Scorer.objects.get(name="nDCG@10").ref == ScorerRef("measure", "nDCG@10")
+    assert Scorer.objects.get(name="quepid:AP@10").ref == ScorerRef("quepid", "quepid:AP@10")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from searchbench import loop
+from searchbench.domain.scoring import ScorerRef
 from searchbench.engines.base import (
     Engine,
     PingResult,
@@ -16,7 +17,7 @@ from searchbench.engines.base import (
     TryConfig,
 )
 from searchbench.engines.http import RateLimitPolicy, rate_limit_policy
-from searchbench.loop import Plan, PlannedQuery, ScorerUse
+from searchbench.loop import Plan, PlannedQuery
 
 
 class ScriptedEngine(Engine):
@@ -42,11 +43,16 @@ class ScriptedEngine(Engine):
         return PingResult(True, "ok")
 
 
+def _ref(text: str) -> ScorerRef:
+    code = text.removeprefix("js:")
+    return ScorerRef.javascript(code, "mine") if code != text else ScorerRef.parse(text)
+
+
 def plan(engine: Engine, *scorers: str, **ratings: dict[str, float]) -> Plan:
     return Plan(
         engine=engine,
         try_config=TryConfig(template=""),
-        scorers=[ScorerUse(s, s) for s in scorers or ("quepid:P@10",)],
+        scorers=[_ref(s) for s in scorers or ("quepid:P@10",)],
         queries=[PlannedQuery(key=k, text=k, ratings=r) for k, r in ratings.items()],
         concurrency=2,
     )
@@ -100,4 +106,4 @@ def test_a_scorer_that_cannot_score_fails_every_query_with_its_reason() -> None:
     assert run.score == 0.0
     # the other scorers still score; the case scorer's failure makes the query count 0 there too
     assert run.case_scores["quepid:P@10"] == 0.0
-    assert run.scorer_errors["js:setScore(1 +);"].keys() == {"a", "b"}
+    assert run.scorer_errors["mine"].keys() == {"a", "b"}
