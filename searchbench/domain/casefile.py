@@ -43,6 +43,9 @@ MAX_ROWS = 10_000
 # more than sharing options between queries needs, far less than a server's memory.
 MAX_ALIAS_NODES = 100_000
 MAX_ALIAS_CHARS = 1_000_000
+# How deep a measure of the whole ranking (AP, recall, bpref ...) is read: trec_eval's runs are
+# 1,000 results a query, so fewer rows than that earn a warning.
+RUN_DEPTH = 1000
 
 
 class CaseFileError(ValueError):
@@ -526,6 +529,9 @@ def parse_case(
     if unrated:
         sample = ", ".join(repr(u) for u in unrated[:5]) + (" ..." if len(unrated) > 5 else "")
         warnings.append(f"{shown}: {len(unrated)} query(ies) have no ratings and score 0: {sample}")
+    scored = [("scorer", scorer)]
+    scored += [("measures", ScorerRef.parse(m, check=False)) for m in measures]
+    warnings += _rows_warnings(shown, lines, try_.rows, scored)
     return CaseFile(
         name=name,
         path=path,
@@ -539,6 +545,45 @@ def parse_case(
         warnings=warnings,
         lines=lines,
     )
+
+
+def _depth(scorer: ScorerRef) -> float | None:
+    """How many results a scorer reads (``math.inf``: the whole ranking); None when nobody can
+    tell (JavaScript) or the name is not one of ours (a test's own checker)."""
+    from searchbench.domain.metrics import measure_depth
+    from searchbench.domain.scorers import get_scorer
+
+    if scorer.kind == "js":
+        return None
+    try:
+        return get_scorer(scorer.name).k if scorer.kind == "quepid" else measure_depth(scorer.name)
+    except (ValueError, KeyError):
+        return None
+
+
+def _rows_warnings(
+    shown: str, lines: Mapping[str, int], rows: int, scored: list[tuple[str, ScorerRef]]
+) -> list[str]:
+    """One warning per scorer or measure that reads deeper than ``try.rows``: below rank ``rows``
+    a relevant document counts as not found, so the number is quietly lower (AP over
+    ``rows: 10`` gave MAP 0.061 on a collection where the whole ranking gives 0.177)."""
+    out: list[str] = []
+    for fld, scorer in scored:
+        depth, name = _depth(scorer), scorer.name
+        if depth is None or rows >= (RUN_DEPTH if math.isinf(depth) else depth):
+            continue
+        if math.isinf(depth):
+            reads = "reads the whole ranking"
+            fix = f"raise try.rows to {RUN_DEPTH}, or measure the top {rows} only, e.g. AP@{rows}"
+        else:
+            reads, fix = f"reads the top {depth:g}", f"raise try.rows to {depth:g}"
+        line = lines.get(fld)
+        where = f"{shown}:{line}" if line else shown
+        out.append(
+            f"{where}: {fld}: {name} {reads} but try.rows fetches {rows} per query: documents "
+            f"below rank {rows} count as not found ({fix})"
+        )
+    return out
 
 
 def _endpoint(

@@ -6,7 +6,12 @@ ev.per_query["nDCG@10"]["q1"]; ev.aggregate["map"]
 """
 
 from searchbench.domain.metrics.evaluate import Evaluation, evaluate
-from searchbench.domain.metrics.parse import UnknownMeasure, parse_measure, parse_measures
+from searchbench.domain.metrics.parse import (
+    UnknownMeasure,
+    measure_depth,
+    parse_measure,
+    parse_measures,
+)
 from searchbench.domain.metrics.registry import GROUPS, MEASURES, MeasureInfo
 from searchbench.domain.metrics.spec import MeasureSpec
 from searchbench.domain.metrics.tables import QrelsTable, RunTable
@@ -21,6 +26,7 @@ __all__ = [
     "RunTable",
     "UnknownMeasure",
     "evaluate",
+    "measure_depth",
     "parse_measure",
     "parse_measures",
 ]

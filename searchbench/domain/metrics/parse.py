@@ -17,7 +17,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from searchbench.domain.metrics.registry import GROUPS, IR_NAMES, MEASURES, MeasureInfo
+from searchbench.domain.metrics.registry import GROUPS, IR_NAMES, MEASURES, MeasureInfo, depth
 from searchbench.domain.metrics.spec import MeasureSpec
 
 
@@ -179,6 +179,12 @@ def parse_measure(name: str) -> list[MeasureSpec]:
     if spec is not None:
         return [spec]
     raise _unknown(name)
+
+
+def measure_depth(name: str) -> float:
+    """How many ranked results a measure name reads: the most of the measures it stands for
+    (``P.5,10`` reads 10, ``AP`` the whole ranking: ``math.inf``); see ``registry.depth``."""
+    return max((depth(spec) for spec in parse_measure(name)), default=0)
 
 
 def parse_measures(names: Iterable[str | MeasureSpec]) -> list[MeasureSpec]:

@@ -3,6 +3,7 @@ the parser are all derived from it."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,7 @@ class MeasureInfo:
     binary: bool = True  # relevance is "grade >= level", so rel= / -l apply
     trec: bool = True  # part of trec_eval
     judgment_groups: bool = False  # averaged over the qrels' judgment groups (-R qrels_jg)
+    ranked: bool = True  # reads the ranking (False: a count of the qrels alone)
 
 
 def _m(*args: object, **kwargs: object) -> MeasureInfo:
@@ -65,9 +67,17 @@ MEASURES: dict[str, MeasureInfo] = {
             aggregate="sum",
             per_query=False,
             integer=True,
+            ranked=False,
         ),
         _m("num_ret", counts.num_ret, counts.num_ret.__doc__, aggregate="sum", integer=True),
-        _m("num_rel", counts.num_rel, counts.num_rel.__doc__, aggregate="sum", integer=True),
+        _m(
+            "num_rel",
+            counts.num_rel,
+            counts.num_rel.__doc__,
+            aggregate="sum",
+            integer=True,
+            ranked=False,
+        ),
         _m(
             "num_rel_ret",
             counts.num_rel_ret,
@@ -239,6 +249,22 @@ MEASURES: dict[str, MeasureInfo] = {
         ),
     )
 }
+
+
+def depth(spec: MeasureSpec) -> float:
+    """How many ranked results a measure reads: ``k`` for one cut at k (``P@10``, ``nDCG@10``,
+    ``relstring``'s length), ``math.inf`` for one of the whole ranking (AP, R-prec, RR,
+    bpref, nDCG or ERR without a cutoff, the set measures …), 0 for a count of the qrels alone
+    (num_q, num_rel). Given fewer results, a measure counts the rest as not retrieved."""
+    info = MEASURES[spec.family]
+    if not info.ranked:
+        return 0
+    if spec.cutoff is not None:
+        return spec.cutoff
+    if info.params == "length":  # relstring without a length: its default one
+        return info.defaults[0]
+    return math.inf
+
 
 # trec_eval's -m groups (measures.c), in trec_eval's order; runid is printed by the CLI.
 # all_trec is the official set followed by the rest of the standard measures.
