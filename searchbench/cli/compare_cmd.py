@@ -88,7 +88,8 @@ def _names(paths: list[Path]) -> list[str]:
 
 def compare_files(args: argparse.Namespace) -> dict[str, Any]:
     from searchbench.domain.formats.trec import TrecFormatError, load_qrels, load_run
-    from searchbench.domain.metrics import UnknownMeasure, evaluate, parse_measures
+    from searchbench.domain.metrics import evaluate
+    from searchbench.domain.scoring import InvalidScorerError, parse_measures_and_scorers, score_run
     from searchbench.domain.stats import compare
 
     if len(args.runs) < 2:
@@ -99,10 +100,10 @@ def compare_files(args: argparse.Namespace) -> dict[str, Any]:
         raise CompareError(f"--resamples {args.resamples}: use at least 100")
     measures = args.measures or list(DEFAULT_MEASURES)
     try:
-        specs = parse_measures(measures)
+        specs, scorers = parse_measures_and_scorers(measures, Path.cwd())
         qrels = load_qrels(args.qrels)
         runs = [load_run(path) for path in args.runs]
-    except (UnknownMeasure, TrecFormatError) as exc:
+    except (InvalidScorerError, TrecFormatError) as exc:
         raise CompareError(str(exc)) from None
     except OSError as exc:
         raise CompareError(f"{exc.filename}: {exc.strerror}") from None
@@ -118,7 +119,20 @@ def compare_files(args: argparse.Namespace) -> dict[str, Any]:
         )
         for run in runs
     ]
-    qids = evaluations[0].qids
+    qrels_map = qrels.to_mapping()
+    # The case scorers (quepid:…, js:FILE), over the same queries: every judged one (trec_eval -c).
+    by_scorer = (
+        [
+            {
+                ref.name: cs.per_query
+                for ref, cs in score_run(scorers, qrels_map, run.to_mapping(), True).items()
+            }
+            for run in runs
+        ]
+        if scorers
+        else [{} for _ in runs]
+    )
+    qids = evaluations[0].qids if specs else sorted(qrels_map)
     if not qids:
         raise CompareError(f"{args.qrels}: no queries to compare")
     names = _names(args.runs)
@@ -132,10 +146,11 @@ def compare_files(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "measures": [],
     }
-    for label in evaluations[0].values:
+    labels = [*evaluations[0].values, *(ref.name for ref in scorers)]
+    for label in labels:
         samples = {}
-        for name, ev in zip(names, evaluations, strict=True):
-            per_query = ev.per_query[label]
+        for name, ev, extra in zip(names, evaluations, by_scorer, strict=True):
+            per_query = extra[label] if label in extra else ev.per_query[label]
             samples[name] = [per_query.get(q, 0.0) for q in qids]
         rows = compare(
             samples,

@@ -5,13 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from searchbench.domain.formats.trec import TrecFormatError, load_qrels, load_run
-from searchbench.domain.metrics import GROUPS, MEASURES, UnknownMeasure, parse_measures
+from searchbench.domain.metrics import GROUPS, MEASURES
 from searchbench.domain.metrics.evaluate import Evaluation, evaluate_tables
 from searchbench.domain.metrics.spec import MeasureSpec
 from searchbench.domain.metrics.zscores import ZScoreFileError, read_zscores, to_zscores
+from searchbench.domain.scoring import (
+    InvalidScorerError,
+    ScorerRef,
+    parse_measures_and_scorers,
+    score_run,
+)
 
 HELP = "Evaluate a TREC run against qrels (trec_eval-compatible output and numbers)."
 
@@ -97,11 +104,19 @@ def _line(label: str, qid: str, value: str, prefix: str = "") -> str:
 
 
 def _print_trec(
-    ev: Evaluation, specs: list[MeasureSpec], run_id: str, args: argparse.Namespace, out: TextIO
+    ev: Evaluation,
+    specs: list[MeasureSpec],
+    run_id: str,
+    args: argparse.Namespace,
+    out: TextIO,
+    extra: dict[str, dict[str, float]],
 ) -> None:
     prefix = "Z" if args.zscores else ""
     if args.per_query:
         for i, qid in enumerate(ev.qids):
+            for name, per_query in extra.items():
+                if qid in per_query:
+                    out.write(_line(name, qid, f"{per_query[qid]:6.4f}"))
             for spec in specs:
                 info = MEASURES[spec.family]
                 label = prefix + spec.label
@@ -119,21 +134,36 @@ def _print_trec(
         if label in ev.aggregate:
             value = _value(spec, ev.aggregate[label], bool(prefix))
             out.write(_line(spec.label, "all", value, prefix))
+    for name, per_query in extra.items():
+        mean = sum(per_query.values()) / len(per_query) if per_query else 0.0
+        out.write(_line(name, "all", f"{mean:6.4f}"))
 
 
 def _print_json(
-    ev: Evaluation, specs: list[MeasureSpec], run_id: str, args: argparse.Namespace, out: TextIO
+    ev: Evaluation,
+    specs: list[MeasureSpec],
+    run_id: str,
+    args: argparse.Namespace,
+    out: TextIO,
+    extra: dict[str, dict[str, float]],
 ) -> None:
     prefix = "Z" if args.zscores else ""
     labels = [prefix + s.label for s in specs]
-    doc: dict[str, object] = {"run_id": run_id, "num_q": len(ev.qids), "measures": labels}
+    doc: dict[str, object] = {
+        "run_id": run_id,
+        "num_q": len(ev.qids),
+        "measures": labels + list(extra),
+    }
     if not args.no_summary:
         doc["all"] = {label: ev.aggregate[label] for label in labels if label in ev.aggregate}
+        for name, per_query in extra.items():
+            doc["all"][name] = sum(per_query.values()) / len(per_query) if per_query else 0.0  # type: ignore[index]
     if args.per_query:
         doc["per_query"] = {
             qid: {
                 **{label: float(ev.values[label][i]) for label in labels if label in ev.values},
                 **{label: texts[qid] for label, texts in ev.text.items()},
+                **{name: pq[qid] for name, pq in extra.items() if qid in pq},
             }
             for i, qid in enumerate(ev.qids)
         }
@@ -146,8 +176,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     names = args.measure or ["official"]
     args.print_runid = any(n in GROUPS for n in names)
     try:
-        specs = parse_measures(names)
-    except UnknownMeasure as exc:
+        specs, scorers = parse_measures_and_scorers(names, Path.cwd())
+    except InvalidScorerError as exc:
         print(f"searchbench eval: error: {exc}", file=sys.stderr)
         return 2
     # trec_eval prints measures in its own table order, whatever the order of -m options.
@@ -179,6 +209,20 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         except ZScoreFileError as exc:
             print(f"searchbench eval: error: {exc}", file=sys.stderr)
             return 2
+    extra = _score_with_scorers(scorers, qrels, ranking, args) if scorers else {}
     printer = _print_json if args.format == "json" else _print_trec
-    printer(ev, specs, ranking.run_id, args, out)
+    printer(ev, specs, ranking.run_id, args, out, extra)
     return 0
+
+
+def _score_with_scorers(
+    scorers: list[ScorerRef], qrels: Any, ranking: Any, args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    """``{scorer name: {qid: value}}`` over the queries trec_eval reports (``-c``: all judged)."""
+    if args.zscores or args.judged_only or args.max_depth or args.rel_level != 1:
+        raise SystemExit(
+            "searchbench eval: error: -Z, -J, -M and -l apply to trec_eval measures only, "
+            f"not to {scorers[0].name}"
+        )
+    scored = score_run(scorers, qrels.to_mapping(), ranking.to_mapping(), complete=args.complete)
+    return {ref.name: scored[ref].per_query for ref in scorers}

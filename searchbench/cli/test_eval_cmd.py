@@ -125,3 +125,67 @@ def test_judged_only_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     qrels, run = _files(tmp_path)  # q2's only doc "x" is unjudged
     assert main(["eval", "-J", "-q", "-m", "num_ret", qrels, run]) == 0
     assert "num_ret               \tq2\t0\n" in capsys.readouterr().out
+
+
+# -- every scorer a case takes (issue 9: eval and compare accept quepid:… and js:FILE) -----------
+
+QRELS = "q1 0 d1 2\nq1 0 d2 1\nq2 0 d3 1\nq3 0 d9 1\n"
+RUN = "q1 Q0 d2 1 3.0 r\nq1 Q0 d1 2 2.0 r\nq1 Q0 d7 3 1.0 r\nq2 Q0 d3 1 5.0 r\n"
+
+
+@pytest.fixture
+def trec_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    (tmp_path / "q.qrels").write_text(QRELS)
+    (tmp_path / "r.run").write_text(RUN)
+    (tmp_path / "returned.js").write_text("setScore(numReturned());\n")
+    monkeypatch.chdir(tmp_path)
+    return "q.qrels", "r.run"
+
+
+def test_quepid_scorers_run_per_query_and_complete(
+    trec_files: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", *trec_files, "-m", "quepid:AP@10", "-q", "-c"]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    values = {(name.strip(), qid): float(v) for name, qid, v in lines}
+    # q1: d2 (1) then d1 (2) — both relevant, AP 1; q2: d3 first, AP 1; q3 not in the run (-c): 0
+    assert values == {
+        ("quepid:AP@10", "q1"): 1.0,
+        ("quepid:AP@10", "q2"): 1.0,
+        ("quepid:AP@10", "q3"): 0.0,
+        ("quepid:AP@10", "all"): pytest.approx(2 / 3, abs=1e-4),
+    }
+
+
+def test_a_javascript_file_and_measures_together(
+    trec_files: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", *trec_files, "-m", "P@2", "-m", "js:returned.js", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["all"] == {"P@2": 0.75, "js:returned.js": 2.0}  # q1: 3 returned, q2: 1
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("quepid:AP@1O", "did you mean 'quepid:AP@10'"),
+        ("nDGC@10", "did you mean nDCG"),
+        ("js:missing.js", "cannot read"),
+    ],
+)
+def test_an_unknown_scorer_is_named(
+    trec_files: tuple[str, str], capsys: pytest.CaptureFixture[str], name: str, message: str
+) -> None:
+    assert main(["eval", *trec_files, "-m", name]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_compare_takes_case_scorers_too(
+    trec_files: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "other.run").write_text("q1 Q0 d7 1 3.0 o\nq2 Q0 d3 1 5.0 o\n")
+    args = ["compare", *trec_files, "other.run", "-m", "quepid:AP@10", "--format", "json"]
+    assert main(args) == 0
+    block = json.loads(capsys.readouterr().out)["measures"][0]
+    assert block["measure"] == "quepid:AP@10"
+    assert [round(r["mean"], 4) for r in block["runs"]] == [0.6667, 0.3333]

@@ -21,6 +21,7 @@ import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 QUEPID_PREFIX = "quepid:"
@@ -76,6 +77,43 @@ class ScorerRef:
             _check_quepid(self.name)
         else:
             _check_measure(self.name)
+
+
+def parse_scorer_option(text: str, base: Path | None = None) -> ScorerRef:
+    """A scorer as the command line names it: a measure, ``quepid:NAME@k``, or ``js:FILE`` (the
+    JavaScript read from FILE, relative to ``base``); InvalidScorerError when it cannot score."""
+    text = text.strip()
+    if text.startswith(JS_PREFIX):
+        path = Path(text[len(JS_PREFIX) :])
+        path = path if path.is_absolute() or base is None else base / path
+        try:
+            code = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidScorerError(f"{text}: cannot read {path}: {exc}") from None
+        ref = ScorerRef.javascript(code, text)
+        ref.check()
+        return ref
+    return ScorerRef.parse(text)
+
+
+def parse_measures_and_scorers(
+    names: Sequence[str], base: Path | None = None
+) -> tuple[list[Any], list[ScorerRef]]:
+    """Command-line names split into trec_eval measures (MeasureSpec, computed the trec_eval
+    way) and the other scorers a case takes (``quepid:AP@10``, ``js:FILE``); InvalidScorerError
+    names the problem (the measure parser's did-you-mean, or the scorer's)."""
+    from searchbench.domain.metrics import UnknownMeasure, parse_measures
+
+    measures: list[str] = []
+    scorers: list[ScorerRef] = []
+    for name in names:
+        try:
+            parse_measures([name])
+            measures.append(name)
+        except UnknownMeasure:
+            scorers.append(parse_scorer_option(name, base))
+    # Parsed together: a measure's parameters given twice (a group, then -m NAME.params) merge.
+    return (parse_measures(measures) if measures else []), scorers
 
 
 def as_ref(scorer: ScorerRef | str) -> ScorerRef:
