@@ -206,6 +206,23 @@ SETTINGS: tuple[Setting, ...] = (
         "(option mapper_memory_limit_mb; the default is 64).",
         minimum=8,
     ),
+    Setting(
+        "SEARCHBENCH_HISTORY_KEEP_RUNS",
+        "int",
+        0,
+        "Score history: keep each case's newest N runs (older ones go unless "
+        "SEARCHBENCH_HISTORY_KEEP_DAYS keeps them). 0: no limit by count. Applied when a run is "
+        "recorded and by `searchbench manage prune_history`; a case's newest run always stays.",
+        minimum=0,
+    ),
+    Setting(
+        "SEARCHBENCH_HISTORY_KEEP_DAYS",
+        "int",
+        0,
+        "Score history: keep runs younger than this many days (older ones go unless "
+        "SEARCHBENCH_HISTORY_KEEP_RUNS keeps them). 0: no limit by age.",
+        minimum=0,
+    ),
     Setting("PORT", "int", 8000, "Port the web server listens on."),
     Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
     Setting(

@@ -4,12 +4,15 @@ score history. Behaviour lives in services.py; models hold data and small invari
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Max
 
+from searchbench.cases import scorepack
 from searchbench.web import crypto
 
 User = settings.AUTH_USER_MODEL
@@ -356,11 +359,17 @@ class SnapshotDoc(models.Model):
 
 
 class ScoreHistory(models.Model):
-    """One record per scoring of a case (a full run, or a re-score after a rating)."""
+    """One row per run of a case: the case score and every query's score or error, packed.
+
+    Ratings change the current scores without adding rows: re-scoring a query after a rating
+    updates the newest row in place (its query's entry and ``score``) and sets ``rated_at``;
+    ``run_score`` keeps the score the run itself measured. So the newest row is the case's current
+    scores, and each older row is where the scores stood when the next run started.
+    """
 
     class Trigger(models.TextChoices):
-        RUN = "run", "Run"
-        RATING = "rating", "Rating"
+        RUN = "run", "Run"  # someone asked: the run button, a new try, the demo
+        SCHEDULE = "schedule", "Scheduled"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="score_history")
     try_ref = models.ForeignKey(
@@ -374,13 +383,18 @@ class ScoreHistory(models.Model):
     )
     scorer = models.ForeignKey(Scorer, null=True, blank=True, on_delete=models.SET_NULL)
     scorer_name = models.CharField(max_length=100)
-    score = models.FloatField()
-    # {str(query id): score}; queries whose search failed are in errors, not here.
-    per_query = models.JSONField(default=dict)
-    errors = models.JSONField(default=dict, blank=True)
+    score = models.FloatField(help_text="The case score now, with ratings since the run.")
+    run_score = models.FloatField(help_text="The case score the run measured.")
+    # Per-query scores and errors keyed by query id, in scorepack's format (see scorepack.py).
+    packed = models.BinaryField(default=b"")
+    num_queries = models.PositiveIntegerField(default=0)
+    num_errors = models.PositiveIntegerField(default=0)
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.RUN)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    rated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When ratings last changed the scores since the run."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -389,3 +403,28 @@ class ScoreHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.scorer_name}={self.score:.4f}"
+
+    def set_queries(self, per_query: Mapping[str, float], errors: Mapping[str, str]) -> None:
+        """Store the per-query scores and errors (keys: query ids as text, as the loop has them)."""
+        scores = {int(k): float(v) for k, v in per_query.items()}
+        failed = {int(k): str(v) for k, v in errors.items()}
+        self.packed = scorepack.pack(scores, failed)
+        self.num_queries = len(scores.keys() | failed.keys())
+        self.num_errors = len(failed)
+        self.__dict__.pop("_unpacked", None)
+
+    @cached_property
+    def _unpacked(self) -> scorepack.QueryScores:
+        if not self.packed:
+            return scorepack.QueryScores({}, {})
+        return scorepack.unpack(self.packed)
+
+    @property
+    def per_query(self) -> dict[str, float]:
+        """Scores of the queries that were scored, by query id as text."""
+        return {str(k): v for k, v in self._unpacked.scores.items()}
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Messages of the queries that failed (engine or scorer), by query id as text."""
+        return {str(k): v for k, v in self._unpacked.errors.items()}

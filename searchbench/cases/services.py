@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from searchbench import loop
+from searchbench.cases import history as history_store
 from searchbench.cases.models import (
     Case,
     Query,
@@ -28,7 +29,6 @@ from searchbench.cases.models import (
     StaticResultSet,
     Try,
 )
-from searchbench.domain.scoring import case_mean
 from searchbench.loop import Plan, PlannedQuery, QueryResult, RunResult
 from searchbench.web.logging import get_logger
 
@@ -218,17 +218,7 @@ def run_case(
     chosen = _require_try(case, try_)
     queries = list(case.queries.all())
     result = loop.execute(plan_case(case, chosen, queries))
-    history = ScoreHistory.objects.create(
-        case=case,
-        try_ref=chosen,
-        scorer=case.scorer,
-        scorer_name=case.scorer.name,
-        score=result.score,
-        per_query=result.per_query(),
-        errors=result.errors,
-        trigger=ScoreHistory.Trigger.RUN,
-        created_by=user if user is not None and user.is_authenticated else None,
-    )
+    history = record_run(case, chosen, case.scorer, result, user, ScoreHistory.Trigger.RUN)
     log.info(
         "case_run",
         case_id=case.pk,
@@ -236,9 +226,24 @@ def run_case(
         scorer=case.scorer.name,
         score=round(result.score, 6),
         queries=len(queries),
-        failed=len(history.errors),
+        failed=history.num_errors,
     )
     return CaseRun(case=case, try_=chosen, result=result, history=history)
+
+
+def record_run(
+    case: Case,
+    try_: Try,
+    scorer: Scorer,
+    run_result: history_store.ScoredRun,
+    user: AbstractBaseUser | AnonymousUser | None,
+    trigger: str,
+) -> ScoreHistory:
+    """Record a finished run of ``case`` as its one score-history row and apply the retention
+    settings. ``run_result`` is the loop's RunResult (or anything with ``score``, ``errors`` and
+    ``per_query()`` keyed by query pk as text) over every query of the run; ``scorer`` is the
+    one it was scored with; ``trigger`` a ``ScoreHistory.Trigger`` value."""
+    return history_store.record(case, try_, scorer, run_result, user, trigger)
 
 
 def search_query(case: Case, query: Query, try_: Try | None = None) -> QueryOutcome:
@@ -248,18 +253,20 @@ def search_query(case: Case, query: Query, try_: Try | None = None) -> QueryOutc
 
 
 def latest_history(case: Case) -> ScoreHistory | None:
-    return case.score_history.select_related("try_ref", "scorer").first()
+    """The case's newest score-history row: its current scores."""
+    return history_store.latest(case)
 
 
 def rescore_query(
     case: Case, query: Query, *, user: AbstractBaseUser | AnonymousUser | None = None
 ) -> tuple[QueryOutcome, ScoreHistory]:
-    """Re-score one query after its ratings changed and record the new case score.
+    """Re-score one query after its ratings changed and update the case's current scores.
 
-    The other queries keep their last scores when the last record is for the same try and scorer;
-    otherwise the whole case is run, so a history row never mixes tries or scorers. No lock is
-    held while the engine is called: it reads, searches, then merges under a short lock on the
-    case (two ratings at once must not drop each other's new score from the history).
+    The newest history row takes the query's new score and the new case score in place (no row
+    per rating) when it is for the same try and scorer; otherwise the whole case is run and
+    recorded, so a history row never mixes tries or scorers. No lock is held while the engine is
+    called: it reads, searches, then merges under a short lock on the case (two ratings at once
+    must not drop each other's new score from the history).
     """
     chosen = _require_try(case, None)
     if _needs_full_run(case, chosen, query):
@@ -271,7 +278,8 @@ def rescore_query(
         Case.objects.select_for_update().only("pk").get(pk=case.pk)
         last = latest_history(case)
         if last and last.try_ref_id == chosen.pk and last.scorer_name == case.scorer.name:
-            return outcome, _merge_into_history(case, chosen, last, outcome, user)
+            live = [str(pk) for pk in case.queries.values_list("pk", flat=True)]
+            return outcome, history_store.fold_rating(last, live, outcome)
     # The last record changed while the engine answered (another try or scorer): run it all.
     run = run_case(case, user=user, try_=chosen)
     outcome = next(o for o in run.outcomes if o.key == str(query.pk))
@@ -293,37 +301,6 @@ def _needs_full_run(case: Case, chosen: Try, query: Query) -> bool:
         # The custom scorer's code or the case options (which scorers read) changed since.
         or case.scorer.updated_at > last.created_at
         or case.updated_at > last.created_at
-    )
-
-
-def _merge_into_history(
-    case: Case,
-    chosen: Try,
-    last: ScoreHistory,
-    outcome: QueryOutcome,
-    user: AbstractBaseUser | AnonymousUser | None,
-) -> ScoreHistory:
-    """The last record with one query's new score, as a new record (under the case's lock)."""
-    live = [str(pk) for pk in case.queries.values_list("pk", flat=True)]
-    per_query = {k: v for k, v in last.per_query.items() if k in live}
-    errors = {k: v for k, v in (last.errors or {}).items() if k in live}
-    key = outcome.key
-    if outcome.error:
-        per_query.pop(key, None)
-        errors[key] = outcome.error
-    else:
-        errors.pop(key, None)
-        per_query[key] = outcome.score if outcome.score is not None else 0.0
-    return ScoreHistory.objects.create(
-        case=case,
-        try_ref=chosen,
-        scorer=case.scorer,
-        scorer_name=case.scorer.name,
-        score=case_mean(per_query, live),
-        per_query=per_query,
-        errors=errors,
-        trigger=ScoreHistory.Trigger.RATING,
-        created_by=user if user is not None and user.is_authenticated else None,
     )
 
 

@@ -176,6 +176,9 @@ LOGGING["loggers"]["gunicorn.access"] = {"handlers": [], "level": "CRITICAL", "p
 
 SEARCHBENCH_ENGINE_TIMEOUT: int = env.get("SEARCHBENCH_ENGINE_TIMEOUT")
 SEARCHBENCH_ENGINE_CONCURRENCY: int = env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
+# Score-history retention (cases/history.py: prune).
+SEARCHBENCH_HISTORY_KEEP_RUNS: int = env.get("SEARCHBENCH_HISTORY_KEEP_RUNS")
+SEARCHBENCH_HISTORY_KEEP_DAYS: int = env.get("SEARCHBENCH_HISTORY_KEEP_DAYS")
 # Without collectstatic (tests, DEBUG) whitenoise serves straight from the apps' static dirs.
 WHITENOISE_USE_FINDERS = DEBUG or _under_test_runner()
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS

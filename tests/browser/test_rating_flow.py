@@ -68,6 +68,7 @@ def _rate_in_the_browser(live_server, demo, page):
     assert Rating.objects.get(
         query__text=page.inner_text("h1.query-text"), doc_id=doc_id
     ).rating == float(target)
-    assert ScoreHistory.objects.count() == history_before + 1
+    assert ScoreHistory.objects.count() == history_before  # the newest row is updated in place
     latest = ScoreHistory.objects.first()
+    assert latest.rated_at is not None
     assert f"{latest.score:.3f}" == after_case.strip()

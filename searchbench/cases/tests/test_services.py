@@ -100,10 +100,35 @@ def test_rescore_changes_only_the_rated_query(world):
     outcome, history = services.rescore_query(world.case, world.q_boots)
     returned = [d.id for d in outcome.docs]
     assert outcome.score == pytest.approx(1 / len(returned))  # only b2 left relevant
-    assert history.trigger == "rating"
+    assert history.pk == first.history.pk  # the run's row, updated in place
     assert history.per_query[str(world.q_tent.pk)] == tent_before
     assert history.score == pytest.approx((1 / len(returned) + tent_before) / 2)
-    assert ScoreHistory.objects.filter(case=world.case).count() == 2
+    assert history.run_score == pytest.approx(first.score)  # what the run itself measured
+    assert history.rated_at is not None and history.trigger == "run"
+    assert ScoreHistory.objects.filter(case=world.case).count() == 1
+
+
+@pytest.mark.django_db
+def test_rating_five_times_adds_no_history_rows(world):
+    run = services.run_case(world.case)
+    for grade in (0, 1, 0, 1, 0):
+        services.rate_doc(world.q_boots, "b1", grade)
+        services.rescore_query(world.case, world.q_boots)
+    assert list(ScoreHistory.objects.filter(case=world.case).values_list("pk", flat=True)) == [
+        run.history.pk
+    ]
+    current = services.latest_history(world.case)
+    assert current.score < run.score  # b1 ends unrated-relevant (0): the boots query scores less
+
+
+@pytest.mark.django_db
+def test_a_run_adds_exactly_one_row_with_every_query(world):
+    services.run_case(world.case)
+    services.run_case(world.case)
+    rows = list(ScoreHistory.objects.filter(case=world.case))
+    assert len(rows) == 2
+    assert {r.num_queries for r in rows} == {2} and {r.num_errors for r in rows} == {0}
+    assert all(r.rated_at is None and r.score == r.run_score for r in rows)
 
 
 @pytest.mark.django_db

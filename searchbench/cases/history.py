@@ -1,0 +1,152 @@
+"""Score history: one row per run of a case, ratings folded into the newest row, retention.
+
+A run writes one ``ScoreHistory`` row (:func:`record`): the case score and every query's score or
+error, packed (``scorepack``: about 4 bytes a query). A rating re-scores one query and updates the
+newest row in place (:func:`fold_rating`), so rating a hundred documents adds no row. Old rows go
+by the retention settings (:func:`prune`): ``SEARCHBENCH_HISTORY_KEEP_RUNS`` and
+``SEARCHBENCH_HISTORY_KEEP_DAYS``; the newest row of a case is always kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
+from django.utils import timezone
+
+from searchbench.cases.models import Case, ScoreHistory, Scorer, Try
+from searchbench.domain.scoring import case_mean
+
+
+class ScoredRun(Protocol):
+    """What a run hands over to be recorded; ``searchbench.loop.RunResult`` is one."""
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def errors(self) -> Mapping[str, str]: ...
+
+    def per_query(self) -> Mapping[str, float]: ...
+
+
+class ScoredQuery(Protocol):
+    """One query's new outcome after a rating; ``searchbench.loop.QueryResult`` is one."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def score(self) -> float | None: ...
+
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Point:
+    """One run in a case's history series (what a chart draws)."""
+
+    at: datetime
+    score: float
+    run_score: float
+    try_number: int | None
+    scorer_name: str
+    rated_at: datetime | None
+
+
+def record(
+    case: Case,
+    try_: Try,
+    scorer: Scorer,
+    result: ScoredRun,
+    user: AbstractBaseUser | AnonymousUser | None,
+    trigger: str,
+) -> ScoreHistory:
+    """Write the run's one row, then apply the retention settings to the case."""
+    if trigger not in ScoreHistory.Trigger.values:
+        raise ValueError(f"unknown trigger {trigger!r}: one of {ScoreHistory.Trigger.values}")
+    row = ScoreHistory(
+        case=case,
+        try_ref=try_,
+        scorer=scorer,
+        scorer_name=scorer.name,
+        score=result.score,
+        run_score=result.score,
+        trigger=trigger,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    row.set_queries(result.per_query(), result.errors)
+    row.save()
+    prune(case)
+    return row
+
+
+def latest(case: Case) -> ScoreHistory | None:
+    """The newest row: the case's current scores."""
+    return case.score_history.select_related("try_ref", "scorer").first()
+
+
+def fold_rating(row: ScoreHistory, live: list[str], outcome: ScoredQuery) -> ScoreHistory:
+    """Put one query's new outcome into ``row`` (the newest) and re-take the case score over the
+    case's queries now (``live``: their ids as text). The caller holds the case's lock."""
+    per_query = {k: v for k, v in row.per_query.items() if k in live}
+    errors = {k: v for k, v in row.errors.items() if k in live}
+    if outcome.error:
+        per_query.pop(outcome.key, None)
+        errors[outcome.key] = outcome.error
+    else:
+        errors.pop(outcome.key, None)
+        per_query[outcome.key] = outcome.score if outcome.score is not None else 0.0
+    row.set_queries(per_query, errors)
+    row.score = case_mean(per_query, live)
+    row.rated_at = timezone.now()
+    row.save(update_fields=["packed", "num_queries", "num_errors", "score", "rated_at"])
+    return row
+
+
+def series(case: Case, limit: int | None = None) -> list[Point]:
+    """The case's runs, oldest first (the newest ``limit`` when given): one query on the
+    (case, created_at) index that reads no per-query data."""
+    rows = case.score_history.order_by("-created_at", "-id").values_list(
+        "created_at", "score", "run_score", "try_ref__number", "scorer_name", "rated_at"
+    )
+    picked = list(rows[:limit] if limit is not None else rows)
+    return [Point(*values) for values in reversed(picked)]
+
+
+def prune(case: Case | None = None, *, now: datetime | None = None) -> int:
+    """Delete the rows the retention settings let go (of one case, or of every case); returns
+    how many. A row stays when it is among its case's newest ``SEARCHBENCH_HISTORY_KEEP_RUNS``
+    or younger than ``SEARCHBENCH_HISTORY_KEEP_DAYS`` days (0: that rule is off; both off:
+    nothing goes); the newest row of a case always stays."""
+    keep_runs: int = settings.SEARCHBENCH_HISTORY_KEEP_RUNS
+    keep_days: int = settings.SEARCHBENCH_HISTORY_KEEP_DAYS
+    if not keep_runs and not keep_days:
+        return 0
+    if case is not None:
+        case_ids = [case.pk]
+    else:
+        case_ids = list(
+            ScoreHistory.objects.order_by().values_list("case_id", flat=True).distinct()
+        )
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days) if keep_days else None
+    kept = max(keep_runs, 1)
+    deleted = 0
+    for case_id in case_ids:
+        rows = ScoreHistory.objects.filter(case_id=case_id)
+        newest = rows.order_by("-created_at", "-id").values_list("created_at", "id")
+        # The oldest row kept by count; MariaDB refuses LIMIT inside IN (…), so compare with it.
+        edge = list(newest[kept - 1 : kept])
+        if not edge:
+            continue
+        (at, pk) = edge[0]
+        doomed = rows.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+        if cutoff is not None:
+            doomed = doomed.filter(created_at__lt=cutoff)
+        deleted += doomed.delete()[0]
+    return deleted
