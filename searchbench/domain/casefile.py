@@ -15,6 +15,7 @@ safejson.MAX_DEPTH levels, and options must be JSON values, since they reach sco
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -586,6 +587,57 @@ def _rows_warnings(
     return out
 
 
+# A plain null value whose line goes on with a comment that starts like a placeholder.
+_COMMENTED_PLACEHOLDER = re.compile(r"[ \t]+#[$#]")
+
+
+def _template(r: _Reader, node: yaml.Node) -> str:
+    """The try's template: text, or a mapping written in YAML, which becomes the JSON template
+    text (for the engines that take JSON). Placeholders sit in its string values
+    (``query: "#$query##"``; a value that is one placeholder gets the typed value, as in JSON);
+    each string is checked where it stands, so an error names its own line and key."""
+    if not isinstance(node, yaml.MappingNode):
+        return r.string(node, "try.template")
+    _check_template_strings(r, node, "try.template")
+    value = r.construct(node, "try.template")
+    problem = safejson.json_problem(value)
+    if problem:
+        raise r.error(node, "try.template", problem)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _check_template_strings(r: _Reader, node: yaml.Node, fld: str) -> None:
+    from searchbench.domain.templating import TemplateError, validate
+
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # <<: *anchor, merged into this level
+                _check_template_strings(r, value_node, fld)
+                continue
+            key = r.construct(key_node, fld)
+            if not isinstance(key, str):
+                raise r.error(key_node, fld, f"keys must be text, got {key!r}")
+            _check_template_strings(r, key_node, fld)
+            _check_template_strings(r, value_node, f"{fld}.{key}")
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_template_strings(r, item, f"{fld}[{i}]")
+    elif node.tag == "tag:yaml.org,2002:null" and not node.value:
+        mark = node.start_mark
+        if mark.buffer and _COMMENTED_PLACEHOLDER.match(mark.buffer, mark.pointer):
+            raise r.error(
+                node,
+                fld,
+                "no value: an unquoted placeholder starts a YAML comment; quote it, "
+                'e.g. query: "#$query##"',
+            )
+    elif node.tag == "tag:yaml.org,2002:str":
+        try:
+            validate(node.value)
+        except TemplateError as exc:
+            raise r.error(node, fld, str(exc)) from None
+
+
 def _endpoint(
     r: _Reader, node: yaml.Node, environ: Mapping[str, str], kinds: Collection[str]
 ) -> EndpointSpec:
@@ -668,7 +720,7 @@ def _try(r: _Reader, node: yaml.Node | None, parent: yaml.Node, *, static: bool)
         return TrySpec(STATIC_TEMPLATE)
     m = r.mapping(node, "try", TRY_KEYS)
     if "template" in m:
-        template = r.string(m["template"], "try.template")
+        template = _template(r, m["template"])
     elif static:
         template = STATIC_TEMPLATE
     else:
