@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the CLI imports its heavy parts only when the command runs
     from rich.console import Console
 
     from searchbench.domain.casefile import CaseFile
+    from searchbench.domain.scoring import ScorerRef
     from searchbench.engines import Engine, QueryContext, TryConfig
     from searchbench.loop import Plan, RunResult
 
@@ -43,7 +44,8 @@ class RunError(Exception):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
-        "Exit status: 0 passed; 1 a --fail-under threshold was missed; 2 an error (malformed case "
+        "Exit status: 0 passed; 1 a --fail-under threshold was missed or a --fail-on-drop "
+        "measure is significantly worse than --baseline; 2 an error (malformed case "
         "file, unknown measure, bad template, or any query the engine failed on). "
         "The case file format is described in docs/casefile.md."
     )
@@ -67,6 +69,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="exit 1 when the case score of MEASURE (the scorer or any measure) is below VALUE; "
         "repeatable",
+    )
+    gate = parser.add_argument_group(
+        "comparing with a baseline run",
+        "Fail only when a measure is significantly worse than a baseline run (a TREC run file, "
+        "e.g. an earlier --export-run), by the paired test of `searchbench compare`: noise does "
+        "not fail the build, a real drop does.",
+    )
+    gate.add_argument(
+        "--baseline", metavar="BASE.run", type=Path, help="the run to compare with (TREC format)"
+    )
+    gate.add_argument(
+        "--fail-on-drop",
+        metavar="MEASURE",
+        action="append",
+        default=[],
+        help="exit 1 when MEASURE (the scorer or any measure) is significantly worse than the "
+        "baseline; repeatable (the measures are one family for the correction)",
+    )
+    gate.add_argument(
+        "--test",
+        choices=("ttest", "wilcoxon", "permutation"),
+        default="ttest",
+        help="paired significance test (default ttest)",
+    )
+    gate.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    gate.add_argument(
+        "--correction",
+        choices=("holm", "bonferroni", "none"),
+        default="holm",
+        help="multiple-comparison correction over the --fail-on-drop measures (default holm)",
     )
     parser.add_argument(
         "--concurrency",
@@ -163,6 +195,13 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             wanted[t.measure] = ScorerRef.parse(t.measure)
         except InvalidScorerError as exc:
             raise RunError(f"--fail-under {t.measure}={t.minimum:g}: {exc}") from None
+    baseline = _load_baseline(args)
+    for measure in args.fail_on_drop:
+        if measure not in wanted:
+            try:
+                wanted[measure] = ScorerRef.parse(measure)
+            except InvalidScorerError as exc:
+                raise RunError(f"--fail-on-drop {measure}: {exc}") from None
 
     if args.export_run is not None:
         spaced = [q for q in case.queries if not q.id or any(c.isspace() for c in q.id)]
@@ -211,6 +250,15 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         value = result.case_scores[t.measure]
         verdicts.append((t, value, value >= t.minimum))
     report = _report(case, result, verdicts, scorer_errors)
+    drops = _compare_with_baseline(args, baseline, result, [wanted[m] for m in args.fail_on_drop])
+    if drops:
+        report["baseline"] = {
+            "run": str(args.baseline),
+            "test": args.test,
+            "alpha": args.alpha,
+            "correction": args.correction,
+            "measures": drops,
+        }
     if args.format == "json":
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -225,14 +273,105 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             + f"; the case score {main_score:.4f} counts them as 0"
         )
         return EXIT_ERROR
+    for drop in drops:
+        if args.format != "json":
+            print(_drop_line(drop, args.alpha), flush=True)
     missed = [v for v in verdicts if not v[2]]
-    if missed:
-        for t, value, _ in missed:
-            err.print(
-                f"[bold red]FAIL:[/] {_plain(t.measure)} = {value:.4f} is below {t.minimum:g}"
-            )
+    for t, value, _ in missed:
+        err.print(f"[bold red]FAIL:[/] {_plain(t.measure)} = {value:.4f} is below {t.minimum:g}")
+    worse = [d for d in drops if d["verdict"] == "significantly worse"]
+    for d in worse:
+        err.print(f"[bold red]FAIL:[/] {_plain(_drop_line(d, args.alpha))}")
+    if missed or worse:
         return EXIT_BELOW_THRESHOLD
     return EXIT_OK
+
+
+def _load_baseline(args: argparse.Namespace) -> dict[str, dict[str, float]] | None:
+    """The baseline run as ``{qid: {docno: score}}``; RunError for a bad combination or file."""
+    from searchbench.domain.formats.trec import TrecFormatError, read_run
+
+    if args.fail_on_drop and args.baseline is None:
+        raise RunError("--fail-on-drop needs --baseline BASE.run (a run to compare with)")
+    if args.baseline is None:
+        return None
+    if not args.fail_on_drop:
+        raise RunError("--baseline needs at least one --fail-on-drop MEASURE")
+    if not 0.0 < args.alpha < 1.0:
+        raise RunError(f"--alpha {args.alpha}: must be between 0 and 1")
+    try:
+        return read_run(args.baseline)
+    except OSError as exc:
+        raise RunError(f"--baseline {args.baseline}: cannot read it ({exc.strerror})") from None
+    except TrecFormatError as exc:
+        raise RunError(f"--baseline {exc}") from None
+
+
+def _compare_with_baseline(
+    args: argparse.Namespace,
+    baseline: dict[str, dict[str, float]] | None,
+    result: RunResult,
+    refs: Sequence[ScorerRef],
+) -> list[dict[str, Any]]:
+    """Each --fail-on-drop measure, this run against the baseline, paired by query (every query
+    of the case; a query missing from a run counts 0), with the test and correction of
+    `searchbench compare` over the measures as one family."""
+    from searchbench.domain.scoring import score_run
+    from searchbench.domain.stats import adjust, compare
+
+    if baseline is None:
+        return []
+    keys = [q.key for q in result.plan.queries]
+    qrels = {q.key: dict(q.ratings) for q in result.plan.queries}
+    base_scores = score_run(refs, qrels, baseline, complete=True)
+    rows = []
+    for ref in refs:
+        base = [base_scores[ref].per_query.get(k, 0.0) for k in keys]
+        now = [result.per_query(ref.name).get(k, 0.0) for k in keys]
+        if len(keys) < 2:
+            raise RunError("--fail-on-drop needs at least two queries to test a difference")
+        row = compare(
+            {"baseline": base, "this run": now},
+            test=args.test,
+            correction="none",
+            alpha=args.alpha,
+            seed=0,
+        )[1]
+        rows.append(
+            {
+                "measure": ref.name,
+                "baseline": sum(base) / len(base),
+                "mean": row.mean,
+                "delta": row.delta,
+                "ci95": [row.ci_low, row.ci_high],
+                "p_value": row.p_value,
+            }
+        )
+    for entry, p_adj in zip(
+        rows, adjust([r["p_value"] for r in rows], args.correction), strict=True
+    ):
+        entry["p_adjusted"] = p_adj
+        significant = p_adj == p_adj and p_adj < args.alpha  # NaN (no difference at all): no
+        if entry["delta"] < 0:
+            entry["verdict"] = "significantly worse" if significant else "worse but not significant"
+        elif entry["delta"] > 0:
+            entry["verdict"] = (
+                "significantly better" if significant else "better but not significant"
+            )
+        else:
+            entry["verdict"] = "no change"
+    return rows
+
+
+def _drop_line(drop: dict[str, Any], alpha: float) -> str:
+    low, high = drop["ci95"]
+    p = drop["p_adjusted"]
+    p_text = "-" if p != p else ("<0.0001" if p < 0.0001 else f"{p:.4f}")
+    return (
+        f"{drop['measure']}: {drop['mean']:.4f} against the baseline's {drop['baseline']:.4f} "
+        f"({drop['delta']:+.4f}, 95% CI [{low:+.4f}, {high:+.4f}], p = {p_text}, "
+        f"alpha {alpha:g}): {drop['verdict']}"
+    )
 
 
 def _prepare(

@@ -394,3 +394,109 @@ def test_a_data_dir_in_the_case_files_endpoint_options_is_refused(
     code, out, err = run(capsys, write_case(tmp_path, text))
     assert code == 2 and out == ""
     assert "endpoint.options: data_dir: not an endpoint option" in err and "--data-dir" in err
+
+
+# -- the CI gate against a baseline run (issue 9 §4) ---------------------------------------------
+
+GATE_CASE = """\
+case: Gate
+endpoint: {engine: local, index: tiny}
+try:
+  template: '{"query": "#$query##", "fields": ["title^2", "body"]}'
+scorer: P@1
+queries:
+""" + "".join(
+    f"  - {{query: {text}, id: g{i}, ratings: {{'{rated}': 1}}}}\n"
+    for i, (text, rated) in enumerate(
+        [
+            ("boundary layer", "3"),
+            ("heat transfer", "4"),
+            ("wing slipstream", "1"),
+            ("supersonic flow", "2"),
+            ("flat plate", "3"),
+            ("shock waves", "1"),
+            ("aerodynamics", "2"),
+            ("wedge", "1"),
+        ]
+    )
+)
+
+
+def _baseline(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """This run's own results as a run file (every rated doc is one the engine misses)."""
+    case = write_case(tmp_path, GATE_CASE)
+    base = tmp_path / "base.run"
+    code, _, err = run(capsys, case, "--data-dir", data_dir, "--export-run", base)
+    assert code == 0, err
+    return base
+
+
+def test_the_same_results_as_the_baseline_pass(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = _baseline(tmp_path, data_dir, capsys)
+    case = tmp_path / "case.yaml"
+    args = ["--data-dir", data_dir, "--baseline", base, "--fail-on-drop", "P@1"]
+    code, out, err = run(capsys, case, *args)
+    assert code == 0, err
+    assert "P@1: 0.0000 against the baseline's 0.0000" in out and "no change" in out
+
+
+def test_a_significant_drop_fails_and_a_small_one_does_not(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = _baseline(tmp_path, data_dir, capsys)
+    case = tmp_path / "case.yaml"
+    lines = base.read_text().splitlines()
+    # A baseline that found the rated doc first for every query: this run is worse on all 8.
+    better = tmp_path / "better.run"
+    better.write_text(
+        "".join(f"g{i} Q0 {d} 1 9.0 best\n" for i, d in enumerate("34123121")) + "\n".join(lines)
+    )
+    code, out, err = run(
+        capsys, case, "--data-dir", data_dir, "--baseline", better, "--fail-on-drop", "P@1"
+    )
+    assert code == 1, (out, err)
+    assert "significantly worse" in out and "FAIL:" in err
+    # Better on one query only: worse, but within the noise.
+    one = tmp_path / "one.run"
+    one.write_text("g0 Q0 3 1 9.0 best\n" + "\n".join(lines) + "\n")
+    code, out, err = run(
+        capsys,
+        case,
+        "--data-dir",
+        data_dir,
+        "--baseline",
+        one,
+        "--fail-on-drop",
+        "P@1",
+        "--format",
+        "json",
+    )
+    assert code == 0, (out, err)
+    gate = json.loads(out)["baseline"]["measures"][0]
+    assert gate["verdict"] == "worse but not significant"
+    assert gate["delta"] == pytest.approx(-1 / 8) and gate["p_adjusted"] > 0.05
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fail-on-drop", "P@1"], "--fail-on-drop needs --baseline"),
+        (["--baseline", "base.run"], "--baseline needs at least one --fail-on-drop"),
+        (["--baseline", "missing.run", "--fail-on-drop", "P@1"], "cannot read"),
+        (["--baseline", "base.run", "--fail-on-drop", "nDGC@10"], "did you mean nDCG"),
+    ],
+)
+def test_a_bad_gate_is_refused_before_any_request(
+    tmp_path: Path,
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _baseline(tmp_path, data_dir, capsys)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, tmp_path / "case.yaml", "--data-dir", data_dir, *args)
+    assert code == 2 and message in err, err
