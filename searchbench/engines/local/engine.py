@@ -5,7 +5,9 @@ Endpoint URL: ``local://NAME``. The try's template is JSON::
     {"query": "#$query##", "fields": ["title^2", "body"], "operator": "or", "lenient": false}
 
 ``query`` uses tantivy's query syntax (``title:foo``, ``"a phrase"``, ``+must -not``, ``AND``/``OR``,
-``term^2``); ``fields`` are the default fields with optional boosts (default: every indexed field);
+``term^2``), except that a word the analyzer splits (``computer-ready``) is its terms joined by the
+operator, as in Lucene's classic parser, not a phrase (see query.py); ``fields`` are the default
+fields with optional boosts (default: every indexed field);
 ``operator`` ``and`` makes bare terms required; ``lenient`` drops unparsable parts instead of failing.
 With the try's escape flag on, query-syntax characters in the user's text are escaped.
 """
@@ -40,6 +42,7 @@ from searchbench.engines.local.index import (
     index_name,
     open_index,
 )
+from searchbench.engines.local.query import split_compound_words
 
 DEFAULT_TEMPLATE = '{"query": "#$query##"}'
 TEMPLATE_KEYS = {"query", "fields", "operator", "lenient"}
@@ -64,6 +67,8 @@ class LocalEngine(Engine):
             template_context(query, try_config, escape=try_config.escape, syntax="tantivy"),
         )
         qtext, fields, boosts, conjunction, lenient = self._parse_body(body, opened)
+        # computer-ready: its terms with the operator, as Lucene's parser has it, not a phrase.
+        qtext = split_compound_words(qtext)
         request = {"index": opened.info.name, "body": body}
         index = opened.index
         try:
