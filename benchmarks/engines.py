@@ -35,8 +35,8 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
+from searchbench.domain.search import QueryContext, SearchResult, TryConfig  # noqa: E402
 from searchbench.engines import make_engine  # noqa: E402
-from searchbench.engines.base import QueryContext, SearchResult, TryConfig  # noqa: E402
 from searchbench.engines.runner import run_queries  # noqa: E402
 from tests.engines.harness import EngineTarget, HarnessContext  # noqa: E402
 

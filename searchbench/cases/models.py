@@ -100,7 +100,7 @@ class SearchEndpoint(models.Model):
 
     def to_config(self) -> Any:
         """The engines layer's EndpointConfig for this row."""
-        from searchbench.engines.base import EndpointConfig
+        from searchbench.domain.search import EndpointConfig
 
         return EndpointConfig(
             kind=self.kind,
@@ -254,7 +254,7 @@ class Try(models.Model):
         return f"{self.case} try {self.number}"
 
     def to_config(self) -> Any:
-        from searchbench.engines.base import TryConfig
+        from searchbench.domain.search import TryConfig
 
         return TryConfig(
             template=self.query_template,

@@ -178,9 +178,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         raise RunError(f"--concurrency {concurrency}: must be at least 1")
 
     try:
-        from searchbench.engines import ENGINES
-
-        case = load_case(args.case, environ=os.environ, engine_kinds=list(ENGINES))
+        case = load_case(args.case, environ=os.environ, default_timeout=default_timeout)
     except CaseFileError as exc:
         raise RunError(str(exc)) from None
 
@@ -214,7 +212,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
             )
     if args.endpoint_url:
         case.endpoint = dataclasses.replace(case.endpoint, url=args.endpoint_url.strip())
-    engine, try_config, contexts = _prepare(case, args.data_dir, default_timeout)
+    engine, try_config, contexts = _prepare(case, args.data_dir)
     if not args.quiet:
         for w in case.warnings:
             err.print(f"[yellow]warning:[/] {_plain(w)}")
@@ -375,23 +373,21 @@ def _drop_line(drop: dict[str, Any], alpha: float) -> str:
 
 
 def _prepare(
-    case: CaseFile, data_dir: Path | None, default_timeout: float
+    case: CaseFile, data_dir: Path | None
 ) -> tuple[Engine, TryConfig, list[tuple[str, QueryContext]]]:
     """Everything checked before the first request: template per query, field spec, engine."""
     from searchbench.domain.fieldspec import FieldSpecError, parse_field_spec
     from searchbench.domain.templating import TemplateContext, TemplateError, render, validate
     from searchbench.engines import (
         ENGINES,
-        EndpointConfig,
         EngineError,
         QueryContext,
-        TryConfig,
         make_engine,
     )
     from searchbench.engines.registry import refused_options
 
     t = case.try_
-    kind = ENGINES[case.endpoint.engine]  # the case file names only known kinds
+    kind = ENGINES[case.endpoint.kind]  # the case file names only known kinds
     uses_template = kind.uses_template  # static results are looked up by query text
     try:
         if uses_template:
@@ -411,23 +407,12 @@ def _prepare(
         parse_field_spec(t.field_spec)
     except FieldSpecError as exc:
         raise RunError(f"{case.where('try.field_spec')} {exc}") from None
-    e = case.endpoint
-    timeout = e.timeout if e.timeout is not None else default_timeout
-    refused = refused_options(e.options)
+    refused = refused_options(case.endpoint.options)
     if refused:
         # The data directory comes from --data-dir (or SEARCHBENCH_DATA_DIR), not the case file.
         raise RunError(f"{case.where('endpoint.options')} {'; '.join(refused)}; use --data-dir")
-    config = EndpointConfig(
-        kind=e.engine,
-        url=e.url,
-        method=e.method,
-        headers=dict(e.headers),
-        username=e.username,
-        password=e.password,
-        options=dict(e.options),
-        requests_per_minute=e.requests_per_minute,
-        timeout=timeout,
-        data_dir=data_dir.resolve() if data_dir is not None else None,
+    config = dataclasses.replace(
+        case.endpoint, data_dir=data_dir.resolve() if data_dir is not None else None
     )
     try:
         engine = make_engine(config)
@@ -440,16 +425,7 @@ def _prepare(
         if not ping.ok:
             fld = "endpoint.index" if "endpoint.index" in case.lines else "endpoint.url"
             raise RunError(f"{case.where(fld)} {ping.message}")
-    try_config = TryConfig(
-        template=t.template,
-        field_spec=t.field_spec,
-        rows=t.rows,
-        start=t.start,
-        escape=t.escape,
-        curator_vars=dict(t.curator_vars),
-        explain=False,  # explain costs engine time and a case run never shows it
-    )
-    return engine, try_config, contexts
+    return engine, case.try_, contexts
 
 
 def _execute(plan: Plan, name: str, err: Console, quiet: bool) -> RunResult:
@@ -513,7 +489,7 @@ def _report(
         "scorer": case.scorer.name,
         "score": result.case_scores[main],
         "measures": {name: result.case_scores[name] for name in extra},
-        "engine": case.endpoint.engine,
+        "engine": case.endpoint.kind,
         "url": case.endpoint.url,
         "errors": sum(1 for q in queries if q["error"]),
         "thresholds": [

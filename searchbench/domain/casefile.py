@@ -28,18 +28,13 @@ from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
 from searchbench.domain import safejson
+from searchbench.domain.engine_kinds import ENGINES
 from searchbench.domain.ratings import RatingsFormatError, read_ratings_csv
 from searchbench.domain.scoring import ScorerRef
+from searchbench.domain.search import EndpointConfig, TryConfig
 
-ENGINE_KINDS: tuple[str, ...] = (
-    "solr",
-    "elasticsearch",
-    "opensearch",
-    "local",
-    "searchapi",
-    "static",
-)
 MAX_ROWS = 10_000
+DEFAULT_TIMEOUT = 10.0  # seconds; the CLI passes SEARCHBENCH_ENGINE_TIMEOUT
 # What aliases (*name) may add to a file once every alias is a copy of its anchor's value: far
 # more than sharing options between queries needs, far less than a server's memory.
 MAX_ALIAS_NODES = 100_000
@@ -65,29 +60,6 @@ class CaseFileError(ValueError):
         super().__init__(f"{where}:{what} {message}")
 
 
-@dataclass(frozen=True)
-class EndpointSpec:
-    engine: str
-    url: str
-    method: str = "GET"
-    headers: dict[str, str] = field(default_factory=dict)
-    username: str | None = None
-    password: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    timeout: float | None = None
-    requests_per_minute: int | None = None
-
-
-@dataclass(frozen=True)
-class TrySpec:
-    template: str
-    field_spec: str = ""
-    rows: int = 10
-    start: int = 0
-    escape: bool = True
-    curator_vars: dict[str, Any] = field(default_factory=dict)
-
-
 @dataclass
 class QuerySpec:
     id: str
@@ -101,8 +73,8 @@ class QuerySpec:
 class CaseFile:
     name: str
     path: Path
-    endpoint: EndpointSpec
-    try_: TrySpec
+    endpoint: EndpointConfig
+    try_: TryConfig
     scorer: ScorerRef
     measures: list[str]
     queries: list[QuerySpec]
@@ -368,11 +340,12 @@ def _suggest(word: str, choices: Collection[str]) -> str:
 def load_case(
     path: str | Path,
     environ: Mapping[str, str] | None = None,
-    engine_kinds: Collection[str] = ENGINE_KINDS,
     check_scorer: Callable[[str], None] | None = None,
+    default_timeout: float = DEFAULT_TIMEOUT,
 ) -> CaseFile:
     """Load and validate a case file. ``environ`` serves ``password_env``; ``check_scorer`` raises
-    ValueError for a scorer or measure name it does not know (default: scoring.check_scorer)."""
+    ValueError for a scorer or measure name it does not know (default: scoring.check_scorer);
+    ``default_timeout`` is the endpoint's timeout when the file gives none."""
     path = Path(path)
     shown = str(path)
     try:
@@ -381,15 +354,15 @@ def load_case(
         raise CaseFileError("file not found", shown) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseFileError(f"cannot read it ({exc})", shown) from None
-    return parse_case(text, path, environ or {}, engine_kinds, check_scorer)
+    return parse_case(text, path, environ or {}, check_scorer, default_timeout)
 
 
 def parse_case(
     text: str,
     path: Path,
     environ: Mapping[str, str],
-    engine_kinds: Collection[str] = ENGINE_KINDS,
     check_scorer: Callable[[str], None] | None = None,
+    default_timeout: float = DEFAULT_TIMEOUT,
 ) -> CaseFile:
     shown = str(path)
     base = path.parent
@@ -415,8 +388,8 @@ def parse_case(
     description = (
         r.string(top["description"], "description", empty=True) if "description" in top else ""
     )
-    endpoint = _endpoint(r, top["endpoint"], environ, engine_kinds)
-    try_ = _try(r, top.get("try"), root, static=endpoint.engine == "static")
+    endpoint = _endpoint(r, top["endpoint"], environ, default_timeout)
+    try_ = _try(r, top.get("try"), root, static=not ENGINES[endpoint.kind].uses_template)
     scorer = _scorer(r, top["scorer"], base, check_scorer)
     measures: list[str] = []
     if "measures" in top:
@@ -639,35 +612,35 @@ def _check_template_strings(r: _Reader, node: yaml.Node, fld: str) -> None:
 
 
 def _endpoint(
-    r: _Reader, node: yaml.Node, environ: Mapping[str, str], kinds: Collection[str]
-) -> EndpointSpec:
+    r: _Reader, node: yaml.Node, environ: Mapping[str, str], default_timeout: float
+) -> EndpointConfig:
     m = r.mapping(node, "endpoint", ENDPOINT_KEYS)
     engine = r.string(m["engine"], "endpoint.engine").strip()
-    if engine not in kinds:
+    if engine not in ENGINES:
         raise r.error(
             m["engine"],
             "endpoint.engine",
-            f"unknown engine {engine!r}{_suggest(engine, kinds)}; one of {', '.join(kinds)}",
+            f"unknown engine {engine!r}{_suggest(engine, ENGINES)}; one of {', '.join(ENGINES)}",
         )
-    if engine == "local":
-        if "url" in m and "index" in m:
-            raise r.error(m["url"], "endpoint.url", "give either index: or url:, not both")
-        if "index" in m:
-            url = "local://" + r.string(m["index"], "endpoint.index").strip()
-        elif "url" in m:
-            url = r.string(m["url"], "endpoint.url").strip()
-        else:
-            raise r.error(node, "endpoint.index", "missing: name the local index (index: NAME)")
-    else:
-        if "index" in m:
+    kind = ENGINES[engine]
+    if "url" in m and "index" in m:
+        raise r.error(m["url"], "endpoint.url", "give either index: or url:, not both")
+    if "index" in m:
+        if not kind.scheme:
+            with_index = ", ".join(k for k, row in ENGINES.items() if row.scheme)
             raise r.error(
                 m["index"],
                 "endpoint.index",
-                f"index: is for the local engine; give url: for {engine}",
+                f"index: is for engines that serve what this server keeps ({with_index}); "
+                f"give url: for {engine}",
             )
-        if "url" not in m:
-            raise r.error(node, "endpoint.url", f"missing: the {engine} URL")
+        url = kind.scheme + r.string(m["index"], "endpoint.index").strip()
+    elif "url" in m:
         url = r.string(m["url"], "endpoint.url").strip()
+    elif kind.scheme:
+        raise r.error(node, "endpoint.index", f"missing: name the {engine} index (index: NAME)")
+    else:
+        raise r.error(node, "endpoint.url", f"missing: the {engine} URL")
     method = r.string(m["method"], "endpoint.method").strip().upper() if "method" in m else "GET"
     if method not in {"GET", "POST"}:
         raise r.error(m["method"], "endpoint.method", f"expected GET or POST, got {method!r}")
@@ -698,26 +671,37 @@ def _endpoint(
     if password is not None and username is None:
         raise r.error(node, "endpoint.username", "missing: a password needs a username")
     options = r.plain_mapping(m["options"], "endpoint.options") if "options" in m else {}
-    timeout = r.number(m["timeout"], "endpoint.timeout") if "timeout" in m else None
-    if timeout is not None and not 0 < timeout <= 600:
+    timeout = r.number(m["timeout"], "endpoint.timeout") if "timeout" in m else default_timeout
+    if not 0 < timeout <= 600:
         raise r.error(m["timeout"], "endpoint.timeout", "seconds, between 0 and 600")
     rpm = (
         r.integer(m["requests_per_minute"], "endpoint.requests_per_minute", 1, 1_000_000)
         if "requests_per_minute" in m
         else None
     )
-    return EndpointSpec(engine, url, method, headers, username, password, options, timeout, rpm)
+    return EndpointConfig(
+        kind=engine,
+        url=url,
+        method=method,
+        headers=headers,
+        username=username,
+        password=password,
+        options=options,
+        requests_per_minute=rpm,
+        timeout=float(timeout),
+    )
 
 
 # A static endpoint looks results up by query text: it uses no template, only rows.
 STATIC_TEMPLATE = ""
 
 
-def _try(r: _Reader, node: yaml.Node | None, parent: yaml.Node, *, static: bool) -> TrySpec:
+def _try(r: _Reader, node: yaml.Node | None, parent: yaml.Node, *, static: bool) -> TryConfig:
+    # explain=False: explain costs engine time and a case run never shows it.
     if node is None:
         if not static:
             raise r.error(parent, "try", "missing (required)")
-        return TrySpec(STATIC_TEMPLATE)
+        return TryConfig(STATIC_TEMPLATE, explain=False)
     m = r.mapping(node, "try", TRY_KEYS)
     if "template" in m:
         template = _template(r, m["template"])
@@ -735,7 +719,7 @@ def _try(r: _Reader, node: yaml.Node | None, parent: yaml.Node, *, static: bool)
     for k, v in curator.items():
         if isinstance(v, dict | list):
             raise r.error(m["curator_vars"], f"try.curator_vars.{k}", "expected a single value")
-    return TrySpec(template, field_spec, rows, start, escape, curator)
+    return TryConfig(template, field_spec, rows, start, escape, curator, explain=False)
 
 
 def _scorer(r: _Reader, node: yaml.Node, base: Path, check: Callable[[str], None]) -> ScorerRef:

@@ -13,17 +13,19 @@ score it added on top of its query.
 On that common model: :func:`compare` explains the gap between two docs clause by clause and
 :func:`summarize` adds clause contributions over the top N docs of a query (data for a chart).
 
-Pure: works on anything shaped like ``engines.base.ExplainNode`` (see :class:`ExplainTree`) or on
-its JSON (:func:`tree_from_json`, which also reads raw Lucene/tantivy explain JSON).
+Pure: works on the common tree every engine answers (``domain.search.ExplainNode``) or on its
+JSON (:func:`tree_from_json`, which also reads raw Lucene/tantivy explain JSON into that tree).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from searchbench.domain.search import ExplainNode
 
 __all__ = [
     "Breakdown",
@@ -31,9 +33,7 @@ __all__ = [
     "ClauseGap",
     "ClauseShare",
     "Comparison",
-    "ExplainTree",
     "Factor",
-    "Node",
     "Summary",
     "TreeRow",
     "breakdown",
@@ -44,35 +44,6 @@ __all__ = [
 ]
 
 
-class ExplainTree(Protocol):
-    """The shape of ``engines.base.ExplainNode`` (read-only, so any such tree fits)."""
-
-    @property
-    def value(self) -> float: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def children(self) -> Sequence[ExplainTree]: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def field(self) -> str | None: ...
-    @property
-    def term(self) -> str | None: ...
-
-
-@dataclass
-class Node:
-    """A tree read back from JSON (a snapshot's stored explain)."""
-
-    value: float
-    description: str
-    children: list[Node] = field(default_factory=list)
-    kind: str = "other"
-    field: str | None = None
-    term: str | None = None
-
-
 class ExplainFormatError(ValueError):
     """Stored explain JSON that is not a tree; the message says where."""
 
@@ -80,7 +51,7 @@ class ExplainFormatError(ValueError):
 MAX_DEPTH = 200  # real trees are < 20 deep; deeper stored JSON is refused, not a RecursionError
 
 
-def tree_from_json(data: Any, where: str = "explain", _depth: int = 0) -> Node:
+def tree_from_json(data: Any, where: str = "explain", _depth: int = 0) -> ExplainNode:
     """The common tree's JSON (``children``/``kind``) or raw Lucene/tantivy JSON (``details``)."""
     if _depth > MAX_DEPTH:
         raise ExplainFormatError(f"{where}: nested deeper than {MAX_DEPTH} levels")
@@ -101,7 +72,7 @@ def tree_from_json(data: Any, where: str = "explain", _depth: int = 0) -> Node:
     if kind == "other":
         kind, fld2, term2 = classify(description)
         fld, term = fld or fld2, term or term2
-    return Node(
+    return ExplainNode(
         value=value,
         description=description,
         children=[
@@ -241,20 +212,20 @@ def classify(description: str) -> tuple[str, str | None, str | None]:
     return "other", None, None
 
 
-def _kind(node: ExplainTree) -> str:
+def _kind(node: ExplainNode) -> str:
     if node.kind and node.kind != "other":
         return node.kind
     return classify(node.description)[0]
 
 
-def _field_term(node: ExplainTree) -> tuple[str | None, str | None]:
+def _field_term(node: ExplainNode) -> tuple[str | None, str | None]:
     if node.field or node.term:
         return node.field, node.term
     _, fld, term = classify(node.description)
     return fld, term
 
 
-def _has_query(node: ExplainTree) -> bool:
+def _has_query(node: ExplainNode) -> bool:
     """Whether a node scores query clauses (as opposed to being a factor of a formula)."""
     kind = _kind(node)
     if kind in ("term", "phrase", "const"):
@@ -262,7 +233,7 @@ def _has_query(node: ExplainTree) -> bool:
     return any(_has_query(c) for c in node.children)
 
 
-def _is_constant_factor(node: ExplainTree) -> bool:
+def _is_constant_factor(node: ExplainNode) -> bool:
     kind = _kind(node)
     if kind in _FACTOR_KINDS and not node.children:
         return True
@@ -280,7 +251,7 @@ def _stable(description: str) -> str:
     return text.rstrip(": ,").strip() or description.strip()
 
 
-def _function_label(node: ExplainTree) -> str:
+def _function_label(node: ExplainNode) -> str:
     """The most telling description inside a function part (skips generic combinators)."""
     generic = ("sum of", "product of", "min of", "max of", "function score", "_score")
     stack = [node]
@@ -362,14 +333,14 @@ class Breakdown:
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
-def _factors(node: ExplainTree) -> tuple[Factor, ...]:
+def _factors(node: ExplainNode) -> tuple[Factor, ...]:
     """The named numbers inside one clause's subtree, first occurrence of each name."""
     found: dict[str, float] = {}
 
     def note(name: str, value: float) -> None:
         found.setdefault(name, value)
 
-    def visit(n: ExplainTree) -> None:
+    def visit(n: ExplainNode) -> None:
         desc = n.description.strip()
         m = _FREQ.search(desc)
         if m and desc.startswith(("score(", "tf(", "phraseFreq", "termFreq")):
@@ -405,7 +376,7 @@ def _factors(node: ExplainTree) -> tuple[Factor, ...]:
 
 
 def _clause(
-    node: ExplainTree, weight: float, path: tuple[int, ...], kind: str | None = None
+    node: ExplainNode, weight: float, path: tuple[int, ...], kind: str | None = None
 ) -> Clause:
     kind = kind or _kind(node)
     fld, term = _field_term(node)
@@ -437,14 +408,14 @@ def _clause(
     )
 
 
-def breakdown(tree: ExplainTree) -> Breakdown:
+def breakdown(tree: ExplainNode) -> Breakdown:
     """One document's score as clauses whose contributions add up to its score."""
     found: list[Clause] = []
 
     def emit(c: Clause) -> None:
         found.append(c)
 
-    def visit(n: ExplainTree, weight: float, path: tuple[int, ...], filtering: bool) -> None:
+    def visit(n: ExplainNode, weight: float, path: tuple[int, ...], filtering: bool) -> None:
         kind = _kind(n)
         kids = list(n.children)
         if filtering and kind in ("term", "phrase", "const", "function", "other"):
@@ -632,7 +603,7 @@ class Comparison:
         return text + "."
 
 
-def compare(a: ExplainTree, b: ExplainTree) -> Comparison:
+def compare(a: ExplainNode, b: ExplainNode) -> Comparison:
     """Clause by clause, why doc A's score differs from doc B's (biggest difference first)."""
     ba, bb = breakdown(a).by_key(), breakdown(b).by_key()
     keys = list(dict.fromkeys([*ba, *bb]))
@@ -686,7 +657,7 @@ class Summary:
         return clause.total / self.total if self.total else 0.0
 
 
-def summarize(trees: Iterable[ExplainTree | None], top_n: int | None = None) -> Summary:
+def summarize(trees: Iterable[ExplainNode | None], top_n: int | None = None) -> Summary:
     """How much each clause contributes over the first ``top_n`` docs (all when None)."""
     chosen = list(trees)
     if top_n is not None:
@@ -750,12 +721,12 @@ class TreeRow:
         return "n" + "-".join(str(i) for i in self.path) if self.path else "n"
 
 
-def tree_rows(tree: ExplainTree, bd: Breakdown | None = None) -> list[TreeRow]:
+def tree_rows(tree: ExplainNode, bd: Breakdown | None = None) -> list[TreeRow]:
     """The tree in display order (pre-order), each node with its depth and clause, if any."""
     by_path = {c.path: c for c in (bd or breakdown(tree)).clauses}
     rows: list[TreeRow] = []
 
-    def visit(n: ExplainTree, depth: int, path: tuple[int, ...]) -> None:
+    def visit(n: ExplainNode, depth: int, path: tuple[int, ...]) -> None:
         kind = _kind(n)
         fld, term = _field_term(n)
         gloss = KIND_GLOSS.get(kind, "")

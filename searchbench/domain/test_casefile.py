@@ -46,7 +46,7 @@ MINIMAL = """
 def test_it_loads_a_minimal_case_with_defaults(tmp_path: Path) -> None:
     case = load_case(write(tmp_path, MINIMAL), check_scorer=check)
     assert case.name == "Demo"
-    assert case.endpoint.engine == "local" and case.endpoint.url == "local://demo"
+    assert case.endpoint.kind == "local" and case.endpoint.url == "local://demo"
     assert (case.try_.template, case.try_.rows, case.try_.escape) == ("#$query##", 10, True)
     assert case.scorer == ScorerRef("measure", "nDCG@10")
     assert [(q.id, q.text) for q in case.queries] == [
@@ -100,8 +100,13 @@ def test_it_names_file_line_and_field(tmp_path: Path, yaml_text: str, expected: 
 
 def test_endpoint_checks(tmp_path: Path) -> None:
     solr = MINIMAL.replace("engine: local\n      index: demo", "engine: solr\n      index: x")
-    with pytest.raises(CaseFileError, match="endpoint.index: index: is for the local engine"):
+    with pytest.raises(CaseFileError, match=r"endpoint.index: index: is for .*\(local, static\)"):
         load(write(tmp_path, solr))
+    # a static result set may be named like a local index (the table says which kinds may)
+    static = MINIMAL.replace(
+        "engine: local\n      index: demo", "engine: static\n      index: frozen"
+    )
+    assert load(write(tmp_path, static)).endpoint.url == "static://frozen"  # type: ignore[attr-defined]
     no_url = MINIMAL.replace("engine: local\n      index: demo", "engine: solr")
     with pytest.raises(CaseFileError, match="case.yaml:3: endpoint.url: missing: the solr URL"):
         load(write(tmp_path, no_url))
@@ -143,7 +148,7 @@ def test_queries_tsv_and_ratings_csv_are_relative_to_the_case_file(tmp_path: Pat
     assert case.ratings() == {"1": {"184": 2.0}, "2": {"29": 1.0}}  # type: ignore[attr-defined]
     assert case.measures == ["AP", "P@10"]  # type: ignore[attr-defined]
     assert case.scorer.name == "js:scorer.js"  # type: ignore[attr-defined]
-    assert case.scorer.kind == "js" and case.scorer.code == "setScore(1);\n"
+    assert case.scorer.kind == "js" and case.scorer.code == "setScore(1);\n"  # type: ignore[attr-defined]
 
 
 def test_ratings_csv_alone_defines_the_queries(tmp_path: Path) -> None:

@@ -1,9 +1,7 @@
 """Search engines behind one narrow interface (see base.py) and one registry table."""
 
-from searchbench.engines.base import (
+from searchbench.domain.search import (
     EndpointConfig,
-    Engine,
-    EngineError,
     ExplainNode,
     PingResult,
     QueryContext,
@@ -11,6 +9,7 @@ from searchbench.engines.base import (
     SearchResult,
     TryConfig,
 )
+from searchbench.engines.base import Engine, EngineError
 from searchbench.engines.registry import ENGINES, EngineKind, make_engine
 
 __all__ = [

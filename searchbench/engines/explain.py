@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from searchbench.domain.explain_analysis import classify
-from searchbench.engines.base import ExplainNode
+from searchbench.domain.search import ExplainNode
 
 # kind -> what it means (shown as a legend in the UI and docs).
 EXPLAIN_KINDS: dict[str, str] = {

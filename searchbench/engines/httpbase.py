@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from searchbench.domain.search import PingResult, SearchResult
 from searchbench.engines import http
-from searchbench.engines.base import Engine, EngineError, PingResult, SearchResult
+from searchbench.engines.base import Engine, EngineError
 
 # How much of a failed response body is kept on the result for debugging.
 MAX_RAW_RESPONSE = 20_000

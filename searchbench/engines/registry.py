@@ -1,92 +1,20 @@
-"""The table of engine kinds. The UI's choices, the CLI help and docs/engines.md derive from it.
-
-To add a kind, add one line to ENGINES: ``"kind": EngineKind("kind", "module.path:Class", "…")``.
-Classes are imported on first use, so one broken adapter does not break the others.
+"""Engines from the table of engine kinds (``searchbench.domain.engine_kinds.ENGINES``, pure data
+that case files read too): making an engine for an endpoint, the options users may not set, and
+the docs' tables. Adapter classes are imported on first use, so one broken adapter does not
+break the others.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from searchbench.engines.base import EndpointConfig, Engine, EngineError
+from searchbench.domain.engine_kinds import ENGINES, EngineKind
+from searchbench.domain.search import EndpointConfig
+from searchbench.engines.base import Engine, EngineError
 
-
-@dataclass(frozen=True)
-class EngineKind:
-    """One row of the table: what the adapter is and what it can do.
-
-    ``uses_template``: queries are sent through the try's template (static results are looked
-    up by query text instead). ``remote``: reached over HTTP, so the URL policy applies and an
-    outage is a per-query error (a local index or result set is checked up front instead).
-    ``stored_results``: serves a result set stored on the server, which has an owner.
-    """
-
-    kind: str
-    target: str  # "package.module:ClassName"
-    label: str
-    url_hint: str
-    template_example: str
-    uses_template: bool = True
-    remote: bool = True
-    stored_results: bool = False
-
-    def load(self) -> type[Engine]:
-        module_name, _, cls_name = self.target.partition(":")
-        cls: type[Engine] = getattr(importlib.import_module(module_name), cls_name)
-        return cls
-
-
-ENGINES: dict[str, EngineKind] = {
-    "local": EngineKind(
-        "local",
-        "searchbench.engines.local.engine:LocalEngine",
-        "Built-in (tantivy)",
-        "local://NAME (an index made with `searchbench index create`)",
-        '{"query": "#$query##", "fields": ["title^2", "body"]}',
-        remote=False,
-    ),
-    "solr": EngineKind(
-        "solr",
-        "searchbench.engines.solr.engine:SolrEngine",
-        "Apache Solr",
-        "http://host:8983/solr/COLLECTION",
-        "q=#$query##&defType=edismax&qf=title^2 body",
-    ),
-    "elasticsearch": EngineKind(
-        "elasticsearch",
-        "searchbench.engines.elasticsearch.engine:ElasticsearchEngine",
-        "Elasticsearch",
-        "http://host:9200/INDEX",
-        '{"query": {"multi_match": {"query": "#$query##", "fields": ["title^2", "body"]}}}',
-    ),
-    "opensearch": EngineKind(
-        "opensearch",
-        "searchbench.engines.opensearch.engine:OpenSearchEngine",
-        "OpenSearch",
-        "https://host:9200/INDEX",
-        '{"query": {"multi_match": {"query": "#$query##", "fields": ["title^2", "body"]}}}',
-    ),
-    "searchapi": EngineKind(
-        "searchapi",
-        "searchbench.engines.searchapi.engine:SearchApiEngine",
-        "JSON search API",
-        "https://host/search (map the JSON with options docs_path/total_path or mapper_code)",
-        "q=#$query##&size=10",
-    ),
-    "static": EngineKind(
-        "static",
-        "searchbench.engines.static.engine:StaticEngine",
-        "Static results (CSV or snapshot)",
-        "static://NAME (a CSV imported as Query Text,Doc ID,Doc Position,fields…)",
-        "(not used: results are looked up by query text)",
-        uses_template=False,
-        remote=False,
-        stored_results=True,
-    ),
-}
+__all__ = ["ENGINES", "EngineKind", "adapter", "make_engine", "refused_options"]
 
 
 # Options that would name a server path or file. Users never choose those: the data directory is
@@ -105,7 +33,7 @@ def refused_options(options: Mapping[str, Any], kind: str | None = None) -> list
         if name in options
     ]
     if kind in ENGINES:
-        problems += ENGINES[kind].load().option_problems(options)
+        problems += adapter(ENGINES[kind]).option_problems(options)
     return problems
 
 
@@ -116,7 +44,14 @@ def make_engine(config: EndpointConfig) -> Engine:
     except KeyError:
         known = ", ".join(sorted(ENGINES))
         raise EngineError(f"unknown engine kind {config.kind!r} (known: {known})") from None
-    return entry.load()(config)
+    return adapter(entry)(config)
+
+
+def adapter(kind: EngineKind) -> type[Engine]:
+    """The adapter class of a row of the table, imported on first use."""
+    module_name, _, cls_name = kind.target.partition(":")
+    cls: type[Engine] = getattr(importlib.import_module(module_name), cls_name)
+    return cls
 
 
 def markdown_tables() -> str:

@@ -6,7 +6,8 @@ import contextvars
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from searchbench.engines.base import Engine, QueryContext, SearchResult, TryConfig
+from searchbench.domain.search import QueryContext, SearchResult, TryConfig
+from searchbench.engines.base import Engine
 
 Progress = Callable[[int, int], None]  # (done, total)
 

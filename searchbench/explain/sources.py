@@ -14,12 +14,12 @@ from searchbench.cases import services
 from searchbench.cases.models import Case, Query, Rating, SnapshotQuery
 from searchbench.domain.explain_analysis import (
     ExplainFormatError,
-    ExplainTree,
     TreeRow,
     breakdown,
     tree_from_json,
     tree_rows,
 )
+from searchbench.domain.search import ExplainNode
 from searchbench.web.ids import parse_id
 
 
@@ -29,7 +29,7 @@ class ExplainedDoc:
     position: int  # 0-based rank
     title: str
     score: float | None
-    tree: ExplainTree | None
+    tree: ExplainNode | None
     rating: float | None = None
     problem: str | None = None  # why there is no tree (stored JSON unreadable …)
 
@@ -126,7 +126,7 @@ def snapshot(case: Case, query: Query, snapshot_id: int) -> ExplainSource:
     ratings = dict(Rating.objects.filter(query=query).values_list("doc_id", "rating"))
     docs = []
     for row in sq.docs.all():
-        tree: ExplainTree | None = None
+        tree: ExplainNode | None = None
         problem = None
         if row.explain is not None:
             try:
@@ -165,7 +165,7 @@ class TreeItem:
     open: bool
 
 
-def nested_tree(tree: ExplainTree) -> list[TreeItem]:
+def nested_tree(tree: ExplainNode) -> list[TreeItem]:
     """The readable tree for the template: clause nodes and what leads to them start open."""
     rows = tree_rows(tree, breakdown(tree))
     clause_paths = [r.path for r in rows if r.clause is not None]

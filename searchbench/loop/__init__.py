@@ -25,7 +25,8 @@ from typing import Any
 
 from searchbench.domain.scorers import RankedDoc, ScorerError
 from searchbench.domain.scoring import InvalidScorerError, ScorerRef, case_mean, score_case_many
-from searchbench.engines.base import Engine, QueryContext, SearchResult, TryConfig
+from searchbench.domain.search import QueryContext, SearchResult, TryConfig
+from searchbench.engines.base import Engine
 from searchbench.engines.http import RateLimitPolicy, current_rate_limit_policy
 from searchbench.engines.runner import Progress, run_queries
 

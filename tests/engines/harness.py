@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from searchbench.engines.base import EndpointConfig
+from searchbench.domain.search import EndpointConfig
 from searchbench.testing import service_missing
 
 HERE = Path(__file__).resolve().parent

@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 
-from searchbench.engines.base import EndpointConfig
+from searchbench.domain.search import EndpointConfig
 from tests.engines.harness import EngineTarget, HarnessContext, cranfield_docs
 
 LOCAL_TEMPLATES: dict[str, str] = {

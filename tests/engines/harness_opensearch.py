@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from searchbench.engines.base import EndpointConfig
+from searchbench.domain.search import EndpointConfig
 from tests.engines.harness import (
     HERE,
     EngineNode,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from searchbench.engines.base import EndpointConfig
+from searchbench.domain.search import EndpointConfig
 from tests.engines.harness import EngineTarget, HarnessContext
 from tests.engines.harness_opensearch import (
     BAD_QUERY_ERROR,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from searchbench.engines.base import EndpointConfig
+from searchbench.domain.search import EndpointConfig
 from tests.engines.harness import (
     EngineNode,
     EngineTarget,

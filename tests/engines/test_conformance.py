@@ -19,14 +19,14 @@ import pytest
 
 from searchbench.domain.scorers import RankedDoc
 from searchbench.domain.scoring import score_case
-from searchbench.engines import make_engine
-from searchbench.engines.base import (
+from searchbench.domain.search import (
     EndpointConfig,
     ExplainNode,
     QueryContext,
     SearchResult,
     TryConfig,
 )
+from searchbench.engines import make_engine
 from searchbench.engines.explain import EXPLAIN_KINDS
 from searchbench.engines.runner import run_queries
 from tests.engines.harness import (

@@ -13,8 +13,8 @@ import math
 import pytest
 
 from searchbench.domain.explain_analysis import breakdown, compare, summarize
+from searchbench.domain.search import QueryContext, SearchResult, TryConfig
 from searchbench.engines import make_engine
-from searchbench.engines.base import QueryContext, SearchResult, TryConfig
 from tests.engines.harness import FIELD_SPEC, EngineTarget
 
 pytestmark = pytest.mark.engines

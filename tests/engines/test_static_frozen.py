@@ -14,8 +14,8 @@ import pytest
 
 from searchbench.domain.scorers import RankedDoc
 from searchbench.domain.scoring import score_case
+from searchbench.domain.search import EndpointConfig, QueryContext, SearchResult, TryConfig
 from searchbench.engines import make_engine
-from searchbench.engines.base import EndpointConfig, QueryContext, SearchResult, TryConfig
 from searchbench.engines.runner import run_queries
 from searchbench.engines.static import from_snapshot, import_csv, to_csv
 from searchbench.engines.static.results import StaticDoc, StaticQuery, StaticResults

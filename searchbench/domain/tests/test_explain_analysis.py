@@ -22,8 +22,8 @@ from searchbench.domain.explain_analysis import (
     tree_from_json,
     tree_rows,
 )
+from searchbench.domain.search import ExplainNode
 from searchbench.domain.tests import explain_trees as T
-from searchbench.engines.base import ExplainNode
 from searchbench.engines.explain import parse_lucene_explain
 
 
@@ -218,8 +218,8 @@ DOCS = [
 
 @pytest.fixture
 def local_search(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from searchbench.domain.search import EndpointConfig, QueryContext, TryConfig
     from searchbench.engines import make_engine
-    from searchbench.engines.base import EndpointConfig, QueryContext, TryConfig
     from searchbench.engines.local import create_index
 
     source = tmp_path / "docs.jsonl"

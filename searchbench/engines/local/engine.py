@@ -21,18 +21,9 @@ from typing import Any
 
 import tantivy
 
+from searchbench.domain.search import PingResult, QueryContext, SearchResult, TryConfig
 from searchbench.domain.templating import render_json
-from searchbench.engines.base import (
-    Engine,
-    EngineError,
-    PingResult,
-    QueryContext,
-    SearchResult,
-    TryConfig,
-    build_doc,
-    field_spec,
-    template_context,
-)
+from searchbench.engines.base import Engine, EngineError, build_doc, field_spec, template_context
 from searchbench.engines.local.explain import parse_tantivy_explain
 from searchbench.engines.local.index import (
     ID_FIELD,

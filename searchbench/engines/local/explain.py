@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from searchbench.engines.base import ExplainNode
+from searchbench.domain.search import ExplainNode
 
 _TERM = re.compile(r'Term=Term\(field=(\d+), type=\w+, "(.*)"\)')
 _BOOST = re.compile(r"^Boost x([\d.eE+-]+)")

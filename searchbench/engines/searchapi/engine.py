@@ -45,19 +45,10 @@ import jmespath.exceptions
 from searchbench import env
 from searchbench.domain.fieldspec import FieldSpec
 from searchbench.domain.jsbox import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT_MS, JsBox, JsError
+from searchbench.domain.search import PingResult, QueryContext, ResultDoc, SearchResult, TryConfig
 from searchbench.domain.templating import render_json, render_params, template_kind
 from searchbench.engines import http
-from searchbench.engines.base import (
-    EngineError,
-    PingResult,
-    QueryContext,
-    ResultDoc,
-    SearchResult,
-    TryConfig,
-    build_doc,
-    field_spec,
-    template_context,
-)
+from searchbench.engines.base import EngineError, build_doc, field_spec, template_context
 from searchbench.engines.explain import parse_lucene_explain
 from searchbench.engines.httpbase import HttpEngine
 

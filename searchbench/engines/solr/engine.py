@@ -16,19 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from searchbench.domain.fieldspec import FieldSpec
+from searchbench.domain.search import PingResult, QueryContext, ResultDoc, SearchResult, TryConfig
 from searchbench.domain.templating import render_json, render_params, template_kind
 from searchbench.engines import http
-from searchbench.engines.base import (
-    EngineError,
-    PingResult,
-    QueryContext,
-    ResultDoc,
-    SearchResult,
-    TryConfig,
-    build_doc,
-    field_spec,
-    template_context,
-)
+from searchbench.engines.base import EngineError, build_doc, field_spec, template_context
 from searchbench.engines.explain import parse_lucene_explain
 from searchbench.engines.httpbase import HttpEngine
 

@@ -19,17 +19,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from searchbench.engines.base import (
-    Engine,
-    EngineError,
-    ExplainNode,
-    PingResult,
-    QueryContext,
-    SearchResult,
-    TryConfig,
-    build_doc,
-    field_spec,
-)
+from searchbench.domain.search import ExplainNode, PingResult, QueryContext, SearchResult, TryConfig
+from searchbench.engines.base import Engine, EngineError, build_doc, field_spec
 from searchbench.engines.static.results import StaticResults, StaticResultsError, from_snapshot
 from searchbench.engines.static.store import StoredSet, open_set
 

@@ -4,14 +4,8 @@ import contextvars
 import threading
 import time
 
-from searchbench.engines.base import (
-    Engine,
-    EngineError,
-    PingResult,
-    QueryContext,
-    SearchResult,
-    TryConfig,
-)
+from searchbench.domain.search import PingResult, QueryContext, SearchResult, TryConfig
+from searchbench.engines.base import Engine, EngineError
 from searchbench.engines.runner import run_queries
 
 

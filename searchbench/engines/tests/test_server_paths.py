@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from searchbench.domain.search import EndpointConfig, QueryContext, TryConfig
 from searchbench.engines import make_engine
-from searchbench.engines.base import EndpointConfig, QueryContext, TryConfig
 from searchbench.engines.local import create_index
 from searchbench.engines.registry import refused_options
 from searchbench.engines.static import import_csv

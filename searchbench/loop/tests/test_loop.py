@@ -8,14 +8,8 @@ import pytest
 
 from searchbench import loop
 from searchbench.domain.scoring import ScorerRef
-from searchbench.engines.base import (
-    Engine,
-    PingResult,
-    QueryContext,
-    ResultDoc,
-    SearchResult,
-    TryConfig,
-)
+from searchbench.domain.search import PingResult, QueryContext, ResultDoc, SearchResult, TryConfig
+from searchbench.engines.base import Engine
 from searchbench.engines.http import RateLimitPolicy, rate_limit_policy
 from searchbench.loop import Plan, PlannedQuery
 

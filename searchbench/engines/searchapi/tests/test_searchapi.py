@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from searchbench.domain.search import EndpointConfig, QueryContext, SearchResult, TryConfig
 from searchbench.engines import make_engine
-from searchbench.engines.base import EndpointConfig, QueryContext, SearchResult, TryConfig
 from searchbench.engines.registry import ENGINES
 from searchbench.engines.runner import run_queries
 from searchbench.engines.searchapi import SearchApiEngine

@@ -8,8 +8,8 @@ import pytest
 
 from searchbench.domain.scorers import RankedDoc
 from searchbench.domain.scoring import score_case
+from searchbench.domain.search import EndpointConfig, QueryContext, TryConfig
 from searchbench.engines import make_engine
-from searchbench.engines.base import EndpointConfig, QueryContext, TryConfig
 from searchbench.engines.registry import ENGINES
 from searchbench.engines.runner import run_queries
 from searchbench.engines.static import (

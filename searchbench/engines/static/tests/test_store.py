@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from searchbench.domain.search import EndpointConfig, QueryContext, TryConfig
 from searchbench.engines import make_engine
-from searchbench.engines.base import EndpointConfig, QueryContext, TryConfig
 from searchbench.engines.static import from_snapshot, load, save
 from searchbench.engines.static import store as store_module
 
