@@ -377,7 +377,7 @@ def _prepare(
 ) -> tuple[Engine, TryConfig, list[tuple[str, QueryContext]]]:
     """Everything checked before the first request: template per query, field spec, engine."""
     from searchbench.domain.fieldspec import FieldSpecError, parse_field_spec
-    from searchbench.domain.templating import TemplateContext, TemplateError, render, validate
+    from searchbench.domain.templating import TemplateContext, TemplateError, check, validate
     from searchbench.engines import (
         ENGINES,
         EngineError,
@@ -398,8 +398,8 @@ def _prepare(
     for q in case.queries:
         options = {**case.options, **q.options}
         try:
-            if uses_template:
-                render(t.template, TemplateContext(q.text, options, t.curator_vars, t.escape))
+            if uses_template:  # every placeholder has a value; the engine renders it once
+                check(t.template, TemplateContext(q.text, options, t.curator_vars, t.escape))
         except TemplateError as exc:
             raise RunError(f"{case.where('try.template')} {exc} (for query {q.id!r})") from None
         contexts.append((q.id, QueryContext(text=q.text, options=options)))

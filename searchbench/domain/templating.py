@@ -391,6 +391,13 @@ def render(template: str, ctx: TemplateContext) -> Any:
     return render_params(template, ctx)
 
 
+def check(template: str, ctx: TemplateContext) -> None:
+    """Raise TemplateError when a placeholder has no value for this query (a qOption it lacks, a
+    curator variable the try lacks), without rendering: the engine renders each query once."""
+    for p in placeholders(template):
+        resolve(p, ctx)
+
+
 def validate(template: str) -> None:
     """Raise TemplateError for syntax errors and unknown placeholders (options may be absent)."""
     for p in placeholders(template):

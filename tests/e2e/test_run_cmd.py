@@ -500,3 +500,26 @@ def test_a_bad_gate_is_refused_before_any_request(
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, tmp_path / "case.yaml", "--data-dir", data_dir, *args)
     assert code == 2 and message in err, err
+
+
+def test_the_template_is_rendered_once_per_query(
+    tmp_path: Path,
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from searchbench.domain import templating
+    from searchbench.engines.local import engine as local_engine
+
+    rendered: list[str] = []
+    real = templating.render_json
+
+    def counting(template: str, ctx: templating.TemplateContext) -> object:
+        rendered.append(ctx.query)
+        return real(template, ctx)
+
+    monkeypatch.setattr(templating, "render_json", counting)
+    monkeypatch.setattr(local_engine, "render_json", counting)
+    code, _, err = run(capsys, write_case(tmp_path, CASE), "--data-dir", data_dir)
+    assert code == 0, err
+    assert sorted(rendered) == ["boundary layer", "supersonic (flow)"]
