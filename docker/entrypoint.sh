@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The image's entrypoint: one image, many commands.
 #   web            the production web server (gunicorn; PORT, WEB_CONCURRENCY); never migrates
+#   worker         background jobs (case runs, snapshots, nightly runs); run as many as you like
 #   migrate        apply database migrations (run it as a one-off container before `web`)
 #   manage ARGS…   any Django management command, e.g. `manage createsuperuser`
 #   demo           the embedded demo (SQLite in /data + built-in engine + demo case)
@@ -22,6 +23,10 @@ case "$cmd" in
     web)
         wait_for_db
         exec gunicorn --config "$HERE/gunicorn.conf.py" "$@" searchbench.web.wsgi:application
+        ;;
+    worker)
+        wait_for_db
+        exec searchbench worker "$@"
         ;;
     migrate)
         wait_for_db

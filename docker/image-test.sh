@@ -3,12 +3,16 @@
 #   1. build the base if not cached, build the image (cold), rebuild after a one-file code change
 #   2. hadolint, container-structure-test
 #   3. a registry on loopback: push, delete the local image, pull back by digest, skopeo labels
-#   4. a private PostgreSQL; `migrate` as a one-off; create a user; start `web`; wait for healthy
-#   5. the integration suite against the running container, and against the image's `demo`
+#   4. a private PostgreSQL; `migrate` as a one-off; create a user; start `web` and a `worker`;
+#      wait for healthy
+#   5. the integration suite against the running containers (runs go through the worker), and
+#      against the image's `demo` (web and worker in one container)
 #   6. a second version (tag, revision, database, port) beside the first; both healthy
 #   7. the log shipper receives a request with a known X-Request-ID
-#   8. `podman stop` makes the web container exit by itself within 10 s
-#   9. a summary table; everything torn down (logs dumped on failure)
+#   8. `podman stop` makes the web and worker containers exit by themselves within 10 s
+#   9. compose.yaml for real: PostgreSQL from Debian's packages (docker/compose.debian-db.yaml),
+#      migrate, web and 3 workers; a case run through the workers; compose down
+#  10. a summary table; everything torn down (logs dumped on failure)
 # Idempotent; uses only 127.0.0.1 and random high ports; installs its apt packages if missing.
 # Environment: BASE_IMAGE (default: a debootstrap bookworm base built and cached here),
 # KEEP=1 (leave containers running for debugging), VENV (default .venv).
@@ -65,6 +69,10 @@ cleanup() {
     if [ "${KEEP:-0}" = "1" ]; then
         echo "KEEP=1: leaving containers, volumes and $WORK in place"
         exit "$rc"
+    fi
+    if [ "${COMPOSE_UP:-0}" = "1" ]; then
+        (cd "$WORK/compose" && "$VENV/bin/podman-compose" -f compose.yaml \
+            -f docker/compose.debian-db.yaml down -v -t 2) >/dev/null 2>&1
     fi
     for c in "${CONTAINERS[@]}"; do podman rm -f -t 2 "$c" >/dev/null 2>&1; done
     for v in "${VOLUMES[@]}"; do podman volume rm -f "$v" >/dev/null 2>&1; done
@@ -160,7 +168,7 @@ SUMMARY[rebuild]="${SUMMARY[rebuild]} (deps layer reused)"
 
 # ---- 2. lint and structure ----------------------------------------------------------------------
 log "2. hadolint"
-"$VENV/bin/hadolint" --failure-threshold style Dockerfile docker/logshipper/Dockerfile
+"$VENV/bin/hadolint" --failure-threshold style Dockerfile docker/logshipper/Dockerfile docker/postgres/Dockerfile
 echo "hadolint: no findings"
 
 log "2. no secrets in the image's environment or history"
@@ -191,7 +199,7 @@ log "2. compose file"
     && SEARCHBENCH_SECRET_KEY=config-check POSTGRES_PASSWORD=config-check \
         "$VENV/bin/podman-compose" -f compose.yaml config >compose-config.out 2>compose-config.log) \
     || fail "podman-compose config rejected compose.yaml"
-for service in migrate web db; do
+for service in migrate web worker db; do
     grep -q "^  $service:" "$WORK/compose-config.out" || fail "compose.yaml has no service $service"
 done
 echo "compose.yaml: valid"
@@ -328,6 +336,17 @@ LOGS_MOUNT=(-v "$RUN_ID-logs:/var/log/searchbench" -e SEARCHBENCH_LOG_DIR=/var/l
 CONTAINERS+=("$RUN_ID-web1")
 SUMMARY[healthy]="$(start_web 1 "$REF1" "$PORT1" "${LOGS_MOUNT[@]}") s"
 echo "web 1 healthy on 127.0.0.1:$PORT1 after ${SUMMARY[healthy]}"
+log "4. stack 1: worker"
+CONTAINERS+=("$RUN_ID-worker1")
+podman run -d --name "$RUN_ID-worker1" $(run_common 1) "${LOGS_MOUNT[@]}" "$REF1" worker >/dev/null
+for _ in $(seq 150); do
+    podman logs "$RUN_ID-worker1" 2>&1 | grep -q 'worker_ready' && break
+    [ "$(podman inspect --format '{{.State.Running}}' "$RUN_ID-worker1")" = "true" ] \
+        || fail "the worker exited while starting"
+    sleep 0.2
+done
+podman logs "$RUN_ID-worker1" 2>&1 | grep -q 'worker_ready' || fail "the worker did not say worker_ready"
+echo "worker 1 running"
 
 # ---- 5. integration tests -----------------------------------------------------------------------
 log "5. integration tests against http://127.0.0.1:$PORT1"
@@ -404,9 +423,78 @@ code=$(podman inspect --format '{{.State.ExitCode}}' "$RUN_ID-web1")
     || fail "web 1 took $stop_s s to stop"
 SUMMARY[stop]="$stop_s s"
 echo "web 1 exited with code 0 after $stop_s s"
+t=$(now)
+podman stop -t 10 "$RUN_ID-worker1" >/dev/null
+stop_w=$(since "$t")
+code=$(podman inspect --format '{{.State.ExitCode}}' "$RUN_ID-worker1")
+[ "$code" = "0" ] || fail "worker 1 exited with code $code after SIGTERM (137 means it was killed)"
+SUMMARY[stop_worker]="$stop_w s"
+echo "worker 1 exited with code 0 after $stop_w s"
 
-# ---- 9. summary ---------------------------------------------------------------------------------
-log "9. summary"
+# ---- 9. compose for real ------------------------------------------------------------------------
+log "9. compose: Debian PostgreSQL, migrate, web, 3 workers"
+COMPOSE_DIR="$WORK/compose"
+mkdir -p "$COMPOSE_DIR/docker"
+cp compose.yaml .env.example "$COMPOSE_DIR/"
+cp -r docker/postgres docker/compose.debian-db.yaml "$COMPOSE_DIR/docker/"
+COMPOSE_TAG="compose-$RUN_ID"
+podman tag "$REF1" "$IMAGE:$COMPOSE_TAG"
+IMAGES+=("$IMAGE:$COMPOSE_TAG" "$IMAGE-postgres:$COMPOSE_TAG")
+COMPOSE_PORT=$(free_port)
+{
+    echo "COMPOSE_PROJECT_NAME=$RUN_ID"
+    echo "SEARCHBENCH_IMAGE=$IMAGE"
+    echo "SEARCHBENCH_TAG=$COMPOSE_TAG"
+    echo "SEARCHBENCH_PORT=$COMPOSE_PORT"
+    echo "SEARCHBENCH_SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    echo "POSTGRES_PASSWORD=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')"
+    echo "POSTGRES_BASE_IMAGE=$BASE_IMAGE"
+    echo "SEARCHBENCH_DB_WAIT=60"
+    echo "SEARCHBENCH_JOB_CHUNK_SIZE=10"  # 12 chunks of the 120-query case, for 3 workers to share
+    echo "SEARCHBENCH_WORKER_PROCESSES=1"
+} >"$COMPOSE_DIR/.env"
+compose() { (cd "$COMPOSE_DIR" && "$VENV/bin/podman-compose" -f compose.yaml -f docker/compose.debian-db.yaml "$@"); }
+COMPOSE_UP=1
+t=$(now)
+compose build db >"$WORK/compose-build.log" 2>&1 || { tail -n 30 "$WORK/compose-build.log"; fail "compose build db"; }
+compose up -d --scale worker=3 >"$WORK/compose-up.log" 2>&1 || { tail -n 40 "$WORK/compose-up.log"; fail "compose up"; }
+for _ in $(seq 600); do
+    "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$COMPOSE_PORT/healthz', timeout=2)" 2>/dev/null && break
+    sleep 0.2
+done
+"$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$COMPOSE_PORT/healthz', timeout=2)" \
+    || { compose ps; tail -n 40 "$WORK/compose-up.log"; fail "the compose stack's web is not healthy on :$COMPOSE_PORT"; }
+SUMMARY[compose_up]="$(since "$t") s"
+mapfile -t WORKERS < <(podman ps --filter "label=io.podman.compose.project=$RUN_ID" \
+    --filter "label=com.docker.compose.service=worker" --format '{{.Names}}')
+[ "${#WORKERS[@]}" -eq 3 ] || { compose ps; fail "expected 3 worker containers, found ${#WORKERS[@]}"; }
+WEB_C=$(podman ps --filter "label=io.podman.compose.project=$RUN_ID" \
+    --filter "label=com.docker.compose.service=web" --format '{{.Names}}' | head -n 1)
+echo "compose up in ${SUMMARY[compose_up]}: $WEB_C, ${WORKERS[*]}"
+podman exec -e "DJANGO_SUPERUSER_PASSWORD=$LOGIN_PASSWORD" "$WEB_C" django-admin createsuperuser \
+    --noinput --username "$LOGIN_USER" --email it@example.invalid >/dev/null \
+    || fail "createsuperuser in the compose stack"
+podman exec -i "$WEB_C" sh -c 'cat >/tmp/corpus.jsonl && searchbench index create integration --from /tmp/corpus.jsonl --quiet' \
+    <"$WORK/corpus.jsonl" || fail "index create in the compose stack"
+
+log "9. compose: a case run through the workers"
+"$PY" -m tests.integration.compose_run --base-url "http://127.0.0.1:$COMPOSE_PORT" \
+    --login "$LOGIN_USER:$LOGIN_PASSWORD" --local-index integration --queries 120 \
+    || { for w in "${WORKERS[@]}"; do podman logs --tail 20 "$w"; done; fail "the case run through the compose workers"; }
+busy=0
+for w in "${WORKERS[@]}"; do
+    podman logs "$w" 2>&1 | grep -q '"event": "chunk_done"' && busy=$((busy + 1))
+done
+echo "workers that ran chunks: $busy of ${#WORKERS[@]}"
+[ "$busy" -ge 2 ] || fail "only $busy of 3 workers ran a chunk of the case"
+SUMMARY[compose_workers]="$busy of 3 ran chunks"
+t=$(now)
+compose down -v >"$WORK/compose-down.log" 2>&1 || { tail -n 20 "$WORK/compose-down.log"; fail "compose down"; }
+COMPOSE_UP=0
+echo "compose down in $(since "$t") s"
+
+# ---- 10. summary --------------------------------------------------------------------------------
+log "10. summary"
 printf '| %-28s | %-26s | %-8s |\n' measure value goal
 printf '|%s|%s|%s|\n' "------------------------------" "----------------------------" "----------"
 printf '| %-28s | %-26s | %-8s |\n' "image size (uncompressed)" "${SUMMARY[size]}" "250 MB"
@@ -415,5 +503,8 @@ printf '| %-28s | %-26s | %-8s |\n' "first build" "${SUMMARY[cold_build]}" "-"
 printf '| %-28s | %-26s | %-8s |\n' "code-only rebuild" "${SUMMARY[rebuild]}" "20 s"
 printf '| %-28s | %-26s | %-8s |\n' "start to healthy" "${SUMMARY[healthy]}" "5 s"
 printf '| %-28s | %-26s | %-8s |\n' "stop (SIGTERM to exit 0)" "${SUMMARY[stop]}" "10 s"
+printf '| %-28s | %-26s | %-8s |\n' "worker stop (SIGTERM)" "${SUMMARY[stop_worker]}" "10 s"
+printf '| %-28s | %-26s | %-8s |\n' "compose up (db, web, 3 wk)" "${SUMMARY[compose_up]}" "-"
+printf '| %-28s | %-26s | %-8s |\n' "compose: workers busy" "${SUMMARY[compose_workers]}" "2 of 3"
 echo
 echo "image-test: all steps passed"

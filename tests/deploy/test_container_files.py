@@ -63,7 +63,14 @@ def test_the_dockerfile_sets_only_declared_settings() -> None:
 def test_compose_has_the_required_shape() -> None:
     compose = yaml.safe_load((REPO / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"migrate", "web", "db"} <= services.keys()
+    assert {"migrate", "web", "worker", "db"} <= services.keys()
+    # the worker is the app's image running `worker`, after migrate, scalable (no fixed name/port)
+    assert services["worker"]["image"] == services["web"]["image"]
+    assert services["worker"]["command"] == ["worker"]
+    assert services["worker"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert "ports" not in services["worker"]
     assert services["mariadb"]["profiles"] == ["mariadb"]
     assert services["logshipper"]["profiles"] == ["logs"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == (
@@ -159,3 +166,12 @@ def test_wait_for_db_returns_once_the_port_listens(tmp_path: Path) -> None:
             timeout=30,
         )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_debian_database_override_builds_the_db_from_this_repository() -> None:
+    override = yaml.safe_load((REPO / "docker" / "compose.debian-db.yaml").read_text())
+    db = override["services"]["db"]
+    # paths in an extra compose file are the project's (the first file's folder)
+    assert (REPO / db["build"]["context"] / "Dockerfile").is_file()
+    assert (REPO / db["build"]["context"] / "entrypoint.sh").is_file()
+    assert db["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]

@@ -8,6 +8,7 @@ import re
 import httpx
 
 from tests.integration.html import Page
+from tests.integration.jobs import wait_for_jobs
 
 
 def _submit(
@@ -64,6 +65,8 @@ def test_it_runs_the_relevance_loop_over_the_built_in_engine(
     query_url = f"{case_url}queries/{row.attrs['data-query-id']}/"
     form = Page(response.text).form(id="run-form")
     response = _submit(client, case_url, form.action, form.values())
+    wait_for_jobs(client, case_url)  # a run is a job a worker does
+    response = client.get(case_url)
     failure = re.search(r'class="tag error" title="([^"]*)"', response.text)
     assert failure is None, f"the query failed against the engine: {failure and failure.group(1)}"
 
@@ -103,7 +106,9 @@ def test_it_runs_the_relevance_loop_over_the_built_in_engine(
     # Run again and read the case score: one query, its only rated doc ranked first at the top
     # grade, so nDCG@10 is exactly 1 on the integration corpus.
     form = Page(client.get(case_url).text).form(id="run-form")
-    response = _submit(client, case_url, form.action, form.values())
+    _submit(client, case_url, form.action, form.values())
+    wait_for_jobs(client, case_url)
+    response = client.get(case_url)
     case_score = float(Page(response.text).by_id("case-score").attrs["data-score"])
     assert case_score > 0
     if best_doc is not None:
