@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from searchbench.cases import services
+from searchbench.cases import history, services
 from searchbench.cases.forms import (
     CaseCreateForm,
     CaseSettingsForm,
@@ -24,13 +26,25 @@ from searchbench.cases.forms import (
     ScorerForm,
     TryForm,
 )
-from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, SearchEndpoint, Snapshot
+from searchbench.cases.models import (
+    Case,
+    Query,
+    ScoreHistory,
+    Scorer,
+    SearchEndpoint,
+    Snapshot,
+    SnapshotDoc,
+)
 from searchbench.domain import safejson
 from searchbench.domain.fieldspec import parse_field_spec
 from searchbench.web.csp import image_src
 from searchbench.web.ids import parse_id
 
 FIELD_PREVIEW_CHARS = 300
+SNAPSHOT_PAGE_SIZE = 50  # queries per snapshot page
+SNAPSHOT_TOP_DOCS = 10  # doc ids shown per query there
+HISTORY_SPARKLINE_RUNS = 100  # runs the case page's sparkline draws
+SPARKLINE_WIDTH, SPARKLINE_HEIGHT = 240, 32
 
 
 def _case_for(request: HttpRequest, case_id: int, *, write: bool = False) -> Case:
@@ -112,11 +126,33 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "case": case,
         "current_try": case.current_try(),
         "last": last,
-        "history": case.score_history.select_related("try_ref")[:10],
+        "history": case.score_history.select_related("try_ref").defer("packed")[:10],
+        **_history_chart(case),
         "snapshots": case.snapshots.select_related("try_ref")[:10],
         "queries": queries,
         "can_write": services.can_write(request.user, case),
         "query_form": QueryForm(),
+    }
+
+
+def _history_chart(case: Case) -> dict[str, Any]:
+    """The last runs' case scores, oldest first: a sparkline's points, and the same series as
+    JSON (``data-series``) for a chart to draw."""
+    series = history.series(case, limit=HISTORY_SPARKLINE_RUNS)
+    if len(series) < 2:
+        return {"sparkline": None}
+    scores = [p.score for p in series]
+    low, high = min(scores), max(scores)
+    span = (high - low) or 1.0
+    step = (SPARKLINE_WIDTH - 2) / (len(scores) - 1)
+    points = " ".join(
+        f"{1 + i * step:.1f},{1 + (high - s) / span * (SPARKLINE_HEIGHT - 2):.1f}"
+        for i, s in enumerate(scores)
+    )
+    data = [[p.at.isoformat(), round(p.score, 6)] for p in series]
+    return {
+        "sparkline": {"points": points, "runs": len(series), "low": low, "high": high},
+        "series_json": json.dumps(data),
     }
 
 
@@ -376,14 +412,24 @@ def snapshot_detail(request: HttpRequest, case_id: int, snapshot_id: int) -> Htt
     snapshot = get_object_or_404(
         Snapshot.objects.select_related("try_ref", "created_by"), pk=snapshot_id, case=case
     )
-    queries = snapshot.queries.prefetch_related("docs")
+    # Per page: the queries' rows and their top docs' ids, not their stored fields and explains.
+    top_docs = SnapshotDoc.objects.only("snapshot_query_id", "doc_id", "position")
+    queries = snapshot.queries.order_by("id").prefetch_related(
+        Prefetch(
+            "docs",
+            queryset=top_docs.order_by("position")[:SNAPSHOT_TOP_DOCS],
+            to_attr="top_docs",
+        )
+    )
+    page = Paginator(queries, SNAPSHOT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/snapshot_detail.html",
         {
             "case": case,
             "snapshot": snapshot,
-            "queries": queries,
+            "queries": page.object_list,
+            "page": page,
             "can_write": services.can_write(request.user, case),
         },
     )

@@ -94,11 +94,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="scorehistory",
-            name="packed",
-            field=models.BinaryField(default=b""),
-        ),
-        migrations.AddField(
-            model_name="scorehistory",
             name="num_queries",
             field=models.PositiveIntegerField(default=0),
         ),
@@ -121,6 +116,13 @@ class Migration(migrations.Migration):
                 help_text="When ratings last changed the scores since the run.",
                 null=True,
             ),
+        ),
+        # Last: SQLite keeps a row's columns in order and a big value spills to overflow pages,
+        # so columns after it would cost a walk through them when a history series is read.
+        migrations.AddField(
+            model_name="scorehistory",
+            name="packed",
+            field=models.BinaryField(default=b""),
         ),
         migrations.AlterField(
             model_name="scorehistory",

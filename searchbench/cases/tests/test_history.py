@@ -110,3 +110,35 @@ def test_the_series_reads_every_run_oldest_first(world):
     assert [p.score for p in points] == [0.0, 0.1, 0.2, 0.3]
     assert [p.score for p in history.series(world.case, limit=2)] == [0.2, 0.3]
     assert points[0].try_number == world.try_.number and points[0].rated_at is None
+
+
+@pytest.mark.django_db
+def test_the_case_page_shows_one_row_per_run_and_marks_ratings_since(world):
+    import json
+
+    from django.urls import reverse
+
+    from searchbench.cases.tests.htmlquery import parse
+    from searchbench.cases.tests.test_views import client_for
+
+    client = client_for(world.owner)
+    url = reverse("cases:detail", args=[world.case.pk])
+    services.run_case(world.case)
+    assert parse(client.get(url).content).one("#history-sparkline").children == []  # one run
+    first = services.run_case(world.case)
+    for grade in (0, 1, 0):
+        services.rate_doc(world.q_tent, "t1", grade)
+        services.rescore_query(world.case, world.q_tent)
+    page = parse(client.get(url).content)
+    rows = page.select("#history tr.history-row")
+    assert len(rows) == 2  # two runs; the three ratings added none
+    newest = rows[0].select("td")
+    assert newest[3].one("small.rated").text == f"rated; run {first.score:.3f}"
+    assert newest[3].one("span.score").text == f"{services.latest_history(world.case).score:.3f}"
+    assert rows[1].select("small.rated") == []
+    chart = page.one("#history-sparkline svg.sparkline")
+    series = json.loads(chart.attrs["data-series"])
+    assert [score for _at, score in series] == [
+        pytest.approx(p.score, abs=1e-6) for p in history.series(world.case)
+    ]
+    assert len(chart.one("polyline").attrs["points"].split()) == 2
