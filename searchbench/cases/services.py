@@ -3,9 +3,11 @@ they know nothing about HTTP."""
 
 from __future__ import annotations
 
+import gc
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -259,29 +261,36 @@ def latest_history(case: Case) -> ScoreHistory | None:
 
 
 def rescore_query(
-    case: Case, query: Query, *, user: AbstractBaseUser | AnonymousUser | None = None
-) -> tuple[QueryOutcome, ScoreHistory]:
+    case: Case,
+    query: Query,
+    *,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    start_run: Callable[[Case, Try], Any] | None = None,
+) -> tuple[QueryOutcome, ScoreHistory | None]:
     """Re-score one query after its ratings changed and update the case's current scores.
 
     The newest history row takes the query's new score and the new case score in place (no row
     per rating) when it is for the same try and scorer; otherwise the whole case is run and
-    recorded, so a history row never mixes tries or scorers. No lock is held while the engine is
-    called: it reads, searches, then merges under a short lock on the case (two ratings at once
-    must not drop each other's new score from the history).
+    recorded, so a history row never mixes tries or scorers: here, or, given ``start_run`` (the
+    web app queues a job for the workers), by whoever ``start_run(case, try)`` hands it to — then
+    the query is searched alone and no history row comes back. No lock is held while the engine
+    is called: it reads, searches, then merges under a short lock on the case (two ratings at
+    once must not drop each other's new score from the history).
     """
     chosen = _require_try(case, None)
-    if _needs_full_run(case, chosen, query):
-        run = run_case(case, user=user, try_=chosen)
-        outcome = next(o for o in run.outcomes if o.key == str(query.pk))
-        return outcome, run.history
-    outcome = search_query(case, query, chosen)
-    with transaction.atomic():
-        Case.objects.select_for_update().only("pk").get(pk=case.pk)
-        last = latest_history(case)
-        if last and last.try_ref_id == chosen.pk and last.scorer_name == case.scorer.name:
-            live = [str(pk) for pk in case.queries.values_list("pk", flat=True)]
-            return outcome, history_store.fold_rating(last, live, outcome)
-    # The last record changed while the engine answered (another try or scorer): run it all.
+    outcome = None
+    if not _needs_full_run(case, chosen, query):
+        outcome = search_query(case, query, chosen)
+        with transaction.atomic():
+            Case.objects.select_for_update().only("pk").get(pk=case.pk)
+            last = latest_history(case)
+            if last and last.try_ref_id == chosen.pk and last.scorer_name == case.scorer.name:
+                live = [str(pk) for pk in case.queries.values_list("pk", flat=True)]
+                return outcome, history_store.fold_rating(last, live, outcome)
+        # The last record changed while the engine answered (another try or scorer): run it all.
+    if start_run is not None:
+        start_run(case, chosen)
+        return outcome or search_query(case, query, chosen), None
     run = run_case(case, user=user, try_=chosen)
     outcome = next(o for o in run.outcomes if o.key == str(query.pk))
     return outcome, run.history
@@ -427,9 +436,26 @@ def take_snapshot(
     return snapshot
 
 
+@contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Python's cycle collector leaves alone what is alive now — a big run's results are millions
+    of objects (explain trees), which every full collection would scan again while the rows are
+    built: half the time of writing a snapshot."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _write_snapshot_rows(snapshot: Snapshot, outcomes: Sequence[QueryResult]) -> None:
     """Every query's row, then every doc's, each in a few multi-row INSERTs (a 10,000-query
     snapshot is about 200 statements, not 10,000)."""
+    with _gc_frozen():
+        _insert_snapshot_rows(snapshot, outcomes)
+
+
+def _insert_snapshot_rows(snapshot: Snapshot, outcomes: Sequence[QueryResult]) -> None:
     squeries = [
         SnapshotQuery(
             snapshot=snapshot,
@@ -447,19 +473,26 @@ def _write_snapshot_rows(snapshot: Snapshot, outcomes: Sequence[QueryResult]) ->
         ids = dict(SnapshotQuery.objects.filter(snapshot=snapshot).values_list("query_id", "pk"))
         for sq in squeries:
             sq.pk = ids[sq.query_id]
-    docs = [
-        SnapshotDoc(
-            snapshot_query_id=sq.pk,
-            doc_id=doc.id,
-            position=doc.position,
-            fields=_jsonable(doc.fields or {}),
-            explain=_jsonable(doc.explain.to_dict()) if doc.explain is not None else None,
+    # A batch at a time, so the explain trees turned into dicts are freed as soon as they are
+    # written instead of all 100,000 piling up in memory.
+    docs: list[SnapshotDoc] = []
+    for sq, outcome in zip(squeries, outcomes, strict=True):
+        if outcome.error:
+            continue
+        docs.extend(
+            SnapshotDoc(
+                snapshot_query_id=sq.pk,
+                doc_id=doc.id,
+                position=doc.position,
+                fields=_jsonable(doc.fields or {}),
+                explain=_jsonable(doc.explain.to_dict()) if doc.explain is not None else None,
+            )
+            for doc in outcome.result.docs
         )
-        for sq, outcome in zip(squeries, outcomes, strict=True)
-        if not outcome.error
-        for doc in outcome.result.docs
-    ]
-    SnapshotDoc.objects.bulk_create(docs, batch_size=SNAPSHOT_BATCH)
+        if len(docs) >= SNAPSHOT_BATCH:
+            SnapshotDoc.objects.bulk_create(docs)
+            docs = []
+    SnapshotDoc.objects.bulk_create(docs)
 
 
 def store_static_set(
