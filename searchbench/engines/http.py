@@ -6,10 +6,11 @@ Every request to a user-given URL goes through :func:`send`, which
    ``SEARCHBENCH_ALLOW_PRIVATE_URLS``): the host name is resolved and *every* address is checked, so
    a name that resolves to a private address is refused like the address itself;
 2. takes one request from the endpoint's requests-per-minute budget (a thread-safe token bucket per
-   endpoint and process). When the budget is spent it either waits or raises :class:`RateLimited`
-   with the seconds to wait, as the caller's :class:`RateLimitPolicy` says: the CLI waits, a web
-   request fails fast (:func:`rate_limit_policy`, set once for every request by the web app's
-   middleware);
+   endpoint, kept per process or, after :func:`share_buckets`, in a store every process shares: the
+   web app and the workers keep it in the database). When the budget is spent it either waits or
+   raises :class:`RateLimited` with the seconds to wait, as the caller's :class:`RateLimitPolicy`
+   says: the CLI and the worker wait, a web request fails fast (:func:`rate_limit_policy`, set once
+   for every request by the web app's middleware);
 3. sends with a timeout, custom headers and basic auth, never following redirects (a redirect could
    lead past the policy);
 4. turns transport failures into an :class:`HttpError` subclass with a plain message.
@@ -35,7 +36,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -334,7 +335,7 @@ def _check_by_name(url: str, policy: UrlPolicy) -> tuple[str, int] | None:
 class RateLimitPolicy(enum.Enum):
     """What a request does when its endpoint's requests-per-minute budget is spent."""
 
-    WAIT = "wait"  # sleep until the budget allows it (the CLI; later the worker)
+    WAIT = "wait"  # sleep until the budget allows it (the CLI, the worker)
     FAIL_FAST = "fail-fast"  # raise RateLimited with the seconds to wait (web requests)
 
 
@@ -383,13 +384,10 @@ class TokenBucket:
     def try_take(self) -> float:
         """Take one token and return 0, or take none and return the seconds until one is free."""
         with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
-            if self.tokens >= 1.0:
-                self.tokens -= 1.0
-                return 0.0
-            return (1.0 - self.tokens) / self.rate
+            self.tokens, self.updated, wait = take_token(
+                self.tokens, self.updated, time.monotonic(), self.rate, self.capacity
+            )
+            return wait
 
     def acquire(self, policy: RateLimitPolicy = RateLimitPolicy.WAIT) -> float:
         """Take one token; returns the seconds waited. With FAIL_FAST a spent budget raises
@@ -403,17 +401,47 @@ class TokenBucket:
         return waited
 
 
+def take_token(
+    tokens: float, updated: float, now: float, rate: float, capacity: float
+) -> tuple[float, float, float]:
+    """The bucket rule, for any store: a bucket holding ``tokens`` at time ``updated`` (seconds),
+    refilled at ``rate`` tokens a second up to ``capacity``, is asked for one token at ``now``.
+    Returns (tokens, updated) to store and the seconds to wait (0: taken). A clock that went
+    backwards (another machine's) refills nothing."""
+    tokens = min(capacity, tokens + max(0.0, now - updated) * rate)
+    if tokens >= 1.0:
+        return tokens - 1.0, now, 0.0
+    return tokens, now, (1.0 - tokens) / rate
+
+
 # One bucket per endpoint and limit, shared by every thread of the process (web threads and the
-# runner's pools alike); each process has its own, so N web processes allow N times the limit.
+# runner's pools alike). By default each process has its own, so N processes allow N times the
+# limit; share_buckets() puts them in a store the processes share (the jobs app's database rows).
+BucketFactory = Callable[[str, int], TokenBucket]
 _buckets: dict[tuple[str, int], TokenBucket] = {}
 _buckets_lock = threading.Lock()
+_bucket_factory: BucketFactory | None = None
+
+
+def share_buckets(factory: BucketFactory | None) -> None:
+    """Make every bucket from now on with ``factory(key, requests_per_minute)`` (a TokenBucket
+    whose ``try_take`` uses shared state), or per process again with None."""
+    global _bucket_factory
+    with _buckets_lock:
+        _bucket_factory = factory
+        _buckets.clear()
 
 
 def bucket_for(key: str, requests_per_minute: int) -> TokenBucket:
     with _buckets_lock:
         bucket = _buckets.get((key, requests_per_minute))
         if bucket is None:
-            bucket = _buckets[(key, requests_per_minute)] = TokenBucket(requests_per_minute)
+            bucket = (
+                _bucket_factory(key, requests_per_minute)
+                if _bucket_factory is not None
+                else TokenBucket(requests_per_minute)
+            )
+            _buckets[(key, requests_per_minute)] = bucket
         return bucket
 
 
