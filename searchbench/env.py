@@ -223,6 +223,44 @@ SETTINGS: tuple[Setting, ...] = (
         "SEARCHBENCH_HISTORY_KEEP_RUNS keeps them). 0: no limit by age.",
         minimum=0,
     ),
+    Setting(
+        "SEARCHBENCH_WORKER_PROCESSES",
+        "int",
+        2,
+        "Processes one `searchbench worker` runs jobs in (each takes one chunk at a time).",
+        minimum=1,
+    ),
+    Setting(
+        "SEARCHBENCH_JOB_CHUNK_SIZE",
+        "int",
+        200,
+        "Queries per chunk of a case run; chunks are separate tasks, so several workers share "
+        "one big case.",
+        minimum=1,
+    ),
+    Setting(
+        "SEARCHBENCH_JOB_TIMEOUT",
+        "int",
+        600,
+        "Seconds a worker may spend on one task before it is stopped; a chunk hands its remaining "
+        "queries back to the queue well before that.",
+        minimum=5,
+    ),
+    Setting(
+        "SEARCHBENCH_JOB_RETRY",
+        "int",
+        660,
+        "Seconds after which a task no worker acknowledged (its worker was killed) is delivered "
+        "again. Must be more than SEARCHBENCH_JOB_TIMEOUT.",
+        minimum=2,
+    ),
+    Setting(
+        "SEARCHBENCH_NIGHTLY_CRON",
+        "str",
+        "0 2 * * *",
+        "When cases marked for nightly runs are run: a cron expression in UTC (minute hour "
+        "day-of-month month day-of-week).",
+    ),
     Setting("PORT", "int", 8000, "Port the web server listens on."),
     Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
     Setting(

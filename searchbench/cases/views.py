@@ -37,6 +37,8 @@ from searchbench.cases.models import (
 )
 from searchbench.domain import safejson
 from searchbench.domain.fieldspec import parse_field_spec
+from searchbench.jobs import services as jobs
+from searchbench.jobs.models import Job
 from searchbench.web.csp import image_src
 from searchbench.web.ids import parse_id
 
@@ -167,18 +169,26 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_run(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_for(request, case_id, write=True)
     try:
-        run = services.run_case(case, user=request.user)
+        job = jobs.start_run(case, user=request.user)
     except services.ServiceError as exc:
         messages.error(request, str(exc))
     else:
-        failed = len(run.errors)
-        note = (
-            f" — {failed} quer{'y' if failed == 1 else 'ies'} failed, see below" if failed else ""
-        )
-        messages.success(
-            request, f"Ran try {run.try_.number}: {case.scorer.name} = {run.score:.3f}{note}"
-        )
+        messages.success(request, _run_message(job))
     return redirect("cases:detail", case_id=case.pk)
+
+
+def _run_message(job: Job) -> str:
+    """What a started run says: queued for the workers (the page shows its progress), or, when
+    it finished at once, its score."""
+    number = job.try_ref.number if job.try_ref else "?"
+    if job.status == Job.Status.FAILED:
+        return f"The run of try {number} failed: {job.error}"
+    if job.status != Job.Status.DONE:
+        return f"Running try {number} on {job.total} quer{'y' if job.total == 1 else 'ies'}."
+    scorer = job.scorer.name if job.scorer else "score"
+    failed = job.failed
+    note = f" — {failed} quer{'y' if failed == 1 else 'ies'} failed, see below" if failed else ""
+    return f"Ran try {number}: {scorer} = {job.result['score']:.3f}{note}"
 
 
 @login_required
@@ -323,14 +333,8 @@ def try_new(request: HttpRequest, case_id: int) -> HttpResponse:
         form = TryForm(request.POST, user=request.user, current=endpoint)
         if form.is_valid():
             new_try = services.create_try(case, parent=current, **form.cleaned_data)
-            try:
-                run = services.run_case(case, user=request.user, try_=new_try)
-            except services.ServiceError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(
-                    request, f"Try {new_try.number}: {case.scorer.name} = {run.score:.3f}"
-                )
+            job = jobs.start_run(case, user=request.user, try_=new_try)
+            messages.success(request, _run_message(job))
             return redirect("cases:detail", case_id=case.pk)
     else:
         initial = {}
@@ -398,12 +402,19 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int | None = None) -> HttpR
 def snapshot_create(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_for(request, case_id, write=True)
     try:
-        snapshot = services.take_snapshot(case, request.POST.get("name", ""), user=request.user)
+        job = jobs.start_snapshot(case, request.POST.get("name", ""), user=request.user)
     except services.ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("cases:detail", case_id=case.pk)
-    messages.success(request, f"Snapshot “{snapshot.name}” taken.")
-    return redirect("cases:snapshot", case_id=case.pk, snapshot_id=snapshot.pk)
+    name = job.params["name"]
+    if job.status == Job.Status.FAILED:
+        messages.error(request, f"Snapshot “{name}” failed: {job.error}")
+    elif job.status == Job.Status.DONE:
+        messages.success(request, f"Snapshot “{name}” taken.")
+        return redirect("cases:snapshot", case_id=case.pk, snapshot_id=job.result["snapshot_id"])
+    else:
+        messages.success(request, f"Taking snapshot “{name}”; it is listed below when ready.")
+    return redirect("cases:detail", case_id=case.pk)
 
 
 @login_required

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "compare": "searchbench.cli.compare_cmd",
     "index": "searchbench.cli.index_cmd",
     "serve": "searchbench.cli.serve_cmd",
+    "worker": "searchbench.cli.worker_cmd",
     "manage": "searchbench.cli.manage_cmd",
 }
 

@@ -6,6 +6,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from croniter import croniter
 from django.core.exceptions import ImproperlyConfigured
 
 from searchbench import env
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "searchbench.accounts",
     "searchbench.cases",
     "searchbench.explain",
+    "django_q",
+    "searchbench.jobs",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +182,41 @@ SEARCHBENCH_ENGINE_CONCURRENCY: int = env.get("SEARCHBENCH_ENGINE_CONCURRENCY")
 # Score-history retention (cases/history.py: prune).
 SEARCHBENCH_HISTORY_KEEP_RUNS: int = env.get("SEARCHBENCH_HISTORY_KEEP_RUNS")
 SEARCHBENCH_HISTORY_KEEP_DAYS: int = env.get("SEARCHBENCH_HISTORY_KEEP_DAYS")
+# Background jobs (docs/jobs.md): django-q2 with its queue in this database (the ORM broker).
+SEARCHBENCH_JOB_CHUNK_SIZE: int = env.get("SEARCHBENCH_JOB_CHUNK_SIZE")
+SEARCHBENCH_NIGHTLY_CRON: str = env.get("SEARCHBENCH_NIGHTLY_CRON")
+if not croniter.is_valid(SEARCHBENCH_NIGHTLY_CRON):
+    raise ImproperlyConfigured(
+        f"SEARCHBENCH_NIGHTLY_CRON={SEARCHBENCH_NIGHTLY_CRON!r}: expected a cron expression "
+        "(minute hour day-of-month month day-of-week), e.g. '0 2 * * *'"
+    )
+_job_timeout: int = env.get("SEARCHBENCH_JOB_TIMEOUT")
+_job_retry: int = env.get("SEARCHBENCH_JOB_RETRY")
+if _job_retry <= _job_timeout:
+    # A task still running when its retry time comes would be handed to a second worker.
+    raise ImproperlyConfigured(
+        f"SEARCHBENCH_JOB_RETRY={_job_retry} must be more than "
+        f"SEARCHBENCH_JOB_TIMEOUT={_job_timeout} (seconds)"
+    )
+_worker_processes: int = env.get("SEARCHBENCH_WORKER_PROCESSES")
+Q_CLUSTER = {
+    "name": "searchbench",
+    "orm": "default",
+    "workers": _worker_processes,
+    # Take no more tasks than there are processes: a task waiting in one worker's memory is one
+    # another machine could be running.
+    "queue_limit": _worker_processes,
+    "bulk": 1,
+    "timeout": _job_timeout,
+    "retry": _job_retry,
+    "max_attempts": 5,  # a task that raises every time stops being delivered (the job fails)
+    "save_limit": 100,  # successful task records kept (failures are all kept)
+    "catch_up": False,  # after downtime a missed nightly run starts once, not once per night
+    "poll": 0.5,
+    "label": "Background tasks",
+    # Tests run tasks in the enqueueing process; the worker tests start real workers.
+    "sync": _under_test_runner(),
+}
 # Without collectstatic (tests, DEBUG) whitenoise serves straight from the apps' static dirs.
 WHITENOISE_USE_FINDERS = DEBUG or _under_test_runner()
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS

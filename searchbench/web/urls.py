@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("searchbench.accounts.urls")),
     path("admin/", admin.site.urls),
     path("explain/", include("searchbench.explain.urls")),
+    path("", include("searchbench.jobs.urls")),
     path("", include("searchbench.cases.urls")),
 ]

@@ -114,6 +114,13 @@ def _stores_static(world: Any, user: Any) -> bool:
     return user.is_authenticated and services.static_name_taken(user, "frozen") is None
 
 
+def _sees_jobs(world: Any, user: Any) -> bool:
+    from searchbench.jobs import services as jobs
+
+    job = jobs.start_run(world.case)
+    return jobs.job_for(user, job.pk) is not None
+
+
 Check = Callable[[Any, Any], bool]
 
 
@@ -137,6 +144,7 @@ def _checks() -> dict[str, Check]:
             lambda w, u: _static_set(w) and services.may_use_static(u, "frozen")
         ),
         "store results under a static set's name": _stores_static,
+        "see and cancel a case's jobs (runs, snapshots)": _sees_jobs,
     }
 
 
@@ -144,10 +152,10 @@ PERSONAS = ["owner", "teammate", "outsider", "anonymous"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("row", range(7))
+@pytest.mark.parametrize("row", range(8))
 def test_the_access_table_is_what_the_rules_answer(world: Any, row: int) -> None:
     rows = table("access-table")
-    assert len(rows) == 7
+    assert len(rows) == 8
     what, *answers = rows[row]
     world.endpoint.teams.add(world.team)
     world.endpoint.username = "svc-user"

@@ -32,9 +32,11 @@ def _routes(resolver: URLResolver, prefix: str = "") -> list[str]:
 def test_every_page_carries_the_policy(demo):
     from searchbench.cases import services
     from searchbench.cases.models import Case, Scorer
+    from searchbench.jobs.services import start_run
 
     case = Case.objects.get(pk=demo.case_id)
     snapshot = services.take_snapshot(case, "csp", user=case.owner)
+    job = start_run(case, user=case.owner)
     scorer = Scorer.objects.create(
         name="mine", kind=Scorer.Kind.CUSTOM, scale=[0, 1], code="setScore(1);", owner=case.owner
     )
@@ -44,6 +46,7 @@ def test_every_page_carries_the_policy(demo):
         "snapshot_id": snapshot.pk,
         "scorer_id": scorer.pk,
         "endpoint_id": case.current_try().endpoint.pk,
+        "job_id": job.pk,
     }
     client = Client()
     assert client.get("/").headers["Content-Security-Policy"] == POLICY  # logged out: a redirect

@@ -1,4 +1,5 @@
-// Progressive enhancement: rating buttons post with fetch() and swap in the returned fragment.
+// Progressive enhancement: rating buttons post with fetch() and swap in the returned fragment;
+// job progress bars poll (below).
 // Without JavaScript the same forms post normally and the server redirects back.
 "use strict";
 
@@ -30,3 +31,101 @@ document.addEventListener("submit", async (event) => {
     window.alert("Rating not saved: " + err.message);
   }
 });
+
+// Background jobs: each progress bar on the case page polls its job's /jobs/ID.json every second.
+// When the job ends, the parts of the page that show scores are fetched again and swapped in
+// (elements with data-refresh, by id), so the new score shows without reloading the page.
+const POLL_MS = 1000;
+
+function watchJob(box) {
+  const bar = box.querySelector("progress");
+  const text = box.querySelector(".job-text");
+  const tick = async () => {
+    let job;
+    try {
+      const response = await fetch(box.dataset.jobUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      job = await response.json();
+    } catch (err) {
+      text.textContent = "progress unavailable (" + err.message + "); trying again…";
+      window.setTimeout(tick, 5 * POLL_MS);
+      return;
+    }
+    show(box, bar, text, job);
+    if (job.active) {
+      window.setTimeout(tick, POLL_MS);
+    } else {
+      ended(box, job);
+    }
+  };
+  window.setTimeout(tick, POLL_MS);
+}
+
+function show(box, bar, text, job) {
+  box.dataset.jobStatus = job.status;
+  if (job.kind !== "snapshot" && job.status !== "queued") {
+    bar.max = Math.max(job.total, 1);
+    bar.value = job.done;
+    bar.textContent = job.percent + " %";
+  }
+  let line = job.text;
+  if (job.status === "queued" && job.queued_seconds > 15) {
+    line += " (is `searchbench worker` running?)";
+  }
+  text.textContent = line;
+}
+
+async function ended(box, job) {
+  const cancel = box.querySelector(".job-cancel");
+  if (cancel) cancel.remove();
+  const bar = box.querySelector("progress");
+  if (job.status === "done") {
+    bar.max = 1;
+    bar.value = 1;
+  }
+  if (job.result_url) {
+    const link = document.createElement("a");
+    link.href = job.result_url;
+    link.textContent = "open it";
+    box.append(link);
+  }
+  try {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const old of document.querySelectorAll("[data-refresh][id]")) {
+      const replacement = fresh.getElementById(old.id);
+      if (replacement) old.replaceWith(replacement);
+    }
+  } catch (err) {
+    // The job's own line already says how it ended; the scores show on the next visit.
+  }
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.matches(".job-cancel")) return;
+  event.preventDefault();
+  const box = form.closest(".job");
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    const job = await response.json();
+    show(box, box.querySelector("progress"), box.querySelector(".job-text"), job);
+  } catch (err) {
+    button.disabled = false;
+    window.alert("Not cancelled: " + err.message);
+  }
+});
+
+document.querySelectorAll("[data-job-url]").forEach(watchJob);
