@@ -314,7 +314,13 @@ def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
     # The rating is saved by now: a case that cannot be scored (no try) says so, not a 500.
     problem = None
     try:
-        outcome, _history = services.rescore_query(case, query, user=request.user)
+        outcome, _history = services.rescore_query(
+            case,
+            query,
+            user=request.user,
+            # A case that needs a whole run to be scored again is run by the workers.
+            start_run=lambda c, t: jobs.run_soon(c, t, user=request.user),
+        )
     except services.ServiceError as exc:
         outcome, problem = None, str(exc)
     if _wants_partial(request):

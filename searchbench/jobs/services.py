@@ -80,6 +80,15 @@ def start_run(
     return job
 
 
+def run_soon(case: Case, try_: Try, *, user: User = None) -> Job:
+    """The case's run of ``try_`` that is queued or going on, else a new one (ratings made one
+    after another need the case run once, not once per rating)."""
+    active = Job.objects.filter(
+        case=case, try_ref=try_, kind=Job.Kind.RUN, status__in=Job.ACTIVE
+    ).first()
+    return active or start_run(case, user=user, try_=try_)
+
+
 def enqueue_chunk(job_id: int, chunk: JobChunk) -> None:
     async_task(
         RUN_CHUNK,

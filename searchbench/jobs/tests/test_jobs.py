@@ -371,3 +371,16 @@ def test_a_job_row_reads_well_in_the_admin(world: World) -> None:
     job = jobs.start_run(world.case)
     assert str(job) == f"Run of case {world.case.pk} (done)"
     assert str(JobChunk(job=job, number=0)) == f"job {job.pk} chunk 0"
+
+
+def test_a_rating_that_needs_a_whole_run_queues_one_instead_of_waiting(world: World, queued):
+    client = client_for(world.owner)
+    url = reverse("cases:rate", args=[world.case.pk, world.q_tent.pk])
+    for doc in ("t1", "j1"):  # never run: the case score needs every query
+        response = client.post(url, {"doc_id": doc, "rating": "1"}, HTTP_X_REQUESTED_WITH="fetch")
+        assert response.status_code == 200
+        panel = parse(response.content).one("#query-panel")
+        assert panel.one("#query-score span.score").text == "1.000"  # the query, searched alone
+    [job] = Job.objects.all()  # one run for both ratings
+    assert (job.status, job.try_ref, job.created_by) == ("queued", world.try_, world.owner)
+    assert not ScoreHistory.objects.exists()
