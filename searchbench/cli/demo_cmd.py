@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
+import sys
 
 from searchbench import env
 
-HELP = "Set up the demo (SQLite, built-in index, demo user, case, ratings) and serve it."
+HELP = (
+    "Set up the demo (SQLite, built-in index, demo user, case, ratings) and serve it, with a "
+    "worker for its runs."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +57,28 @@ def run(args: argparse.Namespace) -> int:
     console.print("Stop with Ctrl+C.\n")
     from searchbench.cli.serve_cmd import serve
 
-    # One worker process: SQLite and a laptop; its threads serve requests concurrently.
-    serve(args.host, args.port, workers=1)
+    # Runs and snapshots are jobs: a worker runs them beside the web server, and stops with it.
+    worker = start_worker()
+    try:
+        # One web process: SQLite and a laptop; its threads serve requests concurrently.
+        serve(args.host, args.port, workers=1)
+    finally:
+        stop_worker(worker)
     return 0
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    """`searchbench worker` as a child process, with this process's settings (and secret key)."""
+    return subprocess.Popen([sys.executable, "-m", "searchbench", "worker"], env=dict(os.environ))
+
+
+def stop_worker(worker: subprocess.Popen[bytes], grace: float = 15.0) -> None:
+    """SIGTERM (it finishes the batch in hand and hands the rest back), SIGKILL after ``grace``.
+    After Ctrl+C the worker has its SIGINT already; a second signal changes nothing."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(grace)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

@@ -116,7 +116,9 @@ def test_demo_no_serve_is_idempotent_and_prints_the_login(tmp_path):
 def test_demo_serves_the_case_with_scores(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with running(["demo", "--port", str(port)], clean_env(tmp_path), tmp_path, f"{base}/healthz"):
+    with running(
+        ["demo", "--port", str(port)], clean_env(tmp_path), tmp_path, f"{base}/healthz"
+    ) as proc:
         assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
         with httpx.Client() as client:
             cases = log_in(client, base, "demo", "demo")
@@ -126,6 +128,23 @@ def test_demo_serves_the_case_with_scores(tmp_path):
             assert re.search(r'class="score" data-s="\d+">0\.\d{3}<', case.text)
             css = re.search(r'href="(/static/[^"]+\.css)"', case.text).group(1)
             assert client.get(base + css).status_code == 200
+            # "Run all queries" is a job; the demo's own worker does it.
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', case.text).group(1)
+            ran = client.post(
+                f"{base}{case_url}run",
+                data={"csrfmiddlewaretoken": token},
+                headers={"Referer": base + case_url},
+                follow_redirects=True,
+            )
+            job_url = re.search(r'data-job-url="([^"]+)"', ran.text).group(1)
+            deadline = time.monotonic() + 60
+            while (job := client.get(base + job_url).json())["active"]:
+                assert time.monotonic() < deadline, job
+                time.sleep(0.2)
+            assert (job["status"], job["done"], job["failed"]) == ("done", 20, 0)
+    # Stopped with the server: nothing of the demo is left running.
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)
 
 
 def test_serve_runs_gunicorn_after_migrate(tmp_path):
