@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from searchbench import loop
 from searchbench.cases import services as case_services
-from searchbench.cases.models import Case, Query, ScoreHistory
+from searchbench.cases.models import Case, Query, ScoreHistory, Snapshot
 from searchbench.domain.scoring import case_mean
 from searchbench.jobs import worker
 from searchbench.jobs.models import CaseSchedule, Job, JobChunk, JobResult
@@ -237,10 +238,20 @@ def run_snapshot(job_id: int) -> str:
     Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
         status=Job.Status.RUNNING, started_at=timezone.now()
     )
-    try:
-        snapshot = case_services.take_snapshot(
-            job.case, job.params.get("name", ""), user=job.created_by
+    name = job.params.get("name", "")
+    # Delivered again (its worker died): the snapshot may have been written before the job was
+    # marked done. Take that one rather than a second.
+    snapshot = (
+        Snapshot.objects.filter(
+            case=job.case, name=name, created_by=job.created_by, created_at__gte=job.started_at
         )
+        .order_by("pk")
+        .first()
+        if job.started_at
+        else None
+    )
+    try:
+        snapshot = snapshot or case_services.take_snapshot(job.case, name, user=job.created_by)
     except case_services.ServiceError as exc:
         _fail(job, str(exc))
         return "failed"
@@ -263,7 +274,7 @@ def run_snapshot(job_id: int) -> str:
 
 def nightly_runs() -> str:
     """Queue a run of every case marked for nightly runs that is not archived and has no run
-    still going."""
+    still going; drop what cancelled and failed runs left behind."""
     from searchbench.jobs.services import start_run
 
     started, skipped = [], []
@@ -282,6 +293,11 @@ def nightly_runs() -> str:
             skipped.append(case.pk)
             continue
         started.append(job.pk)
+    # The results of runs that were cancelled or failed are of no use after a day.
+    cutoff = timezone.now() - timedelta(days=1)
+    JobResult.objects.filter(
+        job__status__in=[Job.Status.CANCELLED, Job.Status.FAILED], job__finished_at__lt=cutoff
+    ).delete()
     log.info("nightly_runs", jobs=started, skipped=skipped)
     return f"started {len(started)} run(s), skipped {len(skipped)}"
 

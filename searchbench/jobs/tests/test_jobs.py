@@ -384,3 +384,27 @@ def test_a_rating_that_needs_a_whole_run_queues_one_instead_of_waiting(world: Wo
     [job] = Job.objects.all()  # one run for both ratings
     assert (job.status, job.try_ref, job.created_by) == ("queued", world.try_, world.owner)
     assert not ScoreHistory.objects.exists()
+
+
+def test_a_snapshot_task_delivered_again_takes_no_second_snapshot(world: World, queued) -> None:
+    job = jobs.start_snapshot(world.case, "v2", user=world.owner)
+    assert tasks.run_snapshot(job.pk) == "done"
+    # The worker died after writing the snapshot, before the job was marked done.
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    assert tasks.run_snapshot(job.pk) == "done"
+    assert world.case.snapshots.count() == 1
+
+
+def test_the_nightly_task_drops_what_ended_runs_left(world: World, queued) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = jobs.start_run(world.case)
+    JobResult.objects.create(job=job, query=world.q_tent, score=1.0)
+    jobs.cancel(job)
+    tasks.nightly_runs()
+    assert JobResult.objects.filter(job=job).exists()  # kept for a day
+    Job.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=2))
+    tasks.nightly_runs()
+    assert not JobResult.objects.filter(job=job).exists()
