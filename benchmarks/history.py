@@ -271,9 +271,11 @@ def run(args: argparse.Namespace) -> int:
     t_series, points = best_of(lambda: history.series(case))
     assert len(points) == args.runs
 
-    def peer_series() -> list[tuple[Any, float]]:
+    def peer_series() -> list[tuple[Any, ...]]:
+        # What the old shape has of a run's point: time, score, try, scorer.
         rows = Peer.objects.filter(case=case).order_by("-created_at", "-id")
-        return list(reversed(rows.values_list("created_at", "score")))
+        fields = ("created_at", "score", "try_ref__number", "scorer_name")
+        return list(reversed(rows.values_list(*fields)))
 
     t_peer_series, _ = best_of(peer_series)
     t_latest, _ = best_of(lambda: len(history.latest(case).per_query))

@@ -85,5 +85,15 @@ class SnapshotAdmin(ModelAdmin):
 
 @admin.register(ScoreHistory)
 class ScoreHistoryAdmin(ModelAdmin):
-    list_display = ["case", "scorer_name", "score", "trigger", "created_at"]
+    list_display = [
+        "case",
+        "scorer_name",
+        "score",
+        "run_score",
+        "num_queries",
+        "num_errors",
+        "trigger",
+        "created_at",
+        "rated_at",
+    ]
     list_filter = ["trigger"]

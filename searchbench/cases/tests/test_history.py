@@ -142,3 +142,17 @@ def test_the_case_page_shows_one_row_per_run_and_marks_ratings_since(world):
         pytest.approx(p.score, abs=1e-6) for p in history.series(world.case)
     ]
     assert len(chart.one("polyline").attrs["points"].split()) == 2
+
+
+@pytest.mark.django_db
+def test_history_rows_open_in_the_admin(world):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from searchbench.cases.tests.test_views import client_for
+
+    row = _record(world, 0.5)
+    staff = client_for(get_user_model().objects.create_superuser("root", password="pw-root"))
+    listing = staff.get(reverse("admin:cases_scorehistory_changelist"))
+    assert listing.status_code == 200 and b"0.5" in listing.content
+    assert staff.get(reverse("admin:cases_scorehistory_change", args=[row.pk])).status_code == 200
