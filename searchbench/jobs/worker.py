@@ -15,8 +15,10 @@ carries on from its saved results.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from datetime import datetime
 from types import FrameType
 from typing import Any
@@ -93,16 +95,26 @@ def _sentinel_class() -> Any:
     from django_q.cluster import Sentinel
 
     class GracefulSentinel(Sentinel):  # type: ignore[misc]
-        """django-q2's guard process, deaf to SIGTERM like the processes it starts.
+        """django-q2's guard process, deaf to SIGTERM like the processes it starts, and stopping
+        cleanly when the main process is gone.
 
         A SIGTERM sent to every process at once (``timeout``, systemd's default, ``kill`` of the
         process group) would otherwise kill the guard and the workers mid-batch; this way only
         the main process acts on it and the stop is the clean one. (SIGINT is already ignored
-        below the main process.)"""
+        below the main process.) Should the main process die alone (SIGKILL), the guard stops
+        the cluster the same way rather than run on unsupervised."""
 
         def start(self) -> None:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited by the processes it forks
+            threading.Thread(target=self._watch_parent, daemon=True).start()
             super().start()
+
+        def _watch_parent(self) -> None:
+            while os.getppid() == self.parent_pid:
+                time.sleep(1.0)
+            log.warning("worker_orphaned", parent=self.parent_pid)
+            _stop.set()
+            self.stop_event.set()
 
     return GracefulSentinel
 

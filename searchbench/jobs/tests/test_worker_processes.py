@@ -176,7 +176,7 @@ class Workers:
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     started: int = 0
 
-    def start(self) -> None:
+    def start(self, **env: str) -> None:
         from django.conf import settings
 
         server = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1] != "sqlite3"
@@ -187,7 +187,7 @@ class Workers:
             self.procs.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "searchbench", "worker", "--processes", str(processes)],
-                    env=self.database.env,
+                    env={**self.database.env, **env},
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -326,6 +326,34 @@ def test_cancel_stops_a_running_job(prepared: Database, api: FakeServer, workers
     assert len(api.requests) - before == count < QUERIES
     report = scenario(prepared, "report", job["job_id"])
     assert report["status"] == "cancelled" and report["history_rows"] == 0
+
+
+def test_a_worker_whose_main_process_dies_stops_by_itself(
+    prepared: Database, workers: Workers
+) -> None:
+    workers.start(SEARCHBENCH_LOG_LEVEL="INFO")
+    main = workers.procs[0]
+    deadline = time.monotonic() + 30
+    while b"worker_ready" not in (workers.logs / "worker-1.log").read_bytes():
+        assert time.monotonic() < deadline and main.poll() is None
+        time.sleep(0.2)
+    for proc in workers.procs:
+        proc.send_signal(signal.SIGKILL)  # the main process alone, not its group
+        proc.wait(10)
+    deadline = time.monotonic() + 15
+    while any(_group_alive(proc.pid) for proc in workers.procs):
+        assert time.monotonic() < deadline, "the workers ran on without their main process"
+        time.sleep(0.2)
+    assert b"worker_orphaned" in (workers.logs / "worker-1.log").read_bytes()
+    workers.procs = []
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_two_processes_share_one_rate_limit(prepared: Database) -> None:
