@@ -1,5 +1,6 @@
-"""One case, three ways: the web app's services, `searchbench run` and `searchbench eval` must
-give the same per-query and case scores for the same index, template and ratings."""
+"""One case through every door: the web app (inline, and as a job the worker runs in chunks),
+`searchbench run` and `searchbench eval` must give the same per-query and case scores for the same
+index, template and ratings — they all go through the one relevance loop (searchbench.loop)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return data
 
 
-def _web_scores(scorer: str) -> tuple[float, dict[str, float]]:
+def _web_scores(scorer: str, door: str = "services") -> tuple[float, dict[str, float]]:
     from django.contrib.auth import get_user_model
 
     from searchbench.cases import services
@@ -82,17 +83,31 @@ def _web_scores(scorer: str) -> tuple[float, dict[str, float]]:
         ids[str(query.pk)] = qid
         for doc, grade in ratings.items():
             Rating.objects.create(query=query, doc_id=doc, rating=grade)
+    if door == "worker":
+        from django.test import override_settings
+
+        from searchbench.cases.models import ScoreHistory
+        from searchbench.jobs.services import start_run
+
+        # One query a chunk: the chunks are separate tasks, as several workers would share them.
+        with override_settings(SEARCHBENCH_JOB_CHUNK_SIZE=1):
+            job = start_run(case)
+        job.refresh_from_db()
+        assert (job.status, job.failed, job.total) == ("done", 0, len(QUERIES))
+        history = ScoreHistory.objects.get(pk=job.result["history_id"])
+        return history.score, {ids[k]: v for k, v in history.per_query.items()}
     run = services.run_case(case)
     assert run.errors == {}
     return run.score, {ids[k]: v for k, v in run.history.per_query.items()}
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("door", ["services", "worker"])
 @pytest.mark.parametrize("scorer", ["quepid:nDCG@10", "quepid:P@10", "quepid:AP@10", "nDCG@10"])
-def test_the_web_app_and_searchbench_run_agree(
-    scorer: str, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_the_web_app_the_worker_and_searchbench_run_agree(
+    scorer: str, door: str, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    web_score, web_per_query = _web_scores(scorer)
+    web_score, web_per_query = _web_scores(scorer, door)
     capsys.readouterr()
     code = main(
         [
