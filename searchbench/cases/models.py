@@ -339,12 +339,27 @@ class SnapshotQuery(models.Model):
         return self.query_text
 
 
+class ValuesJSONField(models.JSONField):
+    """A JSONField that PostgreSQL bulk-inserts as VALUES rows. Django 5.2 sends a multi-row
+    INSERT there as one array per column (UNNEST), and psycopg's client-side binding quotes an
+    array of JSON texts in Python, one regex replacement per quote character: three quarters of
+    the time a 10,000-query snapshot took to write. A field with ``get_placeholder`` keeps Django
+    on plain VALUES. Migrations see a plain JSONField: nothing changes in the database."""
+
+    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
+        return "%s"
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+
 class SnapshotDoc(models.Model):
     snapshot_query = models.ForeignKey(SnapshotQuery, on_delete=models.CASCADE, related_name="docs")
     doc_id = models.CharField(max_length=255)
     position = models.PositiveIntegerField()
-    fields = models.JSONField(default=dict)
-    explain = models.JSONField(null=True, blank=True)
+    fields = ValuesJSONField(default=dict)
+    explain = ValuesJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["snapshot_query", "position"]
@@ -398,7 +413,23 @@ class ScoreHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["case", "created_at"], name="scorehistory_case_created")]
+        indexes = [
+            # Every column a history series reads (history.series), so it is read from the index
+            # alone, never from rows that carry a packed blob each (on MariaDB: 2× faster).
+            models.Index(
+                fields=[
+                    "case",
+                    "created_at",
+                    "id",
+                    "score",
+                    "run_score",
+                    "try_ref",
+                    "scorer_name",
+                    "rated_at",
+                ],
+                name="scorehistory_case_series",
+            )
+        ]
         verbose_name_plural = "score history"
 
     def __str__(self) -> str:

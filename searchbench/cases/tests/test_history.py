@@ -156,3 +156,20 @@ def test_history_rows_open_in_the_admin(world):
     listing = staff.get(reverse("admin:cases_scorehistory_changelist"))
     assert listing.status_code == 200 and b"0.5" in listing.content
     assert staff.get(reverse("admin:cases_scorehistory_change", args=[row.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_series_is_read_from_the_index_alone(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the query plan checked here is SQLite's")
+    _record(world, 0.1)
+    with CaptureQueriesContext(connection) as captured:
+        history.series(world.case)
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+    assert "USING COVERING INDEX scorehistory_case_series" in plan, plan
