@@ -89,7 +89,9 @@ trap 'exit 130' INT TERM
 
 # ---- 0. tools -----------------------------------------------------------------------------------
 log "0. tools"
-PACKAGES=(podman buildah skopeo runc debootstrap docker-registry postgresql uidmap fuse-overlayfs)
+# (the dnsname CNI plugin lets compose's containers find each other by service name)
+PACKAGES=(podman buildah skopeo runc debootstrap docker-registry postgresql uidmap fuse-overlayfs
+    golang-github-containernetworking-plugin-dnsname)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -457,7 +459,17 @@ compose() { (cd "$COMPOSE_DIR" && "$VENV/bin/podman-compose" -f compose.yaml -f 
 COMPOSE_UP=1
 t=$(now)
 compose build db >"$WORK/compose-build.log" 2>&1 || { tail -n 30 "$WORK/compose-build.log"; fail "compose build db"; }
-compose up -d --scale worker=3 >"$WORK/compose-up.log" 2>&1 || { tail -n 40 "$WORK/compose-up.log"; fail "compose up"; }
+# In stages: podman 4.3 (Debian bookworm) cannot start a container whose --requires chain runs
+# through a finished one-off (migrate), so `up` is told the order instead (Docker Compose and
+# newer podman need only the last command, without --no-deps).
+compose up -d db >"$WORK/compose-up.log" 2>&1 || { tail -n 40 "$WORK/compose-up.log"; fail "compose up db"; }
+compose up -d --no-deps migrate >>"$WORK/compose-up.log" 2>&1 || { tail -n 40 "$WORK/compose-up.log"; fail "compose up migrate"; }
+MIGRATE_C=$(podman ps -a --filter "label=io.podman.compose.project=$RUN_ID" \
+    --filter "label=com.docker.compose.service=migrate" --format '{{.Names}}' | head -n 1)
+code=$(podman wait "$MIGRATE_C")
+[ "$code" = "0" ] || { podman logs --tail 30 "$MIGRATE_C"; fail "compose migrate exited with $code"; }
+compose up -d --no-deps --scale worker=3 web worker >>"$WORK/compose-up.log" 2>&1 \
+    || { tail -n 40 "$WORK/compose-up.log"; fail "compose up web and workers"; }
 for _ in $(seq 600); do
     "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$COMPOSE_PORT/healthz', timeout=2)" 2>/dev/null && break
     sleep 0.2
