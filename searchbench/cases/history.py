@@ -92,8 +92,9 @@ def latest(case: Case) -> ScoreHistory | None:
 def fold_rating(row: ScoreHistory, live: list[str], outcome: ScoredQuery) -> ScoreHistory:
     """Put one query's new outcome into ``row`` (the newest) and re-take the case score over the
     case's queries now (``live``: their ids as text). The caller holds the case's lock."""
-    per_query = {k: v for k, v in row.per_query.items() if k in live}
-    errors = {k: v for k, v in row.errors.items() if k in live}
+    keep = set(live)  # not the list: 10,000 queries took 0.35 s here, under the case's lock
+    per_query = {k: v for k, v in row.per_query.items() if k in keep}
+    errors = {k: v for k, v in row.errors.items() if k in keep}
     if outcome.error:
         per_query.pop(outcome.key, None)
         errors[outcome.key] = outcome.error
