@@ -33,7 +33,6 @@ class EngineKind:
     scheme: str = ""
 
 
-
 ENGINES: dict[str, EngineKind] = {
     "local": EngineKind(
         "local",
