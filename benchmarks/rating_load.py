@@ -424,6 +424,8 @@ def report(
             f"{row['name']:<18}{row['count']:>8}{row['count'] / seconds:>8.1f}{row['p50']:>8.0f}"
             f"{row['p95']:>8.0f}{row['p99']:>8.0f}{row['max']:>8.0f}{row['failures']:>9}"
         )
+    for error in result.get("errors", []):
+        print(f"  non-2xx: {error}")
     if not background.enabled:
         print("background: none (--no-background)")
     elif background.window:
@@ -554,8 +556,12 @@ def locust_main() -> int:
                 "max": entry.max_response_time or 0,
             }
         )
+    errors = [
+        f"{e.method} {e.name}: {e.error} ({e.occurrences}×)"
+        for e in environment.stats.errors.values()
+    ]
     Path(spec["acknowledged_file"]).write_text(json.dumps(acknowledged))
-    say(event="done", seconds=seconds, login_seconds=login_seconds, stats=stats)
+    say(event="done", seconds=seconds, login_seconds=login_seconds, stats=stats, errors=errors)
     return 0
 
 
