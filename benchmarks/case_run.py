@@ -6,8 +6,11 @@
         [--rounds 2] [--latency-ms 20] [--scale-concurrency 4] [--solr-docs N]
         [--database-url postgres://…/sbbench] [--db sqlite,postgres] [--work-dir DIR]
 
-What runs is what a user runs: the case is stored in a database (10,000 queries, 16 graded ratings
-each), ``jobs.services.start_run`` queues it as chunks (``SEARCHBENCH_JOB_CHUNK_SIZE``, 200), and
+``--quick``: 20,000 products, 1,000 queries, one round, chunks of 25 (about 1.5 minutes).
+
+What runs is what a user runs: the case is stored in a database (10,000 queries, 12-16 graded
+ratings each), ``jobs.services.start_run`` queues it as chunks (``SEARCHBENCH_JOB_CHUNK_SIZE``,
+200), and
 real ``searchbench worker`` processes (this checkout, started as ``python -m searchbench worker``)
 take the chunks, search, score, save, and the last chunk records the run in the score history.
 **total** is from ``start_run`` to the job's status ``done`` (polled every 50 ms), so it includes
