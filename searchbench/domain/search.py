@@ -107,8 +107,8 @@ class SearchResult:
     total: int = 0
     docs: list[ResultDoc] = field(default_factory=list)
     error: str | None = None
-    request: dict[str, Any] | None = None
-    response: Any = None
+    request: dict[str, Any] | None = None  # what was sent (secrets masked)
+    response: Any = None  # the engine's raw answer, on a failed result only (Engine.search)
     elapsed_ms: float = 0.0
     # The error may pass if the request is sent again (a timeout, a refused connection, a 5xx).
     transient: bool = False

@@ -7,7 +7,8 @@ and explain analysis use the same types without importing an engine.
 An adapter subclasses :class:`Engine` and implements ``execute(query, try_config)`` (and ``ping()``).
 ``execute`` may raise :class:`EngineError` (or let a TemplateError/FieldSpecError/HttpError escape);
 the public ``search()`` turns every such fault into ``SearchResult(error=...)`` and times the call, so
-a case run records the fault for that one query and goes on.
+a case run records the fault for that one query and goes on. ``search()`` keeps the engine's raw
+answer (``response``) on failed results only, where it tells what went wrong.
 """
 
 from __future__ import annotations
@@ -69,10 +70,16 @@ class Engine(ABC):
         return []
 
     def search(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
-        """Run one query. Never raises for engine, network, template or field-spec faults."""
+        """Run one query. Never raises for engine, network, template or field-spec faults.
+
+        A successful result carries the parsed docs, not the engine's whole answer: nothing reads
+        that once the docs are parsed, and a run holding thousands of them (tens of KB of JSON
+        each) makes every full pass of Python's cycle collector walk millions of objects."""
         started = time.perf_counter()
         try:
             result = self.execute(query, try_config)
+            if result.error is None:
+                result.response = None
         except (EngineError, TemplateError, FieldSpecError, HttpError) as exc:
             result = SearchResult(
                 error=str(exc),

@@ -89,3 +89,22 @@ def test_queries_run_in_the_callers_context() -> None:
     finally:
         who.reset(token)
     assert [r.error for r in results] == ["the caller"] * 9
+
+
+def test_a_result_keeps_the_engines_raw_answer_only_when_the_search_failed() -> None:
+    # A run holds every result: the engine's whole parsed answer on each (tens of KB of JSON)
+    # would be millions of live objects for Python's cycle collector to walk, and nothing reads
+    # it once the docs are parsed. A failure's raw answer says what went wrong: it stays.
+    class Answering(Recording):
+        def execute(self, query: QueryContext, try_config: TryConfig) -> SearchResult:
+            answer = {"hits": [{"_id": str(i), "_source": {"title": "x"}} for i in range(50)]}
+            if query.text == "engine-fault":
+                raise EngineError("the engine said no", response="HTTP 400: bad query")
+            return SearchResult(total=50, request={"url": "http://engine/q"}, response=answer)
+
+    ok, failed = run_queries(
+        Answering(), [QueryContext("a"), QueryContext("engine-fault")], TryConfig(template=""), 2
+    )
+    assert (ok.error, ok.total, ok.response) == (None, 50, None)
+    assert ok.request == {"url": "http://engine/q"}  # what was sent is small and still shown
+    assert (failed.error, failed.response) == ("the engine said no", "HTTP 400: bad query")

@@ -200,3 +200,11 @@ def test_a_json_template_uses_the_json_request_api(fake_server: FakeServer) -> N
     assert body["params"]["fl"] == "id title body score" and body["params"]["hl.fl"] == "body"
     assert body["params"]["debug.explain.structured"] == "true"
     assert res.docs[0].explain is not None
+
+
+def test_a_successful_result_carries_the_docs_not_solrs_whole_answer(
+    fake_server: FakeServer,
+) -> None:
+    fake_server.json_reply("GET", "/solr/cran/select", SOLR_OK)
+    res = solr(fake_server).search(QueryContext("flat plate"), TryConfig(template="q=#$query##"))
+    assert res.error is None and len(res.docs) == 2 and res.response is None
