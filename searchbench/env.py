@@ -261,6 +261,28 @@ SETTINGS: tuple[Setting, ...] = (
         "When cases marked for nightly runs are run: a cron expression in UTC (minute hour "
         "day-of-month month day-of-week).",
     ),
+    Setting(
+        "SEARCHBENCH_EMAIL_URL",
+        "str",
+        "",
+        "How e-mail (team invitations, password resets) is sent: smtp://USER:PASS@HOST:PORT "
+        "(STARTTLS; ?starttls=0 for none), smtps://USER:PASS@HOST:PORT (TLS), or console:// "
+        "(written to the server's output). Unset: console://.",
+        secret=True,
+    ),
+    Setting(
+        "SEARCHBENCH_EMAIL_FROM",
+        "str",
+        "searchbench@localhost",
+        "The From address of the e-mails searchbench sends.",
+    ),
+    Setting(
+        "SEARCHBENCH_INVITATION_DAYS",
+        "int",
+        7,
+        "Days a team invitation link works (once) after it is sent.",
+        minimum=1,
+    ),
     Setting("PORT", "int", 8000, "Port the web server listens on."),
     Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
     Setting(

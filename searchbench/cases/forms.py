@@ -75,7 +75,7 @@ class CaseCreateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = user_teams(user)
         self.fields["endpoint"].queryset = usable_endpoints(user)
-        self.fields["scorer"].queryset = Scorer.objects.all()
+        self.fields["scorer"].queryset = services.usable_scorers(user)
         self.fields["scorer"].initial = Scorer.objects.filter(name="nDCG@10").first()
         self.fields["query_template"].help_text += " Examples — " + template_examples()
 
@@ -96,6 +96,11 @@ class CaseSettingsForm(forms.ModelForm):
         current = self.instance.teams.values("pk") if self.instance.pk else Team.objects.none()
         self.fields["teams"].queryset = Team.objects.filter(
             Q(pk__in=user_teams(user).values("pk")) | Q(pk__in=current)
+        )
+        # The case's scorer stays pickable for a teammate who may not use it otherwise.
+        scorer = [self.instance.scorer_id] if self.instance.pk else []
+        self.fields["scorer"].queryset = Scorer.objects.filter(
+            Q(pk__in=services.usable_scorers(user).values("pk")) | Q(pk__in=scorer)
         )
 
 
@@ -374,14 +379,17 @@ class ScorerForm(forms.ModelForm):
 
     class Meta:
         model = Scorer
-        fields = ["name", "description", "scale_text", "labels", "code"]
+        fields = ["name", "description", "scale_text", "labels", "code", "teams"]
         widgets = {
             "code": forms.Textarea(attrs={"rows": 14, "class": "mono", "spellcheck": "false"}),
             "description": forms.Textarea(attrs={"rows": 2}),
+            "teams": forms.CheckboxSelectMultiple,
         }
+        help_texts = {"teams": "Teams whose members may see and use it; else only you."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = user_teams(user)
         self.fields["code"].required = True
         if self.instance.pk:
             self.fields["scale_text"].initial = ", ".join(f"{v:g}" for v in self.instance.scale)
@@ -434,6 +442,7 @@ class ScorerForm(forms.ModelForm):
         scorer.scale = self.cleaned_data["scale_text"]
         if commit:
             scorer.save()
+            self.save_m2m()
         return scorer
 
 

@@ -180,7 +180,10 @@ class Scorer(models.Model):
         default=dict, blank=True, help_text='e.g. {"0": "Poor", "3": "Perfect"}'
     )
     code = models.TextField(blank=True, help_text="JavaScript for custom scorers.")
+    # A custom scorer is private to its owner and the teams it is shared with
+    # (services.usable_scorers); built-ins are everyone's.
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    teams = models.ManyToManyField("accounts.Team", blank=True, related_name="scorers")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

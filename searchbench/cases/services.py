@@ -69,6 +69,16 @@ def usable_endpoints(user: AbstractBaseUser | AnonymousUser) -> QuerySet[SearchE
     return _own_or_shared(SearchEndpoint.objects.all(), user)
 
 
+def usable_scorers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Scorer]:
+    """Scorers the user may see and pick for a case: every built-in, and custom scorers they own
+    or that are shared with one of their teams. (Only the owner edits one.)"""
+    if not user.is_authenticated:
+        return Scorer.objects.none()
+    return Scorer.objects.filter(
+        Q(kind=Scorer.Kind.BUILTIN) | Q(owner=user) | Q(teams__memberships__user=user)
+    ).distinct()
+
+
 def usable_static_sets(user: AbstractBaseUser | AnonymousUser) -> QuerySet[StaticResultSet]:
     """Static result sets the user may point an endpoint at: own, or shared with their team.
 

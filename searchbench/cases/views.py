@@ -497,7 +497,7 @@ def case_settings(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def scorer_list(request: HttpRequest) -> HttpResponse:
-    scorers = Scorer.objects.select_related("owner").order_by("kind", "name")
+    scorers = services.usable_scorers(request.user).select_related("owner").order_by("kind", "name")
     return render(request, "cases/scorer_list.html", {"scorers": scorers})
 
 
@@ -506,20 +506,22 @@ def scorer_list(request: HttpRequest) -> HttpResponse:
 def scorer_edit(request: HttpRequest, scorer_id: int | None = None) -> HttpResponse:
     scorer = None
     if scorer_id is not None:
-        scorer = get_object_or_404(Scorer, pk=scorer_id, kind=Scorer.Kind.CUSTOM)
-        if scorer.owner_id != request.user.pk:
-            raise PermissionDenied("Only the scorer's owner edits it.")
+        # Only the owner edits; to anyone else it is not there (as an endpoint is not).
+        scorer = get_object_or_404(
+            Scorer, pk=scorer_id, kind=Scorer.Kind.CUSTOM, owner_id=request.user.pk
+        )
     if request.method == "POST":
-        form = ScorerForm(request.POST, instance=scorer)
+        form = ScorerForm(request.POST, instance=scorer, user=request.user)
         if form.is_valid():
             saved = form.save(commit=False)
             if scorer is None:
                 saved.owner = request.user
             saved.save()
+            form.save_m2m()
             messages.success(request, f"Scorer “{saved.name}” saved.")
             return redirect("cases:scorers")
     else:
-        form = ScorerForm(instance=scorer)
+        form = ScorerForm(instance=scorer, user=request.user)
     return render(request, "cases/scorer_form.html", {"form": form, "scorer": scorer})
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from searchbench import env
 from searchbench.web.database import DatabaseUrlError, parse_database_url, sqlite_config
+from searchbench.web.email import EmailUrlError, parse_email_url
 from searchbench.web.logging import build_logging_config
 from searchbench.web.secretkey import persisted_secret_key
 
@@ -137,6 +138,16 @@ AXES_DISABLE_ACCESS_LOG = True  # the access log already has every request; no s
 AXES_VERBOSE = False  # no start-up banner in every command's output (failures are still logged)
 # How many reverse proxies append to X-Forwarded-For (searchbench.web.clientip).
 SEARCHBENCH_PROXY_COUNT: int = env.get("SEARCHBENCH_PROXY_COUNT")
+
+# Accounts (docs/sign-in.md): sign-up, e-mail for invitations and password resets, teams.
+SEARCHBENCH_INVITATION_DAYS: int = env.get("SEARCHBENCH_INVITATION_DAYS")
+try:
+    globals().update(parse_email_url(env.get("SEARCHBENCH_EMAIL_URL")))
+except EmailUrlError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+DEFAULT_FROM_EMAIL: str = env.get("SEARCHBENCH_EMAIL_FROM")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cases:list"

@@ -10,6 +10,7 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("searchbench.accounts.urls")),
+    path("teams/", include("searchbench.accounts.team_urls")),
     path("admin/", admin.site.urls),
     path("explain/", include("searchbench.explain.urls")),
     path("", include("searchbench.jobs.urls")),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
@@ -121,6 +122,44 @@ def _sees_jobs(world: Any, user: Any) -> bool:
     return jobs.job_for(user, job.pk) is not None
 
 
+def _scorer(world: Any) -> Any:
+    from searchbench.cases.models import Scorer
+
+    row, made = Scorer.objects.get_or_create(
+        name="olive's",
+        kind=Scorer.Kind.CUSTOM,
+        owner=world.owner,
+        scale=[0, 1],
+        code="setScore(1);",
+    )
+    if made:
+        row.teams.add(world.team)
+    return row
+
+
+def _edits_scorer(world: Any, user: Any) -> bool:
+    client = Client()
+    if user.is_authenticated:
+        client.force_login(user)
+    return client.get(reverse("cases:scorer_edit", args=[_scorer(world).pk])).status_code == 200
+
+
+def _sees_team(world: Any, user: Any) -> bool:
+    from searchbench.accounts import services as teams
+
+    return teams.my_teams(user).filter(pk=world.team.pk).exists()
+
+
+def _manages_team(world: Any, user: Any) -> bool:
+    from searchbench.accounts import services as teams
+
+    try:
+        teams.add_member(user, world.team, "newcomer")
+    except teams.TeamError:
+        return False
+    return True
+
+
 Check = Callable[[Any, Any], bool]
 
 
@@ -145,6 +184,12 @@ def _checks() -> dict[str, Check]:
         ),
         "store results under a static set's name": _stores_static,
         "see and cancel a case's jobs (runs, snapshots)": _sees_jobs,
+        "see and pick a custom scorer": (
+            lambda w, u: services.usable_scorers(u).filter(pk=_scorer(w).pk).exists()
+        ),
+        "edit a custom scorer, choose its teams": _edits_scorer,
+        "see a team and its members, leave it": _sees_team,
+        "add, remove, promote members of a team, invite": _manages_team,
     }
 
 
@@ -152,14 +197,15 @@ PERSONAS = ["owner", "teammate", "outsider", "anonymous"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("row", range(8))
+@pytest.mark.parametrize("row", range(12))
 def test_the_access_table_is_what_the_rules_answer(world: Any, row: int) -> None:
     rows = table("access-table")
-    assert len(rows) == 8
+    assert len(rows) == 12
     what, *answers = rows[row]
     world.endpoint.teams.add(world.team)
     world.endpoint.username = "svc-user"
     world.endpoint.save()
+    get_user_model().objects.create_user("newcomer")
     check = _checks()[what]
     users = {
         "owner": world.owner,

@@ -40,7 +40,15 @@ def test_every_page_carries_the_policy(demo):
     scorer = Scorer.objects.create(
         name="mine", kind=Scorer.Kind.CUSTOM, scale=[0, 1], code="setScore(1);", owner=case.owner
     )
+    from searchbench.accounts import services as teams
+
+    team = teams.create_team(case.owner, "csp team")
+    invitation = teams.invite(case.owner, team, "csp@example.com", site_url="http://t/")
     ids = {
+        "team_id": team.pk,
+        "user_id": case.owner.pk,
+        "invitation_id": invitation.pk,
+        "token": invitation.url.rsplit("/", 1)[1],
         "case_id": case.pk,
         "query_id": case.queries.first().pk,
         "snapshot_id": snapshot.pk,
@@ -63,6 +71,7 @@ def test_every_page_carries_the_policy(demo):
         assert response.headers.get("Content-Security-Policy") == POLICY, path
     # The pages themselves were rendered, not only errors and redirects.
     assert statuses[f"/cases/{case.pk}/"] == 200
+    assert statuses[f"/teams/{team.pk}/"] == 200
     assert statuses[f"/cases/{case.pk}/queries/{ids['query_id']}/"] == 200
     assert statuses[f"/explain/cases/{case.pk}/queries/{ids['query_id']}/"] == 200
 
