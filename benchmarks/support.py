@@ -239,13 +239,12 @@ def note(text: str) -> None:
 
 
 def setup_django() -> None:
-    """Django for this process, as a deployment runs it. The settings switch to test behaviour
-    (MD5 passwords, tasks run in the caller) when pytest is imported, which tests/engines/* does:
-    a process that imported them must not be the one that talks to the database."""
-    if "pytest" in sys.modules:
-        raise RuntimeError("pytest is imported: Django would start with test settings")
+    """Django for this process, as a deployment runs it: the production settings, named whatever
+    the environment says (a benchmark started from a test shell must not load the test ones)."""
+    from searchbench.web.bootstrap import SETTINGS_MODULE
     from searchbench.web.bootstrap import setup_django as setup
 
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     setup()
 
 

@@ -16,6 +16,11 @@ from typing import Any, NoReturn
 import pytest
 
 REQUIRE_ENV = "SEARCHBENCH_REQUIRE_SERVICES"
+PRODUCTION_SETTINGS = "searchbench.web.settings"
+TEST_SETTINGS = "searchbench.web.settings_test"
+# What a child process must not inherit from the test process: its settings, its database and
+# pytest's own variables. The child gets what the test names.
+_NOT_INHERITED = ("SEARCHBENCH_", "DATABASE_URL", "DJANGO_", "PYTEST")
 
 
 def services_required() -> bool:
@@ -26,6 +31,18 @@ def service_missing(reason: str) -> NoReturn:
     if services_required():
         pytest.fail(f"required service missing ({REQUIRE_ENV}=1): {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def child_env(settings: str, **values: str) -> dict[str, str]:
+    """The environment of a process a test starts (``searchbench worker``, ``demo``, a script):
+    this process's, without searchbench's settings, the database, Django's and pytest's variables,
+    with ``DJANGO_SETTINGS_MODULE`` set to ``settings`` (``PRODUCTION_SETTINGS`` for a process that
+    stands for a deployment, ``TEST_SETTINGS`` for one that must behave like the test process) and
+    ``values`` added."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED)}
+    env["DJANGO_SETTINGS_MODULE"] = settings
+    env.update(values)
+    return env
 
 
 CHROMIUM = "/usr/bin/chromium"

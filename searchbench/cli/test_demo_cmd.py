@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from searchbench.cli import manage_cmd
+from searchbench.testing import PRODUCTION_SETTINGS, child_env
 
 
 def free_port() -> int:
@@ -26,18 +27,14 @@ def free_port() -> int:
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SEARCHBENCH_", "DATABASE_URL", "DJANGO_"))
-    }
-    env.update(
+    """As a person starts the demo: production settings (the demo turns DEBUG on itself)."""
+    return child_env(
+        PRODUCTION_SETTINGS,
         SEARCHBENCH_DATA_DIR=str(tmp_path / "data"),
         SEARCHBENCH_STATIC_ROOT=str(tmp_path / "static"),
         SEARCHBENCH_LOG_FORMAT="console",
         **extra,
     )
-    return env
 
 
 def searchbench(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,13 +20,9 @@ DATA_DIR = env.data_dir()
 DEBUG: bool = env.get("SEARCHBENCH_DEBUG")
 
 
-def _under_test_runner() -> bool:
-    return "pytest" in sys.modules or sys.argv[1:2] == ["test"]
-
-
 SECRET_KEY: str = env.get("SEARCHBENCH_SECRET_KEY")
 if not SECRET_KEY:
-    if DEBUG or _under_test_runner():
+    if DEBUG:
         SECRET_KEY = persisted_secret_key(DATA_DIR)
     else:
         raise ImproperlyConfigured(
@@ -116,9 +111,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-if _under_test_runner():
-    # Hashing cost is a production concern; tests create many users.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Log-in throttling (django-axes; docs/web.md): failures are counted per user name and, apart,
 # per client address, in the database (shared by every web process); on the limit both
@@ -164,7 +156,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or _under_test_runner())
+        if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -225,9 +217,7 @@ Q_CLUSTER = {
     "catch_up": False,  # after downtime a missed nightly run starts once, not once per night
     "poll": 0.5,
     "label": "Background tasks",
-    # Tests run tasks in the enqueueing process; the worker tests start real workers.
-    "sync": _under_test_runner(),
 }
-# Without collectstatic (tests, DEBUG) whitenoise serves straight from the apps' static dirs.
-WHITENOISE_USE_FINDERS = DEBUG or _under_test_runner()
+# Without collectstatic (DEBUG) whitenoise serves straight from the apps' static dirs.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS

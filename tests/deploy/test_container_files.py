@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from searchbench.env import BY_NAME
+from searchbench.testing import PRODUCTION_SETTINGS, child_env
 
 REPO = Path(__file__).resolve().parents[2]
 # Variables the container files may set that are not searchbench settings.
@@ -93,10 +94,9 @@ def test_deploy_docs_cover_every_command_and_variable() -> None:
 
 
 def _entrypoint(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # As the image runs it: production settings (the image's Dockerfile names them too).
+    environ = child_env(PRODUCTION_SETTINGS, PYTHONPATH=str(REPO), **env)
     environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environ['PATH']}"
-    environ["PYTHONPATH"] = str(REPO)
-    environ.update(env)
     return subprocess.run(
         ["bash", str(REPO / "docker" / "entrypoint.sh"), *args],
         capture_output=True,
@@ -157,12 +157,12 @@ def test_wait_for_db_returns_once_the_port_listens(tmp_path: Path) -> None:
             [sys.executable, str(REPO / "docker" / "wait_for_db.py")],
             capture_output=True,
             text=True,
-            env={
-                **os.environ,
-                "PYTHONPATH": str(REPO),
-                "SEARCHBENCH_DB_WAIT": "5",
-                "DATABASE_URL": f"mysql://u:p@127.0.0.1:{port}/x",
-            },
+            env=child_env(
+                PRODUCTION_SETTINGS,
+                PYTHONPATH=str(REPO),
+                SEARCHBENCH_DB_WAIT="5",
+                DATABASE_URL=f"mysql://u:p@127.0.0.1:{port}/x",
+            ),
             timeout=30,
         )
     assert result.returncode == 0, result.stderr

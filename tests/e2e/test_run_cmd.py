@@ -321,13 +321,22 @@ def test_the_console_script_keeps_stdout_clean_and_returns_the_exit_code(
     import subprocess
     import sys
 
+    from searchbench.testing import PRODUCTION_SETTINGS, child_env
+
     case = write_case(tmp_path, CASE)
     cmd = [sys.executable, "-m", "searchbench", "run", str(case), "--data-dir", str(data_dir)]
-    done = subprocess.run([*cmd, "--format", "json"], capture_output=True, text=True, timeout=120)
+    env = child_env(PRODUCTION_SETTINGS)
+    done = subprocess.run(
+        [*cmd, "--format", "json"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["score"] == 0.75  # nothing but the JSON document on stdout
     done = subprocess.run(
-        [*cmd, "--fail-under", "quepid:P@10=0.9"], capture_output=True, text=True, timeout=120
+        [*cmd, "--fail-under", "quepid:P@10=0.9"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1
     assert "quepid:P@10 = 0.7500 is below 0.9" in done.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from searchbench.cli.main import main
+from searchbench.testing import PRODUCTION_SETTINGS, child_env
 
 TOPICS = 3_000  # well over the pipe's 64 KiB of output, so the command is still writing
 
@@ -18,6 +19,7 @@ def first_line_then_close(args: list[str]) -> tuple[str, int, str]:
     """`searchbench ARGS | head -1`: read one line, close the pipe, let the command finish."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "searchbench", *args],
+        env=child_env(PRODUCTION_SETTINGS),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         bufsize=0,  # read only what we ask for: the rest stays in the pipe, blocking the writer

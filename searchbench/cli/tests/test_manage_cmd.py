@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from searchbench.testing import PRODUCTION_SETTINGS, child_env
+
 
 def manage(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`searchbench manage ARGS` in a fresh process, production-like: no key, no debug."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SEARCHBENCH_", "DATABASE_URL", "DJANGO_"))
-    }
-    env["SEARCHBENCH_DATA_DIR"] = str(tmp_path / "data")
+    env = child_env(PRODUCTION_SETTINGS, SEARCHBENCH_DATA_DIR=str(tmp_path / "data"))
     return subprocess.run(
         [sys.executable, "-m", "searchbench", "manage", *args],
         env=env,

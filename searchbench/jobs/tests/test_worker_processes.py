@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from searchbench.engines.tests.server import FakeServer, Recorded, start_server
-from searchbench.testing import service_missing
+from searchbench.testing import PRODUCTION_SETTINGS, child_env, service_missing
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -66,12 +66,9 @@ class Database:
 
 
 def _base_env(data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SEARCHBENCH_", "DATABASE_URL", "DJANGO_", "PYTEST"))
-    }
-    env.update(
+    # The workers and scenario.py stand for machines of a deployment: production settings.
+    return child_env(
+        PRODUCTION_SETTINGS,
         SEARCHBENCH_DATA_DIR=str(data_dir),
         SEARCHBENCH_SECRET_KEY="worker-test-secret",
         SEARCHBENCH_LOG_LEVEL=os.environ.get("JOBS_TEST_LOG_LEVEL", "WARNING"),
@@ -80,7 +77,6 @@ def _base_env(data_dir: Path) -> dict[str, str]:
         SEARCHBENCH_JOB_RETRY=str(RETRY),
         SEARCHBENCH_ENGINE_CONCURRENCY="4",
     )
-    return env
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from searchbench import env
 from searchbench.cases.management.commands.settings_doc import replace_section
 from searchbench.env import settings_table_markdown
+from searchbench.testing import PRODUCTION_SETTINGS, TEST_SETTINGS, child_env
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -19,13 +19,11 @@ REPO = Path(__file__).resolve().parents[3]
 def _import_settings(
     env: dict[str, str], tmp_path: Path, show: str = "s.DATABASES['default']['ENGINE']"
 ) -> subprocess.CompletedProcess[str]:
-    """Import the settings with ``env`` and print ``show`` (``s`` is the settings module)."""
-    # A fresh interpreter: settings are evaluated once per process, and without pytest loaded.
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SEARCHBENCH_", "DATABASE_URL"))
-    }
-    clean.update({"SEARCHBENCH_DATA_DIR": str(tmp_path), **env})
-    code = f"import searchbench.web.settings as s; print({show})"
+    """Import the production settings with ``env`` and print ``show`` (``s`` is the module), in a
+    process that has imported pytest: the settings must not care."""
+    # A fresh interpreter: settings are evaluated once per process.
+    clean = child_env(PRODUCTION_SETTINGS, SEARCHBENCH_DATA_DIR=str(tmp_path), **env)
+    code = f"import pytest; import searchbench.web.settings as s; print({show})"
     return subprocess.run(
         [sys.executable, "-c", code], env=clean, capture_output=True, text=True, cwd=tmp_path
     )
@@ -90,3 +88,36 @@ def test_log_in_throttle_settings_come_from_the_environment(tmp_path):
 def test_a_number_below_its_minimum_is_refused(name, raw):
     with pytest.raises(env.SettingError, match=f"{name}='{raw}': expected at least"):
         env.get(name, {name: raw})
+
+
+def test_importing_pytest_does_not_turn_production_settings_into_test_settings(tmp_path):
+    # _import_settings imports pytest first: a script that imports a test helper (hence pytest)
+    # still runs on production settings.
+    show = "s.Q_CLUSTER.get('sync', False), getattr(s, 'PASSWORD_HASHERS', None), s.STORAGES"
+    out = _import_settings({"SEARCHBENCH_SECRET_KEY": "k"}, tmp_path, show)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == (
+        "False None {'default': {'BACKEND': "
+        "'django.core.files.storage.FileSystemStorage'}, 'staticfiles': {'BACKEND': "
+        "'whitenoise.storage.CompressedManifestStaticFilesStorage'}}"
+    )
+
+
+def test_the_suite_runs_on_the_test_settings_module_pyproject_names():
+    from django.conf import settings
+
+    assert settings.SETTINGS_MODULE == TEST_SETTINGS
+    assert settings.Q_CLUSTER["sync"] is True
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_product_code_never_asks_whether_it_runs_under_a_test_runner():
+    """Behaviour switched on ``"pytest" in sys.modules`` was a test settings module in disguise."""
+    package = REPO / "searchbench"
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(package)
+        if "tests" in relative.parts or path.name.startswith("test") or path.name == "conftest.py":
+            continue  # test code (testing.py included)
+        text = path.read_text(encoding="utf-8")
+        assert "sys.modules" not in text, f"{relative} looks at sys.modules"
+        assert "import pytest" not in text, f"{relative} imports pytest"
