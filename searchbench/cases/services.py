@@ -612,3 +612,217 @@ def ping_endpoint(endpoint: SearchEndpoint) -> tuple[bool, str]:
     except (EngineError, CredentialError) as exc:
         return False, str(exc)
     return result.ok, f"{result.message} ({result.elapsed_ms:.0f} ms)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases, tries, queries and ratings in bulk (the web pages and the API share these)
+
+
+def create_case(
+    owner: AbstractBaseUser,
+    *,
+    name: str,
+    scorer: Scorer,
+    endpoint: SearchEndpoint,
+    query_template: str,
+    field_spec: str = "",
+    teams: Iterable[Any] = (),
+    public: bool = False,
+) -> Case:
+    """A new case with its first try, in one transaction."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("a case needs a name")
+    with transaction.atomic():
+        case = Case.objects.create(name=name[:200], owner=owner, scorer=scorer, public=public)
+        case.teams.set(list(teams))
+        create_try(case, query_template=query_template, field_spec=field_spec, endpoint=endpoint)
+    return case
+
+
+TRY_COPIED_FIELDS = ("name", "query_template", "field_spec", "rows", "escape", "curator_vars")
+
+
+def duplicate_try(try_: Try) -> Try:
+    """A new try of the same case with ``try_``'s settings, numbered after the last one."""
+    return create_try(
+        try_.case,
+        parent=try_,
+        endpoint=try_.endpoint,
+        **{f: getattr(try_, f) for f in TRY_COPIED_FIELDS},
+    )
+
+
+def clone_case(
+    case: Case, *, owner: AbstractBaseUser, name: str = "", with_ratings: bool = True
+) -> Case:
+    """A copy of ``case`` owned by ``owner``: its settings, every try (same numbers), every
+    query with notes, information need and options, and (``with_ratings``) the ratings. Not
+    copied: teams, history, snapshots."""
+    with transaction.atomic():
+        copy = Case.objects.create(
+            name=(name.strip() or f"{case.name} (copy)")[:200],
+            owner=owner,
+            scorer=case.scorer,
+            options=dict(case.options or {}),
+        )
+        old_tries = list(case.tries.order_by("number"))
+        new_tries = {
+            t.pk: Try.objects.create(
+                case=copy,
+                number=t.number,
+                endpoint=t.endpoint,
+                **{f: getattr(t, f) for f in TRY_COPIED_FIELDS},
+            )
+            for t in old_tries
+        }
+        for t in old_tries:
+            if t.parent_id in new_tries:
+                Try.objects.filter(pk=new_tries[t.pk].pk).update(parent=new_tries[t.parent_id])
+        queries = list(case.queries.all())
+        copies = Query.objects.bulk_create(
+            Query(
+                case=copy,
+                text=q.text,
+                position=q.position,
+                notes=q.notes,
+                information_need=q.information_need,
+                options=dict(q.options or {}),
+            )
+            for q in queries
+        )
+        if with_ratings:
+            if any(q.pk is None for q in copies):  # MySQL hands back no ids
+                copies = list(copy.queries.order_by("position", "id"))
+            new_id = {old.pk: new.pk for old, new in zip(queries, copies, strict=True)}
+            Rating.objects.bulk_create(
+                (
+                    Rating(query_id=new_id[r.query_id], doc_id=r.doc_id, rating=r.rating,
+                           rated_by_id=r.rated_by_id)
+                    for r in Rating.objects.filter(query__case=case)
+                ),
+                batch_size=SNAPSHOT_BATCH,
+            )  # fmt: skip
+    return copy
+
+
+def add_queries(case: Case, items: Sequence[dict[str, Any]]) -> list[Query]:
+    """Add many queries at the end of the case, all or none: each item is ``{"text": …}`` and
+    may carry ``notes``, ``information_need`` and ``options``. A blank text names its item."""
+    problems = []
+    rows = []
+    last = case.queries.order_by("-position").values_list("position", flat=True).first() or 0
+    for n, item in enumerate(items):
+        text = " ".join(str(item.get("text", "")).split())
+        if not text:
+            problems.append(f"queries[{n}]: a query needs some text")
+            continue
+        extra = {k: item[k] for k in ("notes", "information_need", "options") if k in item}
+        rows.append(Query(case=case, text=text, position=last + len(rows) + 1, **extra))
+    if problems:
+        raise ServiceError("; ".join(problems[:20]))
+    with transaction.atomic():
+        Query.objects.bulk_create(rows, batch_size=SNAPSHOT_BATCH)
+    if any(q.pk is None for q in rows):
+        return list(case.queries.filter(position__gt=last).order_by("position"))
+    return rows
+
+
+def reorder_queries(case: Case, order: Sequence[int]) -> None:
+    """Put the case's queries in ``order`` (every query id of the case, once each)."""
+    ids = list(case.queries.values_list("pk", flat=True))
+    if sorted(order) != sorted(ids) or len(set(order)) != len(order):
+        raise ServiceError("the order must list every query id of the case exactly once")
+    with transaction.atomic():
+        queries = [Query(pk=pk, position=n) for n, pk in enumerate(order, start=1)]
+        Query.objects.bulk_update(queries, ["position"], batch_size=SNAPSHOT_BATCH)
+
+
+def set_ratings(
+    query: Query,
+    ratings: Sequence[tuple[str, float | None]],
+    *,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> int:
+    """Set (or, with None, clear) many ratings of one query, all or none: every value is checked
+    against the scorer's scale first. Returns how many were given."""
+    scorer = query.case.scorer
+    problems = []
+    for n, (doc_id, value) in enumerate(ratings):
+        try:
+            if not doc_id.strip():
+                raise ServiceError("a rating needs a doc id")
+            if value is not None:
+                check_rating(scorer, value)
+        except ServiceError as exc:
+            problems.append(f"ratings[{n}]: {exc}")
+    if problems:
+        raise ServiceError("; ".join(problems[:20]))
+    with transaction.atomic():
+        for doc_id, value in ratings:
+            rate_doc(query, doc_id, value, user=user)
+    return len(ratings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing snapshots
+
+
+def compare_snapshots(
+    base: Snapshot,
+    others: Sequence[Snapshot],
+    *,
+    test: str = "ttest",
+    correction: str = "holm",
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Each snapshot's per-query scores against the first's, paired by query (a query missing
+    from a snapshot, or failed there, scores 0), through the statistics `searchbench compare`
+    uses (domain.stats.compare): means, deltas, bootstrap CIs, corrected p-values."""
+    from searchbench.domain.stats import compare
+
+    snapshots = [base, *others]
+    scores = [_snapshot_scores(s) for s in snapshots]
+    keys = sorted(set().union(*scores))
+    if not keys:
+        raise ServiceError("the snapshots have no queries to compare")
+    names = [f"{s.pk}: {s.name}" for s in snapshots]
+    samples = {name: [sc.get(k, 0.0) for k in keys] for name, sc in zip(names, scores, strict=True)}
+    try:
+        rows = compare(samples, test=test, correction=correction, alpha=alpha, seed=seed)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+
+    def num(value: float) -> float | None:
+        return None if math.isnan(value) else value
+
+    return {
+        "queries": len(keys),
+        "test": test,
+        "correction": correction,
+        "alpha": alpha,
+        "scorers": sorted({s.scorer_name for s in snapshots}),
+        "snapshots": [
+            {
+                "snapshot_id": s.pk,
+                "name": s.name,
+                "mean": num(row.mean),
+                "delta": None if i == 0 else row.delta,
+                "ci95": None if i == 0 else [num(row.ci_low), num(row.ci_high)],
+                "p_value": None if i == 0 else num(row.p_value),
+                "p_adjusted": None if i == 0 else num(row.p_adjusted),
+                "significant": None if i == 0 else row.significant,
+            }
+            for i, (s, row) in enumerate(zip(snapshots, rows, strict=True))
+        ],
+    }
+
+
+def _snapshot_scores(snapshot: Snapshot) -> dict[str, float]:
+    """Per-query scores by query (its id, or its text when the query was deleted since)."""
+    out = {}
+    for query_id, text, score in snapshot.queries.values_list("query_id", "query_text", "score"):
+        key = f"q{query_id}" if query_id is not None else f"t:{text}"
+        out[key] = float(score) if score is not None else 0.0
+    return out

@@ -74,17 +74,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CaseCreateForm(request.POST, user=request.user)
         if form.is_valid():
-            with transaction.atomic():
-                case = form.save(commit=False)
-                case.owner = request.user
-                case.save()
-                form.save_m2m()
-                services.create_try(
-                    case,
-                    query_template=form.cleaned_data["query_template"],
-                    field_spec=form.cleaned_data["field_spec"],
-                    endpoint=form.cleaned_data["endpoint"],
-                )
+            data = form.cleaned_data
+            case = services.create_case(
+                request.user,
+                name=data["name"],
+                scorer=data["scorer"],
+                endpoint=data["endpoint"],
+                query_template=data["query_template"],
+                field_spec=data["field_spec"],
+                teams=data["teams"],
+                public=data["public"],
+            )
             messages.success(request, f"Case “{case.name}” created. Add some queries.")
             return redirect("cases:detail", case_id=case.pk)
     else:
@@ -314,13 +314,7 @@ def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
     # The rating is saved by now: a case that cannot be scored (no try) says so, not a 500.
     problem = None
     try:
-        outcome, _history = services.rescore_query(
-            case,
-            query,
-            user=request.user,
-            # A case that needs a whole run to be scored again is run by the workers.
-            start_run=lambda c, t: jobs.run_soon(c, t, user=request.user),
-        )
+        outcome, _history = jobs.rescore_after_rating(case, query, user=request.user)
     except services.ServiceError as exc:
         outcome, problem = None, str(exc)
     if _wants_partial(request):

@@ -89,6 +89,14 @@ def run_soon(case: Case, try_: Try, *, user: User = None) -> Job:
     return active or start_run(case, user=user, try_=try_)
 
 
+def rescore_after_rating(case: Case, query: Any, *, user: User = None) -> Any:
+    """Re-score ``query`` after its ratings changed (cases.services.rescore_query); a case that
+    needs a whole run is handed to the workers (one queued run, joined by the ratings after)."""
+    return case_services.rescore_query(
+        case, query, user=user, start_run=lambda c, t: run_soon(c, t, user=user)
+    )
+
+
 def enqueue_chunk(job_id: int, chunk: JobChunk) -> None:
     async_task(
         RUN_CHUNK,
