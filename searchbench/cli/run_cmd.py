@@ -314,7 +314,7 @@ def _compare_with_baseline(
     """Each --fail-on-drop measure, this run against the baseline, paired by query (every query
     of the case; a query missing from a run counts 0), with the test and correction of
     `searchbench compare` over the measures as one family."""
-    from searchbench.domain.scoring import score_run
+    from searchbench.domain.scoring import case_mean, score_run
     from searchbench.domain.stats import adjust, compare
 
     if baseline is None:
@@ -338,7 +338,7 @@ def _compare_with_baseline(
         rows.append(
             {
                 "measure": ref.name,
-                "baseline": sum(base) / len(base),
+                "baseline": case_mean(base_scores[ref].per_query, keys),
                 "mean": row.mean,
                 "delta": row.delta,
                 "ci95": [row.ci_low, row.ci_high],

@@ -222,17 +222,14 @@ def _qrel_value(rating: float) -> int:
     return int(rating)
 
 
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
 def case_mean(per_query: Mapping[str, float], keys: Iterable[str]) -> float:
     """The case score, one rule for every door: the mean over every query in ``keys``, where a
     query with no score in ``per_query`` (it failed at the engine or in the scorer) counts 0, as
     does a query with no ratings (scored 0 by every scorer). So a broken engine can never raise a
-    case score, and adding unrated queries lowers it, as in Quepid."""
-    wanted = list(keys)
-    return _mean([per_query.get(key, 0.0) for key in wanted])
+    case score, and adding unrated queries lowers it, as in Quepid. No query: 0, so that a new
+    case shows a number."""
+    values = [per_query.get(key, 0.0) for key in keys]
+    return sum(values) / len(values) if values else 0.0
 
 
 def score_case(
@@ -315,7 +312,7 @@ def _score_measures(
     scores: dict[str, CaseScore] = {}
     for m in measures:
         per_query = {q: per_measure[m].get(q, 0.0) for q in qids}
-        scores[m] = CaseScore(m, _mean(list(per_query.values())), per_query)
+        scores[m] = CaseScore(m, case_mean(per_query, qids), per_query)
     return scores
 
 
@@ -382,4 +379,4 @@ def _score_queries(
         except recoverable as exc:  # a user's JavaScript may fail on one query: record, go on
             errors[qid] = str(exc)
             per_query[qid] = 0.0
-    return CaseScore(name, _mean(list(per_query.values())), per_query, errors)
+    return CaseScore(name, case_mean(per_query, results), per_query, errors)

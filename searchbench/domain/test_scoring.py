@@ -10,6 +10,7 @@ from searchbench.domain.scoring import (
     InvalidScorerError,
     ScorerRef,
     UnknownScorerError,
+    case_mean,
     check_scorer,
     ranked_run,
     score_case,
@@ -64,6 +65,19 @@ def test_measures_follow_trec_eval_and_count_every_query() -> None:
     assert nd.score == pytest.approx(Q1_NDCG / 3)
     assert scores["AP"].per_query["q1"] == pytest.approx(Q1_AP)
     assert scores["P@10"].per_query["q1"] == pytest.approx(2 / 10)  # trec_eval: always /10
+
+
+def test_the_case_score_counts_every_query_a_missing_one_as_zero() -> None:
+    # q2 failed (no score): it still counts, as 0.
+    assert case_mean({"q1": 1.0, "q3": 0.5}, ["q1", "q2", "q3"]) == pytest.approx((1 + 0 + 0.5) / 3)
+    assert case_mean({"q1": 1.0}, []) == 0.0  # a case with no query shows 0, not NaN
+
+
+@pytest.mark.parametrize("scorer", ["nDCG@10", "quepid:P@10", "js"])
+def test_every_kind_of_scorer_takes_the_case_score_by_the_one_rule(scorer: str) -> None:
+    ref = ScorerRef.javascript("setScore(numReturned() / 10);") if scorer == "js" else scorer
+    scored = score_case(ref, RESULTS, RATINGS)
+    assert scored.score == case_mean(scored.per_query, RESULTS)
 
 
 def test_engine_order_is_kept_even_when_ids_would_sort_differently() -> None:

@@ -13,7 +13,6 @@ from searchbench.domain.scorers.base import (
     ScorerError,
     ScoringInput,
     UnknownScorer,
-    case_mean,
     finalize,
 )
 from searchbench.domain.scorers.js import JsScorer
@@ -70,7 +69,6 @@ __all__ = [
     "ScorerInfo",
     "ScoringInput",
     "UnknownScorer",
-    "case_mean",
     "finalize",
     "get_scorer",
     "scorers_table_markdown",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -81,18 +80,3 @@ def finalize(value: Any) -> float | None:
     if math.isnan(number):
         return 0.0
     return max(number, 0.0)
-
-
-def case_mean(scores: Mapping[str, float | None] | Iterable[float | None]) -> float:
-    """The case score: mean of the query scores, a missing/NaN score counting as 0.
-
-    An empty case scores 0 rather than NaN so that a new case shows a number.
-    """
-    values = list(scores.values()) if isinstance(scores, Mapping) else list(scores)
-    if not values:
-        return 0.0
-    total = 0.0
-    for value in values:
-        if value is not None and not math.isnan(value):
-            total += value
-    return total / len(values)

@@ -11,7 +11,6 @@ from searchbench.domain.scorers import (
     RankedDoc,
     ScoringInput,
     UnknownScorer,
-    case_mean,
     get_scorer,
 )
 
@@ -137,12 +136,6 @@ def test_negative_scores_clamp_to_zero() -> None:
     inp = ranked(-1, -1)
     assert score("quepid:DCG@10", inp) == 0.0
     assert score("quepid:CG@10", inp) == 0.0
-
-
-def test_the_case_score_is_the_mean_with_missing_and_nan_counting_zero() -> None:
-    assert case_mean({"q1": 1.0, "q2": None, "q3": math.nan, "q4": 0.5}) == pytest.approx(1.5 / 4)
-    assert case_mean([0.2, 0.4]) == pytest.approx(0.3)
-    assert case_mean({}) == 0.0
 
 
 def test_the_registry_has_scales_and_labels() -> None:
