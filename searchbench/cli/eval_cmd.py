@@ -14,6 +14,7 @@ from searchbench.domain.metrics.evaluate import Evaluation, evaluate_tables
 from searchbench.domain.metrics.spec import MeasureSpec
 from searchbench.domain.metrics.zscores import ZScoreFileError, read_zscores, to_zscores
 from searchbench.domain.scoring import (
+    CaseScore,
     InvalidScorerError,
     ScorerRef,
     parse_measures_and_scorers,
@@ -109,14 +110,14 @@ def _print_trec(
     run_id: str,
     args: argparse.Namespace,
     out: TextIO,
-    extra: dict[str, dict[str, float]],
+    extra: dict[str, CaseScore],
 ) -> None:
     prefix = "Z" if args.zscores else ""
     if args.per_query:
         for i, qid in enumerate(ev.qids):
-            for name, per_query in extra.items():
-                if qid in per_query:
-                    out.write(_line(name, qid, f"{per_query[qid]:6.4f}"))
+            for name, scored in extra.items():
+                if qid in scored.per_query:
+                    out.write(_line(name, qid, f"{scored.per_query[qid]:6.4f}"))
             for spec in specs:
                 info = MEASURES[spec.family]
                 label = prefix + spec.label
@@ -134,9 +135,8 @@ def _print_trec(
         if label in ev.aggregate:
             value = _value(spec, ev.aggregate[label], bool(prefix))
             out.write(_line(spec.label, "all", value, prefix))
-    for name, per_query in extra.items():
-        mean = sum(per_query.values()) / len(per_query) if per_query else 0.0
-        out.write(_line(name, "all", f"{mean:6.4f}"))
+    for name, scored in extra.items():
+        out.write(_line(name, "all", f"{scored.score:6.4f}"))
 
 
 def _print_json(
@@ -145,7 +145,7 @@ def _print_json(
     run_id: str,
     args: argparse.Namespace,
     out: TextIO,
-    extra: dict[str, dict[str, float]],
+    extra: dict[str, CaseScore],
 ) -> None:
     prefix = "Z" if args.zscores else ""
     labels = [prefix + s.label for s in specs]
@@ -155,15 +155,16 @@ def _print_json(
         "measures": labels + list(extra),
     }
     if not args.no_summary:
-        doc["all"] = {label: ev.aggregate[label] for label in labels if label in ev.aggregate}
-        for name, per_query in extra.items():
-            doc["all"][name] = sum(per_query.values()) / len(per_query) if per_query else 0.0  # type: ignore[index]
+        doc["all"] = {
+            **{label: ev.aggregate[label] for label in labels if label in ev.aggregate},
+            **{name: scored.score for name, scored in extra.items()},
+        }
     if args.per_query:
         doc["per_query"] = {
             qid: {
                 **{label: float(ev.values[label][i]) for label in labels if label in ev.values},
                 **{label: texts[qid] for label, texts in ev.text.items()},
-                **{name: pq[qid] for name, pq in extra.items() if qid in pq},
+                **{name: s.per_query[qid] for name, s in extra.items() if qid in s.per_query},
             }
             for i, qid in enumerate(ev.qids)
         }
@@ -217,12 +218,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def _score_with_scorers(
     scorers: list[ScorerRef], qrels: Any, ranking: Any, args: argparse.Namespace
-) -> dict[str, dict[str, float]]:
-    """``{scorer name: {qid: value}}`` over the queries trec_eval reports (``-c``: all judged)."""
+) -> dict[str, CaseScore]:
+    """Each scorer's scores by name, over the queries trec_eval reports (``-c``: all judged):
+    the per-query values and the case score both printers show."""
     if args.zscores or args.judged_only or args.max_depth or args.rel_level != 1:
         raise SystemExit(
             "searchbench eval: error: -Z, -J, -M and -l apply to trec_eval measures only, "
             f"not to {scorers[0].name}"
         )
     scored = score_run(scorers, qrels.to_mapping(), ranking.to_mapping(), complete=args.complete)
-    return {ref.name: scored[ref].per_query for ref in scorers}
+    return {ref.name: scored[ref] for ref in scorers}

@@ -165,6 +165,20 @@ def test_a_javascript_file_and_measures_together(
     assert doc["all"] == {"P@2": 0.75, "js:returned.js": 2.0}  # q1: 3 returned, q2: 1
 
 
+def test_both_formats_show_a_scorer_the_same(
+    trec_files: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["eval", *trec_files, "-m", "quepid:AP@10", "-q", "-c"]
+    assert main(args) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    text = {qid: float(v) for _name, qid, v in lines}
+    assert main([*args, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    shown = {qid: row["quepid:AP@10"] for qid, row in doc["per_query"].items()}
+    assert shown == pytest.approx({k: v for k, v in text.items() if k != "all"})
+    assert doc["all"]["quepid:AP@10"] == pytest.approx(text["all"], abs=1e-4) == 2 / 3
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [
