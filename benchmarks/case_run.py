@@ -34,8 +34,8 @@ Sections:
 
 **bare engine** (the named peer of the local and solr sections), measured in the same run between
 the workbench rounds: the adapter's ``search()`` on the same queries with the try as a chunk's
-plan has it (``cases.services.plan_case``, what ``jobs.tasks`` searches with; explain included
-while the plan asks for it) in as many processes as the workers have, each with a thread pool of
+plan has it (``jobs.tasks.plan_batch``, what a chunk searches with: explain off) in as many
+processes as the workers have, each with a thread pool of
 ``SEARCHBENCH_ENGINE_CONCURRENCY`` (8) — the engine and its client, without queue, database,
 planning, scoring or recording. **engine share** = bare time ÷ total; **searchbench share** = the
 rest; **overhead** = total ÷ bare − 1 (goal < 10 %; total goal < 60 s for 10,000 queries).
@@ -394,6 +394,7 @@ def make_cases(spec: dict[str, Any], queries: list[list[Any]]) -> tuple[Any, Any
 
     from searchbench.cases import services
     from searchbench.cases.models import Case, Query, Rating, Scorer, SearchEndpoint
+    from searchbench.jobs import tasks
 
     began = time.monotonic()
     user = get_user_model().objects.create_user(support.BENCH_USER, password=support.BENCH_PASSWORD)
@@ -428,8 +429,8 @@ def make_cases(spec: dict[str, Any], queries: list[list[Any]]) -> tuple[Any, Any
         made.append(case)
     support.note(f"  cases stored in {time.monotonic() - began:.1f} s")
     case, warmup = made
-    # The try as a chunk's plan has it (jobs.tasks: plan_case(case, try_, batch)).
-    plan = services.plan_case(case, case.current_try(), [])
+    # The try as a chunk's plan has it.
+    plan = tasks.plan_batch(case, case.current_try(), [])
     return case, warmup, plan.try_config, endpoint.to_config()
 
 
@@ -601,7 +602,7 @@ def peer_process(
         while True:
             start.wait()
             # Counted as they come and not kept, as a chunk keeps only its batch: holding 10,000
-            # results (explain trees and all) makes Python's cyclic GC slow the peer down.
+            # results makes Python's cyclic GC slow the peer down.
             errors = sum(
                 1 for r in pool.map(lambda q: engine.search(q, try_config), contexts) if r.error
             )

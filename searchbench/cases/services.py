@@ -8,7 +8,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -187,8 +187,12 @@ class _BrokenEndpoint:
         return SearchResult(error=self.message)
 
 
-def plan_case(case: Case, try_: Try, queries: Sequence[Query]) -> Plan:
-    """The loop's plan for some queries of a stored case: engine, try, scorer, ratings."""
+def plan_case(case: Case, try_: Try, queries: Sequence[Query], *, explain: bool = True) -> Plan:
+    """The loop's plan for some queries of a stored case: engine, try, scorer, ratings.
+
+    ``explain``: ask the engine for each result's score breakdown, for callers that show or keep
+    it (the query page, a snapshot). Callers that keep only scores pass False: explaining costs
+    the engine more than the search itself (tantivy's trees, Solr's ``debugQuery``)."""
     from searchbench.engines import EngineError
     from searchbench.web.crypto import CredentialError
 
@@ -201,7 +205,7 @@ def plan_case(case: Case, try_: Try, queries: Sequence[Query]) -> Plan:
     ratings = _ratings_of(queries)
     return Plan(
         engine=engine,
-        try_config=try_.to_config(),
+        try_config=replace(try_.to_config(), explain=explain),
         scorers=[case.scorer.ref],
         queries=[
             PlannedQuery(

@@ -8,7 +8,10 @@ acknowledging it, and a stopping worker hands unfinished work back. So:
 - a run is finished by one conditional update (``status`` still active → done) in the same
   transaction that writes its score-history row, so exactly one chunk records it;
 - cancel and stop are looked at before each batch of queries: the batch in hand is finished and
-  saved, the rest of the chunk is dropped (cancel) or queued again (stop, time budget).
+  saved, the rest of the chunk is dropped (cancel) or queued again (stop, time budget). A batch is
+  sized to take about BATCH_SECONDS, so that answer comes within a second or two whatever the
+  engine's pace, while a fast engine is not held up by a save and a wait for the slowest query
+  every few dozen queries.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.utils import timezone
 
 from searchbench import loop
 from searchbench.cases import services as case_services
-from searchbench.cases.models import Case, Query, ScoreHistory, Snapshot
+from searchbench.cases.models import Case, Query, ScoreHistory, Snapshot, Try
 from searchbench.domain.scoring import case_mean
 from searchbench.jobs import worker
 from searchbench.jobs.models import CaseSchedule, Job, JobChunk, JobResult
@@ -38,10 +41,36 @@ log = get_logger("searchbench.jobs")
 TIME_BUDGET_SHARE = 0.8
 
 
+# Each batch of a chunk is sized to take about this long (search, score, save): the longest a
+# cancel or a stopping worker waits, and the most a killed worker's chunk searches again. Longer
+# batches would save little: at one a second the save (a few ms) and the wait for the batch's
+# slowest query (one query's time) are around 1 % of the work.
+BATCH_SECONDS = 1.0
+BATCH_GROWTH = 4  # at most this many times the last batch: a fast first batch may be a fluke
+
+
 def batch_size() -> int:
-    """Queries searched and saved together inside a chunk: the unit of progress, cancel and stop.
-    A few rounds of the engine concurrency keep the engine busy between saves."""
+    """The first batch of a chunk (queries searched and saved together: the unit of progress,
+    cancel and stop); later ones are sized by their pace (``next_batch_size``). A few rounds of
+    the engine concurrency keep the engine busy."""
     return max(1, settings.SEARCHBENCH_ENGINE_CONCURRENCY * 4)
+
+
+def next_batch_size(size: int, seconds: float) -> int:
+    """The size of the batch after one of ``size`` queries that took ``seconds``: about
+    BATCH_SECONDS of work at that pace, never more than BATCH_GROWTH times ``size`` nor fewer
+    than one round of the engine concurrency (so a slow or rate-limited engine gets batches of
+    one round, not a 4-round wait before each look at cancel)."""
+    least = max(1, settings.SEARCHBENCH_ENGINE_CONCURRENCY)
+    most = size * BATCH_GROWTH
+    at_pace = int(size * BATCH_SECONDS / seconds) if seconds > 0 else most
+    return max(least, min(most, at_pace))
+
+
+def plan_batch(case: Case, try_: Try, queries: Sequence[Query]) -> loop.Plan:
+    """A chunk's plan: the run keeps scores only, so the engine is asked for no explanations
+    (on the built-in engine they are most of its time; on Solr, ``debugQuery``)."""
+    return case_services.plan_case(case, try_, queries, explain=False)
 
 
 def max_attempts() -> int:
@@ -133,15 +162,19 @@ def _work(job: Job, chunk: JobChunk) -> str:
     started = time.monotonic()
     budget = settings.Q_CLUSTER["timeout"] * TIME_BUDGET_SHARE
     size = batch_size()
-    for at in range(0, len(todo), size):
+    at = 0
+    while at < len(todo):
         if worker.stopping() or (at and time.monotonic() - started > budget):
             return "requeued"
         if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
             return "cancelled"
+        began = time.monotonic()
         batch = todo[at : at + size]
-        result = loop.execute(case_services.plan_case(case, try_, batch))
+        result = loop.execute(plan_batch(case, try_, batch))
         if not _save(job, chunk, result.queries):
             return "ended"
+        at += len(batch)
+        size = next_batch_size(len(batch), time.monotonic() - began)
     return "done"
 
 

@@ -13,9 +13,10 @@ from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule
 
 from searchbench.cases import services
-from searchbench.cases.models import Case, ScoreHistory, Scorer, Try
+from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, Try
 from searchbench.cases.tests.conftest import World
 from searchbench.cases.tests.htmlquery import parse
+from searchbench.engines.local.engine import LocalEngine
 from searchbench.jobs import services as jobs
 from searchbench.jobs import tasks, worker
 from searchbench.jobs.models import CaseSchedule, Job, JobChunk, JobResult
@@ -116,6 +117,67 @@ def test_the_job_scores_with_the_scorer_it_started_with(world: World, queued) ->
     tasks.run_chunk(job.chunks.get().pk)
     history = ScoreHistory.objects.get(case=world.case)
     assert history.scorer_name == "quepid:P@10"
+
+
+def test_a_chunk_asks_the_engine_for_no_explanations(world: World, queued, monkeypatch) -> None:
+    # A run keeps scores only; on the built-in engine the explanations were four fifths of its
+    # time (on Solr, debugQuery). The query page shows them, so it still asks.
+    asked: list[bool] = []
+    search = LocalEngine.search
+
+    def recording(self, query, try_config):
+        asked.append(try_config.explain)
+        return search(self, query, try_config)
+
+    monkeypatch.setattr(LocalEngine, "search", recording)
+    job = jobs.start_run(world.case)
+    assert tasks.run_chunk(job.chunks.get().pk) == "done"
+    assert asked == [False, False]
+    asked.clear()
+    outcome = services.search_query(world.case, world.q_boots)
+    assert asked == [True] and outcome.result.docs[0].explain is not None
+    # The same score either way.
+    history = ScoreHistory.objects.get(case=world.case)
+    assert history.per_query[str(world.q_boots.pk)] == outcome.score == 0.4
+
+
+def test_a_fast_engines_chunk_is_searched_and_saved_in_a_few_growing_batches(
+    world: World, queued, monkeypatch, settings
+) -> None:
+    # Each batch ends with a save and a wait for its slowest query: a chunk of 120 queries was
+    # 15 batches of 8 (4 × the concurrency). Batches now grow to about BATCH_SECONDS of work
+    # (here a minute, so that the growth cap decides, whatever the machine's load).
+    settings.SEARCHBENCH_ENGINE_CONCURRENCY = 2
+    monkeypatch.setattr(tasks, "BATCH_SECONDS", 60.0)
+    services.add_query(world.case, "boots")  # rated nowhere: it scores 0
+    Query.objects.bulk_create(
+        Query(case=world.case, text=f"red boots {i}", position=10 + i) for i in range(117)
+    )
+    sizes: list[int] = []
+    save = tasks._save
+
+    def spying(job, chunk, outcomes):
+        sizes.append(len(outcomes))
+        return save(job, chunk, outcomes)
+
+    monkeypatch.setattr(tasks, "_save", spying)
+    job = jobs.start_run(world.case)
+    assert tasks.run_chunk(job.chunks.get().pk) == "done"
+    assert sizes == [8, 32, 80]
+    job.refresh_from_db()
+    assert (job.status, job.done, job.failed) == ("done", 120, 0)
+
+
+def test_a_batch_is_sized_to_about_a_second_of_work(settings) -> None:
+    settings.SEARCHBENCH_ENGINE_CONCURRENCY = 8
+    assert tasks.BATCH_SECONDS == 1.0
+    assert tasks.next_batch_size(32, 0.5) == 64  # 64 queries a second
+    assert tasks.next_batch_size(32, 0.01) == 128  # at most 4 times the last one
+    assert tasks.next_batch_size(32, 0.0) == 128
+    assert tasks.next_batch_size(32, 2.0) == 16
+    # A slow (or rate-limited) engine: one round of the concurrency, not four, before each look
+    # at cancel and stop.
+    assert tasks.next_batch_size(32, 30.0) == 8
 
 
 def test_a_chunk_that_keeps_failing_fails_its_job(world: World, queued, monkeypatch) -> None:
