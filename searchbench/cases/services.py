@@ -63,6 +63,14 @@ def can_write(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
     return case.teams.filter(memberships__user=user).exists()
 
 
+def may_search(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
+    """Whether the user may send searches through the case's endpoints (the query page, explain,
+    run, rate, snapshot): those who may change it. A reader of a public case sees its stored
+    results only (``stored_query_result``): the owner's endpoint, its credentials and its
+    request budget are not theirs to spend."""
+    return can_write(user, case)
+
+
 def usable_endpoints(user: AbstractBaseUser | AnonymousUser) -> QuerySet[SearchEndpoint]:
     """Endpoints the user may list, test and pick for a try: own, or shared with their team.
     (Only the owner edits one: its credentials are theirs.)"""
@@ -267,6 +275,55 @@ def search_query(case: Case, query: Query, try_: Try | None = None) -> QueryOutc
     """One query's results with their ratings and score, for the results page (nothing recorded)."""
     chosen = _require_try(case, try_)
     return loop.execute(plan_case(case, chosen, [query])).queries[0]
+
+
+@dataclass
+class StoredQueryResult:
+    """A query's results as last stored, for readers who may not search (``may_search``)."""
+
+    outcome: QueryOutcome | None  # the newest snapshot's docs; None when no snapshot has them
+    score: float | None  # the query's score in the case's current scores (the newest run's)
+    source: str | None  # the snapshot the docs come from, in words
+
+
+def newest_snapshot_query(case: Case, query: Query) -> SnapshotQuery | None:
+    """The query's row in the newest snapshot of the case that has it."""
+    return (
+        SnapshotQuery.objects.select_related("snapshot__try_ref")
+        .filter(snapshot__case=case, query=query)
+        .order_by("-snapshot__created_at", "-snapshot_id")
+        .first()
+    )
+
+
+def stored_query_result(case: Case, query: Query) -> StoredQueryResult:
+    """The query's docs in the newest snapshot that has it, with its current ratings, and its
+    score from the newest run. Sends nothing to any engine."""
+    from searchbench.domain.fieldspec import parse_field_spec
+    from searchbench.domain.scorers import RankedDoc
+    from searchbench.domain.search import SearchResult
+    from searchbench.engines.base import build_doc
+
+    last = history_store.latest(case)
+    score = last.per_query.get(str(query.pk)) if last is not None else None
+    stored = newest_snapshot_query(case, query)
+    if stored is None:
+        return StoredQueryResult(None, score, None)
+    snapshot = stored.snapshot
+    spec = parse_field_spec(snapshot.try_ref.field_spec if snapshot.try_ref else "")
+    ratings = _ratings_of([query])[query.pk]
+    docs = [
+        build_doc(spec, row.position, row.fields or {}, doc_id=row.doc_id)
+        for row in stored.docs.order_by("position")
+    ]
+    outcome = QueryResult(
+        query=PlannedQuery(key=str(query.pk), text=query.text, ratings=ratings),
+        result=SearchResult(total=stored.num_results, docs=docs),
+        docs=[RankedDoc(id=d.id, fields=d.fields, rating=ratings.get(d.id)) for d in docs],
+        error=stored.error or None,
+    )
+    when = f"{snapshot.created_at:%Y-%m-%d %H:%M} UTC"
+    return StoredQueryResult(outcome, score, f"snapshot “{snapshot.name}” of {when}")
 
 
 def latest_history(case: Case) -> ScoreHistory | None:

@@ -254,7 +254,12 @@ def _query_context(
     outcome: services.QueryOutcome | None = None,
     error: str | None = None,
 ) -> dict[str, Any]:
-    if outcome is None and error is None:
+    stored = None
+    if outcome is None and error is None and not services.may_search(request.user, case):
+        # A reader of a public case: what was stored; nothing goes to the owner's endpoint.
+        stored = services.stored_query_result(case, query)
+        outcome = stored.outcome
+    elif outcome is None and error is None:
         try:
             outcome = services.search_query(case, query)
         except services.ServiceError as exc:
@@ -280,7 +285,8 @@ def _query_context(
         "error": error or (outcome.error if outcome else None),
         "docs": docs,
         "total": outcome.result.total if outcome and outcome.result is not None else None,
-        "query_score": outcome.score if outcome else None,
+        "query_score": stored.score if stored else outcome.score if outcome else None,
+        "stored": stored,
         "case_score": last.score if last else None,
         "can_write": services.can_write(request.user, case),
         "unrated_label": "unrated",

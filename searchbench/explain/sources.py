@@ -149,12 +149,25 @@ def snapshot(case: Case, query: Query, snapshot_id: int) -> ExplainSource:
     return ExplainSource(label=label, docs=docs, total=sq.num_results, snapshot_id=snapshot_id)
 
 
-def load(case: Case, query: Query, snapshot_id: str | None) -> ExplainSource:
+def load(
+    case: Case, query: Query, snapshot_id: str | None, *, live_allowed: bool = True
+) -> ExplainSource:
+    """The snapshot asked for; else a fresh search, or, for a reader who may not search the case
+    (``services.may_search``: a public case's outsiders), the newest snapshot that has the query."""
     if snapshot_id:
         number = parse_id(snapshot_id)
         if number is None:
             raise Http404("No such snapshot")
         return snapshot(case, query, number)
+    if not live_allowed:
+        stored = services.newest_snapshot_query(case, query)
+        if stored is None:
+            return ExplainSource(
+                label="stored results",
+                error="no snapshot of this case has this query yet (only its owner and "
+                "teammates search it live)",
+            )
+        return snapshot(case, query, stored.snapshot_id)
     return live(case, query)
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from searchbench.cases import services
 from searchbench.domain.explain_analysis import (
     CLAUSE_KINDS,
     FACTOR_LABELS,
@@ -39,7 +40,12 @@ def _json_problem(problem: str, status: int) -> JsonResponse:
 def _base(request: HttpRequest, case_id: int, query_id: int) -> dict[str, Any]:
     case = sources.case_for(request.user, case_id)
     query = sources.query_for(case, query_id)
-    source = sources.load(case, query, request.GET.get("snapshot"))
+    source = sources.load(
+        case,
+        query,
+        request.GET.get("snapshot"),
+        live_allowed=services.may_search(request.user, case),
+    )
     return {"case": case, "query": query, "source": source, "snapshot": source.snapshot_id}
 
 

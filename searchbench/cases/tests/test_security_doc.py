@@ -174,6 +174,9 @@ def _checks() -> dict[str, Check]:
     return {
         "read a case": lambda w, u: services.readable_cases(u).filter(pk=w.case.pk).exists(),
         "read a public case": public,
+        "search a public case live through its endpoint": (
+            lambda w, u: public(w, u) and services.may_search(u, w.case)
+        ),
         "change a case, rate, run, snapshot": lambda w, u: services.can_write(u, w.case),
         "use an endpoint in a try, test it": (
             lambda w, u: services.usable_endpoints(u).filter(pk=w.endpoint.pk).exists()
@@ -197,10 +200,10 @@ PERSONAS = ["owner", "teammate", "outsider", "anonymous"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("row", range(12))
+@pytest.mark.parametrize("row", range(13))
 def test_the_access_table_is_what_the_rules_answer(world: Any, row: int) -> None:
     rows = table("access-table")
-    assert len(rows) == 12
+    assert len(rows) == 13
     what, *answers = rows[row]
     world.endpoint.teams.add(world.team)
     world.endpoint.username = "svc-user"
