@@ -9,17 +9,18 @@ by the retention settings (:func:`prune`): ``SEARCHBENCH_HISTORY_KEEP_RUNS`` and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from searchbench.cases.models import Case, ScoreHistory, Scorer, Try
-from searchbench.domain.scoring import case_mean
+from searchbench.cases import scorepack
+from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, Try
 
 
 class ScoredRun(Protocol):
@@ -84,25 +85,56 @@ def record(
     return row
 
 
-def latest(case: Case) -> ScoreHistory | None:
-    """The newest row: the case's current scores."""
-    return case.score_history.select_related("try_ref", "scorer").first()
+def latest(case: Case, *, packed: bool = True) -> ScoreHistory | None:
+    """The newest row: the case's current scores (``packed=False``: without the per-query
+    scores, for a look at which try and scorer it is for)."""
+    rows = case.score_history.select_related("try_ref", "scorer")
+    return (rows if packed else rows.defer("packed")).first()
 
 
-def fold_rating(row: ScoreHistory, live: list[str], outcome: ScoredQuery) -> ScoreHistory:
-    """Put one query's new outcome into ``row`` (the newest) and re-take the case score over the
-    case's queries now (``live``: their ids as text). The caller holds the case's lock."""
-    keep = set(live)  # not the list: 10,000 queries took 0.35 s here, under the case's lock
-    per_query = {k: v for k, v in row.per_query.items() if k in keep}
-    errors = {k: v for k, v in row.errors.items() if k in keep}
-    if outcome.error:
-        per_query.pop(outcome.key, None)
-        errors[outcome.key] = outcome.error
-    else:
-        errors.pop(outcome.key, None)
-        per_query[outcome.key] = outcome.score if outcome.score is not None else 0.0
-    row.set_queries(per_query, errors)
-    row.score = case_mean(per_query, live)
+def current_score(case: Case) -> float | None:
+    """The case score now (None: never run), read from the series index alone."""
+    return case.score_history.values_list("score", flat=True).first()
+
+
+def fold_rating(row: ScoreHistory, outcome: ScoredQuery) -> ScoreHistory | None:
+    """Put one query's new outcome into ``row`` (the case's newest) and re-take the case score
+    over the case's queries now; None, with nothing changed, when a query of the case other
+    than this one has no entry in the row (added since the run: the case needs a whole run).
+    The caller holds the case's lock.
+
+    What it costs does not grow with the case: the packed entries are changed as arrays, and the
+    database counts the case's queries instead of handing over their ids. Query ids only grow,
+    so a query added since the run has an id above every recorded one; when the count of the
+    others below that id is not the row's, a recorded query was deleted since (or a run missed
+    one), and then, once, the case's ids are read and the row keeps theirs alone.
+    """
+    entries = scorepack.Entries.read(row.packed)
+    key = int(outcome.key)
+    counts = Query.objects.filter(case_id=row.case_id).aggregate(
+        this=Count("pk", filter=Q(pk=key)),
+        below=Count("pk", filter=Q(pk__lte=entries.top) & ~Q(pk=key)),
+        above=Count("pk", filter=Q(pk__gt=entries.top) & ~Q(pk=key)),
+    )
+    if counts["above"]:
+        return None
+    live = counts["this"] + counts["below"]
+    if not counts["this"] or counts["below"] != len(entries) - entries.has(key):
+        ids = set(Query.objects.filter(case_id=row.case_id).values_list("pk", flat=True))
+        if ids - set(entries.ids.tolist()) - {key}:
+            return None
+        entries.keep(ids)
+        live = len(ids)
+    if counts["this"]:
+        if outcome.error:
+            entries.put(key, math.nan, outcome.error)
+        else:
+            entries.put(key, outcome.score if outcome.score is not None else 0.0)
+    row.packed = entries.to_bytes()
+    row.num_queries, row.num_errors = len(entries), entries.num_errors
+    row.__dict__.pop("_unpacked", None)  # the per-query dicts read before
+    # case_mean's rule over the case's queries: a failed query counts 0.
+    row.score = entries.total() / live if live else 0.0
     row.rated_at = timezone.now()
     row.save(update_fields=["packed", "num_queries", "num_errors", "score", "rated_at"])
     return row

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,22 +52,103 @@ def pack(scores: Mapping[int, float], errors: Mapping[int, str]) -> bytes:
     """The bytes for ``scores`` (queries that were scored) and ``errors`` (queries that failed;
     a query in both counts as failed)."""
     order = sorted(set(scores) | set(errors))
-    failed = [pos for pos, qid in enumerate(order) if qid in errors]
     messages: dict[str, int] = {}
-    which = [messages.setdefault(errors[order[pos]], len(messages)) for pos in failed]
-    ids = np.array(order, dtype="<i8")
-    values = np.array([math.nan if qid in errors else scores[qid] for qid in order], dtype="<f4")
-    body = [
-        _COUNTS.pack(len(ids), len(failed), len(messages)),
-        np.diff(ids, prepend=0).astype("<i8").tobytes(),
-        values.tobytes(),
-        np.diff(np.array(failed, dtype="<u4"), prepend=0).astype("<u4").tobytes(),
-        np.array(which, dtype="<u4").tobytes(),
+    codes = [
+        messages.setdefault(errors[qid], len(messages)) if qid in errors else -1 for qid in order
     ]
-    for message in messages:
-        data = message.encode("utf-8", "replace")
-        body += [_LENGTH.pack(len(data)), data]
-    return bytes([VERSION]) + zlib.compress(b"".join(body), _LEVEL)
+    values = [math.nan if qid in errors else scores[qid] for qid in order]
+    return Entries(
+        np.array(order, dtype="<i8"),
+        np.array(values, dtype="<f4"),
+        np.array(codes, dtype=np.int64),
+        list(messages),
+    ).to_bytes()
+
+
+class Entries:
+    """One run's entries as arrays, to change a few of them without building a dict of every
+    query: a rating puts one query's new score into a 10,000-query run in about 2 ms (the dicts
+    of ``unpack`` and ``pack`` take 10 ms), and the case score is summed from the arrays.
+
+    ``ids`` ascending; ``values`` the float32 scores (NaN for a failed query); ``codes`` the
+    message index of a failed query, -1 for a scored one; ``messages`` the distinct messages.
+    """
+
+    def __init__(
+        self, ids: np.ndarray, values: np.ndarray, codes: np.ndarray, messages: list[str]
+    ) -> None:
+        self.ids, self.values, self.codes, self.messages = ids, values, codes, messages
+
+    @classmethod
+    def read(cls, blob: bytes | memoryview) -> Entries:
+        """The entries packed in ``blob`` (none for empty bytes)."""
+        if not bytes(blob[:1]):
+            return cls(np.zeros(0, "<i8"), np.zeros(0, "<f4"), np.zeros(0, np.int64), [])
+        ids, values, failed, which, messages = _arrays(blob)
+        codes = np.full(len(ids), -1, dtype=np.int64)
+        codes[failed] = which
+        return cls(ids.astype("<i8"), values.copy(), codes, messages)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def top(self) -> int:
+        """The highest query id recorded (0 for none)."""
+        return int(self.ids[-1]) if len(self.ids) else 0
+
+    @property
+    def num_errors(self) -> int:
+        return int(np.count_nonzero(self.codes >= 0))
+
+    def has(self, query_id: int) -> bool:
+        pos = int(np.searchsorted(self.ids, query_id))
+        return pos < len(self.ids) and int(self.ids[pos]) == query_id
+
+    def put(self, query_id: int, score: float, error: str | None = None) -> None:
+        """Set one query's score, or (``error`` given) mark it failed; added if it is not in."""
+        pos = int(np.searchsorted(self.ids, query_id))
+        if pos == len(self.ids) or int(self.ids[pos]) != query_id:
+            self.ids = np.insert(self.ids, pos, query_id)
+            self.values = np.insert(self.values, pos, 0.0)
+            self.codes = np.insert(self.codes, pos, -1)
+        if error is None:
+            self.values[pos], self.codes[pos] = score, -1
+            return
+        if error not in self.messages:
+            self.messages.append(error)
+        self.values[pos], self.codes[pos] = math.nan, self.messages.index(error)
+
+    def keep(self, query_ids: Iterable[int]) -> None:
+        """Drop every entry whose query id is not in ``query_ids``."""
+        mask = np.isin(self.ids, np.fromiter(query_ids, dtype=np.int64))
+        self.ids, self.values, self.codes = self.ids[mask], self.values[mask], self.codes[mask]
+
+    def total(self) -> float:
+        """The sum of the scored queries' scores (a failed query adds nothing)."""
+        return float(self.values[self.codes < 0].astype(np.float64).sum())
+
+    def to_bytes(self) -> bytes:
+        failed = np.flatnonzero(self.codes >= 0)
+        codes = self.codes[failed]
+        # Only the messages still used, in the order of their first failed query.
+        used, first = np.unique(codes, return_index=True)
+        kept = used[np.argsort(first)]
+        renumber = np.zeros(len(self.messages), dtype=np.int64)
+        renumber[kept] = np.arange(len(kept))
+        which = renumber[codes]
+        messages = [self.messages[int(i)] for i in kept]
+        body = [
+            _COUNTS.pack(len(self.ids), len(failed), len(messages)),
+            np.diff(self.ids, prepend=0).astype("<i8").tobytes(),
+            self.values.astype("<f4").tobytes(),
+            np.diff(failed.astype("<u4"), prepend=0).astype("<u4").tobytes(),
+            which.astype("<u4").tobytes(),
+        ]
+        for message in messages:
+            data = message.encode("utf-8", "replace")
+            body += [_LENGTH.pack(len(data)), data]
+        return bytes([VERSION]) + zlib.compress(b"".join(body), _LEVEL)
 
 
 def unpack(blob: bytes | memoryview) -> QueryScores:

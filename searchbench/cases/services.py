@@ -271,10 +271,26 @@ def record_run(
     return history_store.record(case, try_, scorer, run_result, user, trigger)
 
 
-def search_query(case: Case, query: Query, try_: Try | None = None) -> QueryOutcome:
-    """One query's results with their ratings and score, for the results page (nothing recorded)."""
+def search_query(
+    case: Case, query: Query, try_: Try | None = None, *, explain: bool = True
+) -> QueryOutcome:
+    """One query's results with their ratings and score, for the results page (nothing recorded;
+    ``explain``: with each result's score breakdown)."""
     chosen = _require_try(case, try_)
-    return loop.execute(plan_case(case, chosen, [query])).queries[0]
+    return loop.execute(plan_case(case, chosen, [query], explain=explain)).queries[0]
+
+
+def query_neighbours(query: Query) -> tuple[int | None, int | None]:
+    """The ids of the queries before and after ``query`` in its case's order (position, then
+    id): two lookups on the (case, position) index, whatever the size of the case."""
+    same = Query.objects.filter(case_id=query.case_id).values_list("pk", flat=True)
+    at, pk = query.position, query.pk
+    before = same.filter(Q(position__lt=at) | Q(position=at, pk__lt=pk))
+    after = same.filter(Q(position__gt=at) | Q(position=at, pk__gt=pk))
+    return (
+        before.order_by("-position", "-pk").first(),
+        after.order_by("position", "pk").first(),
+    )
 
 
 @dataclass
@@ -341,45 +357,44 @@ def rescore_query(
     """Re-score one query after its ratings changed and update the case's current scores.
 
     The newest history row takes the query's new score and the new case score in place (no row
-    per rating) when it is for the same try and scorer; otherwise the whole case is run and
-    recorded, so a history row never mixes tries or scorers: here, or, given ``start_run`` (the
-    web app queues a job for the workers), by whoever ``start_run(case, try)`` hands it to — then
-    the query is searched alone and no history row comes back. No lock is held while the engine
-    is called: it reads, searches, then merges under a short lock on the case (two ratings at
-    once must not drop each other's new score from the history).
+    per rating) when it is for the same try and scorer and has every other query of the case;
+    otherwise the whole case is run and recorded, so a history row never mixes tries or scorers:
+    here, or, given ``start_run`` (the web app queues a job for the workers), by whoever
+    ``start_run(case, try)`` hands it to — then the query is searched alone and no history row
+    comes back. No lock is held while the engine is called: it reads, searches (for the score:
+    no explanations), then merges under a short lock on the case (two ratings at once must not
+    drop each other's new score from the history). None of it reads every query of the case
+    (``history.fold_rating``), so a rating costs the same in a case of 10 or 10,000 queries.
     """
     chosen = _require_try(case, None)
     outcome = None
-    if not _needs_full_run(case, chosen, query):
-        outcome = search_query(case, query, chosen)
+    if not _needs_full_run(case, chosen, history_store.latest(case, packed=False)):
+        outcome = search_query(case, query, chosen, explain=False)
         with transaction.atomic():
             Case.objects.select_for_update().only("pk").get(pk=case.pk)
             last = latest_history(case)
-            if last and last.try_ref_id == chosen.pk and last.scorer_name == case.scorer.name:
-                live = [str(pk) for pk in case.queries.values_list("pk", flat=True)]
-                return outcome, history_store.fold_rating(last, live, outcome)
-        # The last record changed while the engine answered (another try or scorer): run it all.
+            # The last record may have changed while the engine answered (another try, scorer).
+            if not _needs_full_run(case, chosen, last):
+                folded = history_store.fold_rating(last, outcome)
+                if folded is not None:
+                    return outcome, folded
+        # A query added since the last record has no score there: leaving it out would make the
+        # case score a mean over a subset (adding queries then rating one could show 1.0).
     if start_run is not None:
         start_run(case, chosen)
-        return outcome or search_query(case, query, chosen), None
+        return outcome or search_query(case, query, chosen, explain=False), None
     run = run_case(case, user=user, try_=chosen)
     outcome = next(o for o in run.outcomes if o.key == str(query.pk))
     return outcome, run.history
 
 
-def _needs_full_run(case: Case, chosen: Try, query: Query) -> bool:
-    last = latest_history(case)
-    live = {str(pk) for pk in case.queries.values_list("pk", flat=True)}
-    # A query added since the last record has no score there: leaving it out would make the
-    # case score a mean over a subset (adding queries then rating one could show 1.0).
-    recorded = set(last.per_query) | set(last.errors or {}) if last else set()
-    unscored = live - recorded - {str(query.pk)}
+def _needs_full_run(case: Case, chosen: Try, last: ScoreHistory | None) -> bool:
+    """Whether the last record cannot take a rating: none yet, another try or scorer, or the
+    custom scorer's code or the case options (which scorers read) changed since."""
     return bool(
         last is None
         or last.try_ref_id != chosen.pk
         or last.scorer_name != case.scorer.name
-        or unscored
-        # The custom scorer's code or the case options (which scorers read) changed since.
         or case.scorer.updated_at > last.created_at
         or case.updated_at > last.created_at
     )

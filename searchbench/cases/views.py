@@ -273,12 +273,10 @@ def _query_context(
             _display_doc(d, r, spec, scale)
             for d, r in zip(outcome.result.docs, outcome.docs, strict=False)
         ]
-    last = services.latest_history(case)
-    ids = list(case.queries.values_list("pk", flat=True))
-    at = ids.index(query.pk)
+    previous_id, next_id = services.query_neighbours(query)
     return {
-        "previous_id": ids[at - 1] if at > 0 else None,
-        "next_id": ids[at + 1] if at + 1 < len(ids) else None,
+        "previous_id": previous_id,
+        "next_id": next_id,
         "case": case,
         "query": query,
         "outcome": outcome,
@@ -287,7 +285,7 @@ def _query_context(
         "total": outcome.result.total if outcome and outcome.result is not None else None,
         "query_score": stored.score if stored else outcome.score if outcome else None,
         "stored": stored,
-        "case_score": last.score if last else None,
+        "case_score": history.current_score(case),
         "can_write": services.can_write(request.user, case),
         "unrated_label": "unrated",
     }
@@ -308,6 +306,7 @@ def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
     """One rating per request; answers a fragment to fetch(), a redirect to a plain form post."""
     case = _case_for(request, case_id, write=True)
     query = get_object_or_404(Query, pk=query_id, case=case)
+    query.case = case  # with its scorer, read once
     doc_id = request.POST.get("doc_id", "")
     raw = request.POST.get("rating", "")
     try:

@@ -54,6 +54,8 @@ def _rate_in_the_browser(live_server, demo, page):
     before_query = page.inner_text("#query-score")
     before_case = page.inner_text("#case-score-value")
     history_before = ScoreHistory.objects.count()
+    top_clauses = page.locator("#results li.doc .hot-matches").count()
+    assert top_clauses  # the page's search explains its results
 
     first.locator(f"button.rate[value='{target}']").click()
     # The panel is swapped by fetch(); the chosen button of that doc shows the new rating.
@@ -65,6 +67,8 @@ def _rate_in_the_browser(live_server, demo, page):
     assert after_query != before_query
     assert after_case != before_case
     assert page.url.endswith("/")  # no navigation: the fragment came back over fetch
+    # The rating's search asks for no explanations; the docs keep their top clauses anyway.
+    assert page.locator("#results li.doc .hot-matches").count() == top_clauses
     assert Rating.objects.get(
         query__text=page.inner_text("h1.query-text"), doc_id=doc_id
     ).rating == float(target)

@@ -51,3 +51,31 @@ def test_a_score_that_is_not_finite_survives():
 def test_damaged_bytes_are_a_clear_error(blob):
     with pytest.raises(scorepack.ScorePackError):
         scorepack.unpack(blob)
+
+
+def test_entries_change_one_query_as_the_dicts_would():
+    blob = scorepack.pack({1: 0.5, 3: 0.25, 4: 1.0}, {2: "timeout", 5: "HTTP 500"})
+    entries = scorepack.Entries.read(blob)
+    assert len(entries) == 5 and entries.top == 5 and entries.num_errors == 2
+    entries.put(2, 0.75)  # the failed query now scored
+    entries.put(9, 0.0, "boom")  # a new query, failed
+    entries.put(3, 0.0, "timeout")  # a scored one now failed with a known message
+    entries.keep([1, 2, 3, 4, 9])  # 5 was deleted
+    back = scorepack.unpack(entries.to_bytes())
+    assert back.scores == {1: 0.5, 2: 0.75, 4: 1.0}
+    assert back.errors == {3: "timeout", 9: "boom"}
+    assert entries.total() == 0.5 + 0.75 + 1.0  # a failed query adds nothing
+
+
+def test_entries_store_only_the_messages_still_used():
+    entries = scorepack.Entries.read(scorepack.pack({}, {1: "a" * 500, 2: "b"}))
+    entries.put(1, 1.0)
+    assert len(entries.to_bytes()) < len(scorepack.pack({1: 1.0}, {2: "b"})) + 10
+    assert entries.to_bytes() == scorepack.pack({1: 1.0}, {2: "b"})
+
+
+def test_entries_of_no_bytes_are_empty():
+    entries = scorepack.Entries.read(b"")
+    assert len(entries) == 0 and entries.top == 0 and entries.total() == 0.0
+    entries.put(7, 0.5)
+    assert scorepack.unpack(entries.to_bytes()).scores == {7: 0.5}

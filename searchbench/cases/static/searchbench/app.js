@@ -25,12 +25,24 @@ document.addEventListener("submit", async (event) => {
     if (!response.ok) throw new Error(await response.text());
     const html = await response.text();
     const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("query-panel");
+    keepTopClauses(panel, fresh);
     panel.replaceWith(fresh);
   } catch (err) {
     panel.classList.remove("busy");
     window.alert("Rating not saved: " + err.message);
   }
 });
+
+// The answer to a rating is searched without explanations (it needs the scores only), so each
+// doc's top clauses move over from the panel it replaces; a rating does not change them.
+function keepTopClauses(panel, fresh) {
+  for (const hot of panel.querySelectorAll("li.doc .hot-matches")) {
+    const id = hot.closest("li.doc").dataset.docId;
+    const twin = fresh.querySelector(`li.doc[data-doc-id="${CSS.escape(id)}"]`);
+    const tools = twin && !twin.querySelector(".hot-matches") && twin.querySelector(".explain-tools");
+    if (tools) tools.before(hot);
+  }
+}
 
 // Background jobs: each progress bar on the case page polls its job's /jobs/ID.json every second.
 // When the job ends, the parts of the page that show scores are fetched again and swapped in
