@@ -23,6 +23,8 @@ class Job(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
+    # Who asked for a run (``params["trigger"]``): "web", "api", or the nightly schedule.
+    NIGHTLY = "nightly"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="jobs")
@@ -61,6 +63,11 @@ class Job(models.Model):
     @property
     def active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def scheduled(self) -> bool:
+        """Started by the nightly schedule, not by a person."""
+        return bool(self.params.get("trigger") == self.NIGHTLY)
 
 
 class JobChunk(models.Model):

@@ -232,8 +232,9 @@ def finish_run(job_id: int) -> ScoreHistory | None:
         keys = [str(q) for q, _s, _e in rows]
         run = _FinishedRun(case_mean(per_query, keys), errors, per_query)
         scorer = job.scorer or job.case.scorer
+        trigger = ScoreHistory.Trigger.SCHEDULE if job.scheduled else ScoreHistory.Trigger.RUN
         history = case_services.record_run(
-            job.case, job.try_ref, scorer, run, job.created_by, ScoreHistory.Trigger.RUN
+            job.case, job.try_ref, scorer, run, job.created_by, trigger
         )
         Job.objects.filter(pk=job_id).update(
             done=len(rows),
@@ -320,7 +321,7 @@ def nightly_runs() -> str:
             skipped.append(case.pk)
             continue
         try:
-            job = start_run(case, trigger="nightly")
+            job = start_run(case, trigger=Job.NIGHTLY)
         except case_services.ServiceError as exc:
             log.warning("nightly_run_skipped", case_id=case.pk, reason=str(exc))
             skipped.append(case.pk)

@@ -421,6 +421,18 @@ def test_the_nightly_schedule_queues_runs_of_marked_cases(world: World) -> None:
     assert tasks.nightly_runs() == "started 0 run(s), skipped 1"
 
 
+def test_a_scheduled_run_is_recorded_as_scheduled(world: World) -> None:
+    jobs.set_nightly(world.case, True)
+    assert tasks.nightly_runs() == "started 1 run(s), skipped 0"  # the test settings: run at once
+    [history] = ScoreHistory.objects.filter(case=world.case)
+    assert history.trigger == ScoreHistory.Trigger.SCHEDULE == "schedule"
+    assert history.created_by is None
+    # A run a person starts is recorded as one.
+    jobs.start_run(world.case, user=world.owner)
+    newest = ScoreHistory.objects.filter(case=world.case).latest("created_at", "id")
+    assert (newest.trigger, newest.created_by) == ("run", world.owner)
+
+
 def test_a_changed_cron_setting_moves_the_schedule(world: World) -> None:
     first = worker.ensure_schedule("0 2 * * *")
     moved = worker.ensure_schedule("30 4 * * 1")
