@@ -262,6 +262,14 @@ SETTINGS: tuple[Setting, ...] = (
         "day-of-month month day-of-week).",
     ),
     Setting(
+        "SEARCHBENCH_JOBS_KEEP_DAYS",
+        "int",
+        30,
+        "Days a finished job (run, snapshot; done, failed or cancelled) and a failed task's "
+        "record are kept; older ones are deleted by the nightly task. 0: kept for ever.",
+        minimum=0,
+    ),
+    Setting(
         "SEARCHBENCH_EMAIL_URL",
         "str",
         "",

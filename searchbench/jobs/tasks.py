@@ -19,7 +19,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,7 +29,7 @@ from searchbench import loop
 from searchbench.cases import services as case_services
 from searchbench.cases.models import Case, Query, ScoreHistory, Snapshot, Try
 from searchbench.domain.scoring import case_mean
-from searchbench.jobs import worker
+from searchbench.jobs import retention, worker
 from searchbench.jobs.models import CaseSchedule, Job, JobChunk, JobResult
 from searchbench.web.logging import get_logger
 
@@ -308,7 +307,7 @@ def run_snapshot(job_id: int) -> str:
 
 def nightly_runs() -> str:
     """Queue a run of every case marked for nightly runs that is not archived and has no run
-    still going; drop what cancelled and failed runs left behind."""
+    still going; then delete what the jobs' retention lets go (retention.prune)."""
     from searchbench.jobs.services import start_run
 
     started, skipped = [], []
@@ -327,12 +326,7 @@ def nightly_runs() -> str:
             skipped.append(case.pk)
             continue
         started.append(job.pk)
-    # The results of runs that were cancelled or failed are of no use after a day.
-    cutoff = timezone.now() - timedelta(days=1)
-    JobResult.objects.filter(
-        job__status__in=[Job.Status.CANCELLED, Job.Status.FAILED], job__finished_at__lt=cutoff
-    ).delete()
-    log.info("nightly_runs", jobs=started, skipped=skipped)
+    log.info("nightly_runs", jobs=started, skipped=skipped, pruned=retention.prune())
     return f"started {len(started)} run(s), skipped {len(skipped)}"
 
 

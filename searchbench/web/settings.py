@@ -188,6 +188,7 @@ SEARCHBENCH_HISTORY_KEEP_DAYS: int = env.get("SEARCHBENCH_HISTORY_KEEP_DAYS")
 # Background jobs (docs/jobs.md): django-q2 with its queue in this database (the ORM broker).
 SEARCHBENCH_JOB_CHUNK_SIZE: int = env.get("SEARCHBENCH_JOB_CHUNK_SIZE")
 SEARCHBENCH_NIGHTLY_CRON: str = env.get("SEARCHBENCH_NIGHTLY_CRON")
+SEARCHBENCH_JOBS_KEEP_DAYS: int = env.get("SEARCHBENCH_JOBS_KEEP_DAYS")  # jobs/retention.py
 if not croniter.is_valid(SEARCHBENCH_NIGHTLY_CRON):
     raise ImproperlyConfigured(
         f"SEARCHBENCH_NIGHTLY_CRON={SEARCHBENCH_NIGHTLY_CRON!r}: expected a cron expression "
@@ -213,7 +214,9 @@ Q_CLUSTER = {
     "timeout": _job_timeout,
     "retry": _job_retry,
     "max_attempts": 5,  # a task that raises every time stops being delivered (the job fails)
-    "save_limit": 100,  # successful task records kept (failures are all kept)
+    # Successful task records kept: saving one more deletes the oldest. django-q2 keeps every
+    # failure; jobs/retention.py deletes those older than SEARCHBENCH_JOBS_KEEP_DAYS.
+    "save_limit": 100,
     "catch_up": False,  # after downtime a missed nightly run starts once, not once per night
     "poll": 0.5,
     "label": "Background tasks",
