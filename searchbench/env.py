@@ -270,6 +270,13 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
     ),
     Setting(
+        "SEARCHBENCH_SIGNUP",
+        "bool",
+        False,
+        "Anyone who reaches the site may create an account at /accounts/signup/. Off: accounts "
+        "are made by an administrator (or by single sign-on).",
+    ),
+    Setting(
         "SEARCHBENCH_EMAIL_URL",
         "str",
         "",

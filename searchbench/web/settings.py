@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "searchbench.web.views.version_context",
+                "searchbench.accounts.context.sign_in_options",
             ],
         },
     },
@@ -132,6 +133,7 @@ AXES_VERBOSE = False  # no start-up banner in every command's output (failures a
 SEARCHBENCH_PROXY_COUNT: int = env.get("SEARCHBENCH_PROXY_COUNT")
 
 # Accounts (docs/sign-in.md): sign-up, e-mail for invitations and password resets, teams.
+SEARCHBENCH_SIGNUP: bool = env.get("SEARCHBENCH_SIGNUP")
 SEARCHBENCH_INVITATION_DAYS: int = env.get("SEARCHBENCH_INVITATION_DAYS")
 try:
     globals().update(parse_email_url(env.get("SEARCHBENCH_EMAIL_URL")))

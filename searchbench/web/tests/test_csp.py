@@ -49,6 +49,7 @@ def test_every_page_carries_the_policy(demo):
         "user_id": case.owner.pk,
         "invitation_id": invitation.pk,
         "token": invitation.url.rsplit("/", 1)[1],
+        "uidb64": "MQ",  # the password reset link's user id (an invalid link's page)
         "case_id": case.pk,
         "query_id": case.queries.first().pk,
         "snapshot_id": snapshot.pk,

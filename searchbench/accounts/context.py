@@ -1,0 +1,12 @@
+"""Template context for every page: which ways in the log-in page offers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def sign_in_options(request: HttpRequest) -> dict[str, Any]:
+    return {"signup_open": settings.SEARCHBENCH_SIGNUP}
