@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from searchbench.cases import scorepack
 from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, Try
+from searchbench.domain.scoring import case_mean_from_total
 
 
 class ScoredRun(Protocol):
@@ -133,8 +134,8 @@ def fold_rating(row: ScoreHistory, outcome: ScoredQuery) -> ScoreHistory | None:
     row.packed = entries.to_bytes()
     row.num_queries, row.num_errors = len(entries), entries.num_errors
     row.__dict__.pop("_unpacked", None)  # the per-query dicts read before
-    # case_mean's rule over the case's queries: a failed query counts 0.
-    row.score = entries.total() / live if live else 0.0
+    # The one rule over the case's queries (a failed query counts 0), from the arrays' sum.
+    row.score = case_mean_from_total(entries.total(), live)
     row.rated_at = timezone.now()
     row.save(update_fields=["packed", "num_queries", "num_errors", "score", "rated_at"])
     return row

@@ -229,7 +229,15 @@ def case_mean(per_query: Mapping[str, float], keys: Iterable[str]) -> float:
     case score, and adding unrated queries lowers it, as in Quepid. No query: 0, so that a new
     case shows a number."""
     values = [per_query.get(key, 0.0) for key in keys]
-    return sum(values) / len(values) if values else 0.0
+    return case_mean_from_total(sum(values), len(values))
+
+
+def case_mean_from_total(total: float, queries: int) -> float:
+    """:func:`case_mean` from its parts, for a caller that holds the scores as arrays
+    (cases/history.py): ``total`` is the sum of the scored queries' scores, ``queries`` how many
+    queries the case has; a failed or unscored query is in the count and not in the total, so it
+    counts 0."""
+    return total / queries if queries else 0.0
 
 
 def score_case(

@@ -11,6 +11,7 @@ from searchbench.domain.scoring import (
     ScorerRef,
     UnknownScorerError,
     case_mean,
+    case_mean_from_total,
     check_scorer,
     ranked_run,
     score_case,
@@ -71,6 +72,9 @@ def test_the_case_score_counts_every_query_a_missing_one_as_zero() -> None:
     # q2 failed (no score): it still counts, as 0.
     assert case_mean({"q1": 1.0, "q3": 0.5}, ["q1", "q2", "q3"]) == pytest.approx((1 + 0 + 0.5) / 3)
     assert case_mean({"q1": 1.0}, []) == 0.0  # a case with no query shows 0, not NaN
+    # The same rule from a sum and a count (the score history's packed arrays).
+    assert case_mean_from_total(1.0 + 0.5, 3) == pytest.approx((1 + 0 + 0.5) / 3)
+    assert case_mean_from_total(0.0, 0) == 0.0
 
 
 @pytest.mark.parametrize("scorer", ["nDCG@10", "quepid:P@10", "js"])
