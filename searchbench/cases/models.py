@@ -215,6 +215,9 @@ class Case(models.Model):
     archived = models.BooleanField(default=False)
     public = models.BooleanField(default=False, help_text="Anyone logged in may read it.")
     options = models.JSONField(default=dict, blank=True)
+    # Header values of imported files the case does not model otherwise (RRE's id_field, index,
+    # template), by format, written back when the case is exported in that format (transfer.py).
+    file_headers = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -275,6 +278,8 @@ class Query(models.Model):
     notes = models.TextField(blank=True)
     information_need = models.TextField(blank=True)
     options = models.JSONField(default=dict, blank=True)
+    # The query's id in an imported file (a TREC or LTR qid), written back on export.
+    external_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -291,6 +296,8 @@ class Rating(models.Model):
     doc_id = models.CharField(max_length=255)
     rating = models.FloatField()
     rated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    # The rater's e-mail as an imported file named it, when no user has it (else rated_by).
+    rater_email = models.EmailField(max_length=254, blank=True)
     rated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

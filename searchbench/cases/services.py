@@ -435,13 +435,16 @@ def rate_doc(
     try:
         with transaction.atomic():
             obj, _ = Rating.objects.update_or_create(
-                query=query, doc_id=doc_id, defaults={"rating": rating, "rated_by": rated_by}
+                query=query,
+                doc_id=doc_id,
+                # The rater is now a user: an imported rater's e-mail no longer applies.
+                defaults={"rating": rating, "rated_by": rated_by, "rater_email": ""},
             )
     except IntegrityError:
         # Two raters at once: the other insert won the unique constraint; update that row.
         obj = Rating.objects.get(query=query, doc_id=doc_id)
-        obj.rating, obj.rated_by = rating, rated_by
-        obj.save(update_fields=["rating", "rated_by", "rated_at"])
+        obj.rating, obj.rated_by, obj.rater_email = rating, rated_by, ""
+        obj.save(update_fields=["rating", "rated_by", "rater_email", "rated_at"])
     return obj
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,14 +53,46 @@ def _is_header(row: list[str]) -> bool:
 
 def parse_ratings_csv(text: str, path: str = "<ratings>") -> list[Rating]:
     """Parse CSV text into ratings, in file order; raise RatingsFormatError listing every problem."""
+    return read_ratings_lines(io.StringIO(text, newline=""), path)
+
+
+def read_ratings_lines(
+    lines: Iterable[str],
+    path: str = "<ratings>",
+    *,
+    quepid: bool = False,
+    unrated: list[tuple[str, int]] | None = None,
+    cell: Callable[[str], str] = str.strip,
+) -> list[Rating]:
+    """Ratings from CSV lines read one at a time (a file object streams), in file order; raise
+    RatingsFormatError listing every problem.
+
+    ``quepid``: the file is Quepid's ratings CSV, whose first line must be exactly
+    ``query,docid,rating``; ``query,,`` lists a query without ratings (appended to ``unrated``
+    with its line) and ``query,docid,`` (a doc without a rating) is skipped, as Quepid does.
+    ``cell`` turns each query and doc cell into its value (the import's formula-guard undo).
+    """
     problems: list[tuple[int, str]] = []
     ratings: list[Rating] = []
     seen: dict[tuple[str, str], Rating] = {}
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(lines, strict=True)
     first = True
-    for row in reader:
-        line = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append((line, f"broken CSV ({exc})"))
+            break
+        if first and quepid:
+            first = False
+            if row != ["query", "docid", "rating"]:
+                problems.append((line, f"the header must be query,docid,rating, not {row}"))
+                break
+            continue
+        if not row or all(not c.strip() for c in row):
             continue
         if first:
             first = False
@@ -68,9 +101,13 @@ def parse_ratings_csv(text: str, path: str = "<ratings>") -> list[Rating]:
         if len(row) != 3:
             problems.append((line, f"expected 3 columns (query,docid,rating), found {len(row)}"))
             continue
-        query, doc_id, raw = (cell.strip() for cell in row)
+        query, doc_id, raw = cell(row[0]), cell(row[1]), row[2].strip()
         if not query:
             problems.append((line, "the query column is empty"))
+            continue
+        if quepid and not raw:
+            if not doc_id and unrated is not None:
+                unrated.append((query, line))
             continue
         if not doc_id:
             problems.append((line, "the docid column is empty"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -145,6 +145,9 @@ def _tokenise(
         buf = np.frombuffer(piece, dtype=np.uint8)
         starts, ends = _token_bounds(buf)
         newlines = np.flatnonzero(buf == 10)
+        if not len(starts):  # blank lines only: nothing to read (indexing would fail below)
+            line_base += len(newlines)
+            continue
         n_lines = len(newlines) + (0 if buf[-1] == 10 else 1)
         line_start = np.concatenate([[0], newlines + 1])[:n_lines].astype(np.int64)
         width = _uniform_fields(buf, starts, ends, newlines, line_start, min_fields)
@@ -376,3 +379,43 @@ def write_run(
         Path(target).write_text(buf.getvalue(), encoding="utf-8")
     else:
         target.write(buf.getvalue())
+
+
+def iter_qrels_blocks(
+    source: IO[bytes], path: str, block_size: int = 4 * _CHUNK
+) -> Iterator[QrelsTable]:
+    """A qrels stream read a block of whole lines at a time (``load_qrels`` on each), so a big
+    file is never held whole; each table's rows are in file order. Errors name the line in the
+    whole file. A document judged twice for a query in different blocks is the caller's check."""
+    line_base = 0
+    rest = b""
+    while True:
+        block = source.read(block_size)
+        data = rest + block
+        if block:
+            cut = data.rfind(b"\n") + 1
+            if not cut:
+                rest = data
+                continue
+            data, rest = data[:cut], data[cut:]
+        elif not data:
+            return
+        try:
+            yield load_qrels(io.BytesIO(data))
+        except TrecFormatError as exc:
+            reason = str(exc).split(": ", 1)[1]
+            raise TrecFormatError(path, line_base + exc.line, reason) from None
+        line_base += data.count(b"\n")
+        if not block:
+            return
+
+
+def write_qrels(target: IO[str], qrels: Iterable[tuple[str, str, int]]) -> None:
+    """Write ``(qid, docno, rel)`` rows as ``qid 0 docno rel`` lines, in the order given."""
+    for qid, doc, rel in qrels:
+        for label, value in (("query id", qid), ("document id", doc)):
+            if not value or any(c.isspace() for c in value):
+                raise ValueError(
+                    f"{label} {value!r} is empty or has whitespace; qrels cannot hold it"
+                )
+        target.write(f"{qid} 0 {doc} {int(rel)}\n")

@@ -1,0 +1,106 @@
+"""The import/export formats, one row each: the CLI's choices, the API's, the docs' list and the
+service layer (``cases/transfer.py``) are all read from FORMATS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO
+
+from searchbench.domain.formats import (
+    information_needs,
+    ltr,
+    quepid_case,
+    ratings_csv,
+    rre,
+    snapshot_csv,
+    trec_qrels,
+)
+from searchbench.domain.formats.interchange import CaseData
+
+Reader = Callable[[IO[bytes], str], CaseData]
+Writer = Callable[[CaseData, IO[str]], None]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    title: str
+    read: Reader | None  # None: export only
+    write: Writer
+    suffix: str
+    media_type: str
+    whole_case: bool = False  # carries a whole case (import makes a new case)
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(
+            "quepid-case",
+            "Quepid case JSON: name, scorer, queries with notes, information needs, options and "
+            "ratings with raters, the try and its endpoint",
+            quepid_case.read,
+            quepid_case.write,
+            ".json",
+            "application/json",
+            whole_case=True,
+        ),
+        Format(
+            "ratings-csv",
+            "query,docid,rating (a query without ratings: query,,)",
+            ratings_csv.read,
+            ratings_csv.write,
+            ".csv",
+            "text/csv",
+        ),
+        Format(
+            "rre",
+            "RRE ratings JSON ({docid: {gain}} or {grade: [docids]}, topics and query groups)",
+            rre.read,
+            rre.write,
+            ".json",
+            "application/json",
+        ),
+        Format(
+            "ltr",
+            "learning-to-rank judgments: rating qid:N # docid query text",
+            ltr.read,
+            ltr.write,
+            ".txt",
+            "text/plain",
+        ),
+        Format(
+            "trec-qrels",
+            "TREC qrels: qid 0 docid rel",
+            trec_qrels.read,
+            trec_qrels.write,
+            ".txt",
+            "text/plain",
+        ),
+        Format(
+            "trec-run",
+            "TREC run of the newest snapshot: qid Q0 docid rank score tag (export only)",
+            None,
+            trec_qrels.write_run,
+            ".txt",
+            "text/plain",
+        ),
+        Format(
+            "snapshot-csv",
+            "Snapshot Name,Snapshot Time,Case ID,Query Text,Doc ID,Doc Position,fields…",
+            snapshot_csv.read,
+            snapshot_csv.write,
+            ".csv",
+            "text/csv",
+        ),
+        Format(
+            "information-needs",
+            "query,information_need",
+            information_needs.read,
+            information_needs.write,
+            ".csv",
+            "text/csv",
+        ),
+    )
+}
