@@ -55,6 +55,12 @@ def readable_cases(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
     ).distinct()
 
 
+def readable_case(user: AbstractBaseUser | AnonymousUser, case_id: int) -> Case | None:
+    """The case if the user may see it, with its scorer and owner; None otherwise (every door
+    answers "not found" then: a case's existence is not disclosed)."""
+    return readable_cases(user).select_related("scorer", "owner").filter(pk=case_id).first()
+
+
 def can_write(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
     if not user.is_authenticated:
         return False

@@ -51,12 +51,7 @@ SPARKLINE_WIDTH, SPARKLINE_HEIGHT = 240, 32
 
 def _case_for(request: HttpRequest, case_id: int, *, write: bool = False) -> Case:
     """The case if the user may see it (404 otherwise: its existence is not disclosed)."""
-    case = (
-        services.readable_cases(request.user)
-        .select_related("scorer", "owner")
-        .filter(pk=case_id)
-        .first()
-    )
+    case = services.readable_case(request.user, case_id)
     if case is None:
         raise Http404("No such case")
     if write and not services.can_write(request.user, case):

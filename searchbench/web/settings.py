@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "searchbench.explain",
     "django_q",
     "searchbench.jobs",
+    "ninja",  # its templates and static files: the API docs page without a CDN
+    "searchbench.api",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "searchbench.web.middleware.EngineRateLimitMiddleware",
     # Outside everything that can answer (whitenoise, redirects, errors): every response has it.
     "searchbench.web.csp.ContentSecurityPolicyMiddleware",
+    # /api/ only: a body size limit, and the API's error shape on answers made outside ninja.
+    "searchbench.api.errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

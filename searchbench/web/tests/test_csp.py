@@ -41,7 +41,9 @@ def test_every_page_carries_the_policy(demo):
         name="mine", kind=Scorer.Kind.CUSTOM, scale=[0, 1], code="setScore(1);", owner=case.owner
     )
     from searchbench.accounts import services as teams
+    from searchbench.api import tokens
 
+    token = tokens.create_token(case.owner, "csp", "read", None).token
     team = teams.create_team(case.owner, "csp team")
     invitation = teams.invite(case.owner, team, "csp@example.com", site_url="http://t/")
     ids = {
@@ -56,6 +58,8 @@ def test_every_page_carries_the_policy(demo):
         "scorer_id": scorer.pk,
         "endpoint_id": case.current_try().endpoint.pk,
         "job_id": job.pk,
+        "token_id": token.pk,
+        "number": case.current_try().number,
     }
     client = Client()
     assert client.get("/").headers["Content-Security-Policy"] == POLICY  # logged out: a redirect

@@ -1,0 +1,38 @@
+"""The NinjaAPI of /api/v1: every router, the authentication and the one error shape."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI, Swagger
+
+from searchbench import __version__
+from searchbench.api import cases, endpoints, jobs, me, queries, scorers, snapshots, teams, tries
+from searchbench.api.auth import AUTH
+from searchbench.api.errors import install
+
+api = NinjaAPI(
+    title="searchbench API",
+    version=f"1 ({__version__})",
+    description="The relevance workbench over HTTP. Authenticate with a personal access token "
+    "(`Authorization: Bearer sbt_…`, made on /accounts/tokens/) or the session (writes need the "
+    'X-CSRFToken header). Errors: `{"error": {"code", "message", "details"}}`. '
+    "See docs/api.md.",
+    auth=AUTH,
+    urls_namespace="api",
+    docs=Swagger(settings={"persistAuthorization": False}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install(api)
+# The docs page is ninja's Swagger UI from ninja's own static files (ninja is an installed app, so
+# no CDN): a script file and a JSON settings block, nothing inline, under the app's one CSP.
+
+api.add_router("/me", me.router)
+api.add_router("/cases", cases.router)
+api.add_router("/cases", tries.router)
+api.add_router("/cases", queries.router)
+api.add_router("/cases", queries.ratings_router)
+api.add_router("/cases", snapshots.router)
+api.add_router("/scorers", scorers.router)
+api.add_router("/endpoints", endpoints.router)
+api.add_router("/teams", teams.router)
+api.add_router("/jobs", jobs.router)

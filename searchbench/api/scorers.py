@@ -1,0 +1,154 @@
+"""Scorers: the built-ins and the custom (JavaScript) ones you may use; CRUD of your own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema, Status
+
+from searchbench.api.common import (
+    Id,
+    Page,
+    PageParams,
+    answers,
+    check_if_match,
+    paginate,
+    with_etag,
+)
+from searchbench.api.errors import ApiError, not_found
+from searchbench.api.forms import bind
+from searchbench.cases import services
+from searchbench.cases.forms import ScorerForm
+from searchbench.cases.models import Scorer
+
+router = Router(tags=["scorers"])
+
+
+class ScorerOut(Schema):
+    id: int
+    name: str
+    kind: str
+    description: str
+    scale: list[float]
+    labels: dict[str, str]
+    code: str
+    owner: str | None
+    teams: list[int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScorerIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    description: str = ""
+    scale: list[float] = Field([0, 1, 2, 3], min_length=2, max_length=11)
+    labels: dict[str, str] = {}
+    code: str = Field(..., min_length=1)
+    teams: list[Id] = []
+
+
+class ScorerPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    description: str | None = None
+    scale: list[float] | None = Field(None, min_length=2, max_length=11)
+    labels: dict[str, str] | None = None
+    code: str | None = Field(None, min_length=1)
+    teams: list[Id] | None = None
+
+
+class ScorerFilter(Schema):
+    kind: str | None = Field(None, pattern="^(builtin|custom)$")
+
+
+def scorer_out(s: Scorer) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "name": s.name,
+        "kind": s.kind,
+        "description": s.description,
+        "scale": [float(v) for v in s.scale or []],
+        "labels": {str(k): str(v) for k, v in (s.labels or {}).items()},
+        "code": s.code,
+        "owner": s.owner.get_username() if s.owner else None,
+        "teams": sorted(s.teams.values_list("pk", flat=True)),
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+    }
+
+
+def _form_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    if "scale" in changes:
+        changes["scale_text"] = ", ".join(f"{v:g}" for v in changes.pop("scale"))
+    return changes
+
+
+def _own(request: HttpRequest, scorer_id: int) -> Scorer:
+    """One of your custom scorers; 404 for anything else you may see or not (only the owner
+    changes one)."""
+    scorer = Scorer.objects.filter(
+        pk=scorer_id, kind=Scorer.Kind.CUSTOM, owner_id=request.user.pk
+    ).first()
+    if scorer is None:
+        raise not_found("custom scorer of yours")
+    return scorer
+
+
+@router.get("", response=answers(Page[ScorerOut]), operation_id="list_scorers")
+def list_scorers(
+    request: HttpRequest, page: Query[PageParams], filters: Query[ScorerFilter]
+) -> dict[str, Any]:
+    """Built-in scorers and the custom ones you may use (yours and your teams')."""
+    rows = services.usable_scorers(request.user).select_related("owner").order_by("kind", "name")
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    return paginate(rows, page, scorer_out)
+
+
+@router.post("", response=answers(ScorerOut, 201), operation_id="create_scorer")
+def create_scorer(request: HttpRequest, payload: ScorerIn) -> Status:
+    """A custom JavaScript scorer (the code is tried on a sample query first)."""
+    form = bind(ScorerForm, _form_changes(payload.dict()), user=request.user)
+    with transaction.atomic():
+        scorer = form.save(commit=False)
+        scorer.owner = request.user
+        scorer.save()
+        form.save_m2m()
+    return Status(201, scorer_out(scorer))
+
+
+@router.get("/{id:scorer_id}", response=answers(ScorerOut), operation_id="get_scorer")
+def get_scorer(request: HttpRequest, scorer_id: Id, response: HttpResponse) -> dict[str, Any]:
+    scorer = services.usable_scorers(request.user).filter(pk=scorer_id).first()
+    if scorer is None:
+        raise not_found("scorer")
+    return with_etag(response, scorer_out(scorer))
+
+
+@router.patch("/{id:scorer_id}", response=answers(ScorerOut), operation_id="update_scorer")
+def update_scorer(
+    request: HttpRequest, scorer_id: Id, payload: ScorerPatch, response: HttpResponse
+) -> dict[str, Any]:
+    """Change one of your custom scorers. If-Match: 412 on change."""
+    scorer = _own(request, scorer_id)
+    check_if_match(request, scorer_out(scorer))
+    changes = _form_changes(payload.dict(exclude_unset=True))
+    form = bind(ScorerForm, changes, instance=scorer, user=request.user)
+    with transaction.atomic():
+        form.save()
+    scorer.refresh_from_db()
+    return with_etag(response, scorer_out(scorer))
+
+
+@router.delete("/{id:scorer_id}", response=answers(None, 204), operation_id="delete_scorer")
+def delete_scorer(request: HttpRequest, scorer_id: Id) -> Status:
+    """Delete one of your custom scorers (409 while a case uses it)."""
+    scorer = _own(request, scorer_id)
+    try:
+        scorer.delete()
+    except ProtectedError:
+        raise ApiError(409, "cases use this scorer: give them another first") from None
+    return Status(204, None)

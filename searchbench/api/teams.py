@@ -1,0 +1,123 @@
+"""Teams and their members (the rules are accounts.services')."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from searchbench.accounts import services as teams
+from searchbench.accounts.models import Team
+from searchbench.api.common import Id, Page, PageParams, answers, paginate
+from searchbench.api.errors import ApiError
+
+router = Router(tags=["teams"])
+
+STATUS = {"not_found": 404, "forbidden": 403, "invalid": 422, "conflict": 409}
+
+
+class MemberOut(Schema):
+    user_id: int
+    username: str
+    role: str
+    since: datetime
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    description: str
+    role: str | None
+    members: list[MemberOut]
+    created_at: datetime
+
+
+class TeamIn(Schema):
+    name: str = Field(..., min_length=1, max_length=150)
+    description: str = ""
+
+
+class MemberIn(Schema):
+    user: str = Field(..., min_length=1, max_length=254, description="user name or e-mail")
+    role: Literal["owner", "member"] = "member"
+
+
+def team_out(team: Team, user: Any) -> dict[str, Any]:
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "description": team.description,
+        "role": teams.role_of(user, team),
+        "members": [
+            {
+                "user_id": m.user_id,
+                "username": m.user.get_username(),
+                "role": m.role,
+                "since": m.created_at,
+            }
+            for m in teams.members(team)
+        ],
+        "created_at": team.created_at,
+    }
+
+
+def _refused(exc: teams.TeamError) -> ApiError:
+    return ApiError(STATUS.get(exc.code, 422), str(exc))
+
+
+def _team(request: HttpRequest, team_id: int) -> Team:
+    try:
+        return teams.team_for(request.user, team_id)
+    except teams.TeamError as exc:
+        raise _refused(exc) from None
+
+
+@router.get("", response=answers(Page[TeamOut]), operation_id="list_teams")
+def list_teams(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
+    """The teams you are in."""
+    rows = teams.my_teams(request.user).order_by("name", "id")
+    return paginate(rows, page, lambda t: team_out(t, request.user))
+
+
+@router.post("", response=answers(TeamOut, 201), operation_id="create_team")
+def create_team(request: HttpRequest, payload: TeamIn) -> Status:
+    """A new team; you are its owner."""
+    try:
+        team = teams.create_team(request.user, payload.name, payload.description)
+    except teams.TeamError as exc:
+        raise _refused(exc) from None
+    return Status(201, team_out(team, request.user))
+
+
+@router.get("/{id:team_id}", response=answers(TeamOut), operation_id="get_team")
+def get_team(request: HttpRequest, team_id: Id) -> dict[str, Any]:
+    return team_out(_team(request, team_id), request.user)
+
+
+@router.post("/{id:team_id}/members", response=answers(TeamOut, 201), operation_id="add_member")
+def add_member(request: HttpRequest, team_id: Id, payload: MemberIn) -> Status:
+    """Add an existing user by user name or e-mail (team owners only)."""
+    team = _team(request, team_id)
+    try:
+        teams.add_member(request.user, team, payload.user, payload.role)
+    except teams.TeamError as exc:
+        raise _refused(exc) from None
+    return Status(201, team_out(team, request.user))
+
+
+@router.delete("/{id:team_id}/members/{id:user_id}", response=answers(None, 204),
+               operation_id="remove_member")  # fmt: skip
+def remove_member(request: HttpRequest, team_id: Id, user_id: Id) -> Status:
+    """Remove a member (owners), or leave (your own id). A team keeps at least one owner."""
+    team = _team(request, team_id)
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise ApiError(404, "no such member")
+    try:
+        teams.remove_member(request.user, team, user)
+    except teams.TeamError as exc:
+        raise _refused(exc) from None
+    return Status(204, None)
