@@ -220,6 +220,56 @@ def case_history(request: HttpRequest, case_id: Id) -> dict[str, Any]:
     }
 
 
+class RunQueryOut(Schema):
+    query_id: int
+    query: str | None = Field(..., description="null when the query was deleted since")
+    score: float | None
+    error: str | None
+
+
+class RunOut(Schema):
+    id: int
+    at: datetime
+    score: float
+    run_score: float
+    try_number: int | None
+    scorer: str
+    trigger: str
+    queries: list[RunQueryOut]
+
+
+@router.get(
+    "/{id:case_id}/history/{id:history_id}", response=answers(RunOut), operation_id="get_run"
+)
+def get_run(request: HttpRequest, case_id: Id, history_id: Id) -> dict[str, Any]:
+    """One recorded run (``result.history_id`` of a run job): every query's score or error."""
+    case = case_for(request, case_id)
+    row = case.score_history.select_related("try_ref").filter(pk=history_id).first()
+    if row is None:
+        raise not_found("run")
+    texts = dict(case.queries.values_list("pk", "text"))
+    scores, errors = row.per_query, row.errors
+    keys = sorted({int(k) for k in scores} | {int(k) for k in errors})
+    return {
+        "id": row.pk,
+        "at": row.created_at,
+        "score": row.score,
+        "run_score": row.run_score,
+        "try_number": row.try_ref.number if row.try_ref else None,
+        "scorer": row.scorer_name,
+        "trigger": row.trigger,
+        "queries": [
+            {
+                "query_id": k,
+                "query": texts.get(k),
+                "score": scores.get(str(k)),
+                "error": errors.get(str(k)),
+            }
+            for k in keys
+        ],
+    }
+
+
 class RunIn(Schema):
     try_number: int | None = Field(None, ge=1, description="default: the current try")
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "index": "searchbench.cli.index_cmd",
     "serve": "searchbench.cli.serve_cmd",
     "worker": "searchbench.cli.worker_cmd",
+    "remote": "searchbench.cli.remote_cmd",
     "manage": "searchbench.cli.manage_cmd",
 }
 

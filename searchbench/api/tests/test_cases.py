@@ -162,6 +162,11 @@ def test_run_returns_a_job_with_the_result_and_history(world: World, owner_api: 
     history = owner_api.get(f"/cases/{world.case.pk}/history").json()
     assert [p["score"] for p in history["points"]] == [score]
     assert history["points"][0]["try_number"] == 1
+    run = owner_api.get(f"/cases/{world.case.pk}/history/{polled['result']['history_id']}")
+    assert run.status_code == 200, run.content
+    per_query = {q["query"]: q["score"] for q in run.json()["queries"]}
+    assert set(per_query) == {"red boots", "tent"} and run.json()["run_score"] == score
+    assert_error(owner_api.get(f"/cases/{world.case.pk}/history/999999"), 404)
     assert owner_api.post(f"/jobs/{job['id']}/cancel").json()["status"] == "done"
     assert_error(owner_api.post(f"/cases/{world.case.pk}/run", {"try_number": 7}), 404)
 
