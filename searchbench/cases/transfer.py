@@ -327,7 +327,9 @@ class _Applier:
         scale = {float(v) for v in case.scorer.scale or []}
         existing = {
             (r.query_id, r.doc_id): r
-            for r in Rating.objects.filter(query__case=case).only("id", "query", "doc_id")
+            for r in Rating.objects.filter(query__case=case).only(
+                "id", "query", "doc_id", "rating", "rated_by", "rater_email"
+            )
         }
         limit = Rating._meta.get_field("doc_id").max_length or 0
         new: list[Rating] = []
@@ -346,7 +348,11 @@ class _Applier:
                     row = Rating(query=query, doc_id=rating.doc_id)
                     new.append(row)
                     existing[(query.pk, rating.doc_id)] = row
-                elif row.pk is not None:
+                elif row.pk is not None and (row.rating, row.rated_by_id, row.rater_email) != (
+                    rating.rating,
+                    user.pk if user else None,
+                    email,
+                ):
                     changed.append(row)
                 row.rating, row.rated_by, row.rater_email = rating.rating, user, email
         Rating.objects.bulk_create(new, batch_size=BATCH)

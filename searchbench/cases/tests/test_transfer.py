@@ -496,3 +496,12 @@ def test_a_rating_set_in_the_app_replaces_the_imported_raters_email(
     services.rate_doc(rating.query, rating.doc_id, 2, user=someone)
     rating.refresh_from_db()
     assert (rating.rated_by, rating.rater_email, rating.rating) == (someone, "", 2.0)
+
+
+@pytest.mark.django_db
+def test_importing_the_same_file_again_changes_nothing(quepid_files: Path, owner: Any) -> None:
+    path = quepid_files / "ltr" / "haystack_rating_party_ltr.txt"
+    case = _import("ltr", path, owner, "ltr").case
+    report = _import("ltr", path, owner, case)
+    assert (report.queries_added, report.ratings_added, report.ratings_changed) == (0, 0, 0)
+    assert case.queries.count() == 137

@@ -1,0 +1,17 @@
+"""docs/import-export.md lists every format of the registry, and says which can be imported."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from searchbench.domain.formats.registry import FORMATS
+
+DOC = Path(__file__).resolve().parents[4] / "docs" / "import-export.md"
+
+
+def test_the_formats_table_lists_every_format_with_its_import_column() -> None:
+    rows = re.findall(r"^\| `([a-z-]+)` \| [^|]+\| (yes|—) \| yes \|", DOC.read_text(), re.M)
+    assert dict(rows) == {n: ("yes" if f.read else "—") for n, f in FORMATS.items()}
+    for name in FORMATS:
+        assert f"### {name}" in DOC.read_text() or name in ("ltr", "trec-qrels")
