@@ -23,9 +23,9 @@ COMMANDS: dict[str, str] = {
     "index": "searchbench.cli.index_cmd",
     "serve": "searchbench.cli.serve_cmd",
     "worker": "searchbench.cli.worker_cmd",
+    "remote": "searchbench.cli.remote_cmd",
     "import": "searchbench.cli.import_cmd",
     "export": "searchbench.cli.export_cmd",
-    "remote": "searchbench.cli.remote_cmd",
     "manage": "searchbench.cli.manage_cmd",
 }
 
