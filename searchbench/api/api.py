@@ -5,7 +5,18 @@ from __future__ import annotations
 from ninja import NinjaAPI, Swagger
 
 from searchbench import __version__
-from searchbench.api import cases, endpoints, jobs, me, queries, scorers, snapshots, teams, tries
+from searchbench.api import (
+    cases,
+    endpoints,
+    jobs,
+    me,
+    queries,
+    scorers,
+    snapshots,
+    teams,
+    transfer,
+    tries,
+)
 from searchbench.api.auth import AUTH
 from searchbench.api.errors import install
 
@@ -27,6 +38,7 @@ install(api)
 # no CDN): a script file and a JSON settings block, nothing inline, under the app's one CSP.
 
 api.add_router("/me", me.router)
+api.add_router("", transfer.router)  # before /cases/{id}: /cases/import/… is not a case id
 api.add_router("/cases", cases.router)
 api.add_router("/cases", tries.router)
 api.add_router("/cases", queries.router)

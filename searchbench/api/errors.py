@@ -24,6 +24,7 @@ log = get_logger("searchbench.api")
 
 PREFIX = "/api/"
 MAX_BODY_BYTES = 5 * 1024 * 1024  # a bulk add of 10,000 queries is well under 1 MB
+IMPORT_MAX_BYTES = 100 * 1024 * 1024  # an import's body is a file (read in chunks, not whole)
 
 # The codes, by status, when nothing more precise is given.
 CODES = {
@@ -98,7 +99,9 @@ def install(api: NinjaAPI) -> None:
 
     @on(ServiceError)
     def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-        return response(422, str(exc), "unprocessable")
+        problems = getattr(exc, "problems", None)  # an import's: (where, reason) pairs
+        details = [{"field": w, "message": r} for w, r in problems] if problems else None
+        return response(422, str(exc), "unprocessable", details)
 
     @on(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -160,8 +163,9 @@ class ApiErrorMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > MAX_BODY_BYTES:
-            return response(413, f"the request body is over {MAX_BODY_BYTES} bytes")
+        limit = IMPORT_MAX_BYTES if "/import/" in request.path else MAX_BODY_BYTES
+        if length > limit:
+            return response(413, f"the request body is over {limit} bytes")
         resp = self.get_response(request)
         if resp.status_code >= 400 and not _is_json(resp):
             status = resp.status_code

@@ -59,6 +59,7 @@ def test_every_page_carries_the_policy(demo):
         "endpoint_id": case.current_try().endpoint.pk,
         "job_id": job.pk,
         "token_id": token.pk,
+        "fmt": "ratings-csv",
         "history_id": case.score_history.first().pk,
         "number": case.current_try().number,
     }
