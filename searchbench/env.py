@@ -298,6 +298,54 @@ SETTINGS: tuple[Setting, ...] = (
         "Days a team invitation link works (once) after it is sent.",
         minimum=1,
     ),
+    Setting(
+        "SEARCHBENCH_OIDC_ISSUER",
+        "str",
+        "",
+        "Single sign-on with OpenID Connect: the provider's issuer URL (its endpoints are read "
+        "from ISSUER/.well-known/openid-configuration). Sign-on is on when this and "
+        "SEARCHBENCH_OIDC_CLIENT_ID are set.",
+    ),
+    Setting(
+        "SEARCHBENCH_OIDC_CLIENT_ID",
+        "str",
+        "",
+        "The client id searchbench is registered with at the provider (redirect URI: "
+        "https://HOST/accounts/oidc/callback/).",
+    ),
+    Setting(
+        "SEARCHBENCH_OIDC_CLIENT_SECRET",
+        "str",
+        "",
+        "The client's secret at the provider.",
+        secret=True,
+    ),
+    Setting(
+        "SEARCHBENCH_OIDC_SCOPES",
+        "str",
+        "openid email profile",
+        "Scopes asked of the provider (space-separated); the e-mail claim is required.",
+    ),
+    Setting(
+        "SEARCHBENCH_OIDC_SIGN_ALGO",
+        "str",
+        "RS256",
+        "The algorithm the provider signs ID tokens with.",
+        choices=("RS256", "RS384", "RS512", "ES256", "ES384", "ES512"),
+    ),
+    Setting(
+        "SEARCHBENCH_OIDC_CREATE_USERS",
+        "bool",
+        True,
+        "Make an account at the first sign-on of someone with no account of their e-mail. Off: "
+        "only existing accounts (matched by verified e-mail) may sign on.",
+    ),
+    Setting(
+        "SEARCHBENCH_OIDC_NAME",
+        "str",
+        "single sign-on",
+        "What the log-in page's button calls the provider (\"Log in with …\").",
+    ),
     Setting("PORT", "int", 8000, "Port the web server listens on."),
     Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
     Setting(

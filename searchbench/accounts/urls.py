@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from searchbench.accounts import views
+from searchbench.accounts import oidc, views
 
 # Django's own password views with our templates (names under accounts/: the admin app ships
 # registration/password_* templates that would win over ours).
@@ -9,6 +9,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    # Single sign-on (404 while it is off); the names are the ones mozilla-django-oidc reverses.
+    path("oidc/authenticate/", oidc.RequestView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("me/", views.user_page, name="user"),
     path(
         "password/change/",

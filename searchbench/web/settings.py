@@ -143,6 +143,16 @@ try:
     globals().update(parse_email_url(env.get("SEARCHBENCH_EMAIL_URL")))
 except EmailUrlError as exc:
     raise ImproperlyConfigured(str(exc)) from None
+# Single sign-on (OpenID Connect, mozilla-django-oidc; accounts/oidc.py): off until an issuer and
+# a client id are set. The backend is always listed; it does nothing while sign-on is off.
+SEARCHBENCH_OIDC_ISSUER: str = env.get("SEARCHBENCH_OIDC_ISSUER")
+SEARCHBENCH_OIDC_CLIENT_ID: str = env.get("SEARCHBENCH_OIDC_CLIENT_ID")
+SEARCHBENCH_OIDC_CLIENT_SECRET: str = env.get("SEARCHBENCH_OIDC_CLIENT_SECRET")
+SEARCHBENCH_OIDC_SCOPES: str = env.get("SEARCHBENCH_OIDC_SCOPES")
+SEARCHBENCH_OIDC_SIGN_ALGO: str = env.get("SEARCHBENCH_OIDC_SIGN_ALGO")
+SEARCHBENCH_OIDC_CREATE_USERS: bool = env.get("SEARCHBENCH_OIDC_CREATE_USERS")
+SEARCHBENCH_OIDC_NAME: str = env.get("SEARCHBENCH_OIDC_NAME")
+AUTHENTICATION_BACKENDS.append("searchbench.accounts.oidc.Backend")
 DEFAULT_FROM_EMAIL: str = env.get("SEARCHBENCH_EMAIL_FROM")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
