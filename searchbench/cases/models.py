@@ -323,6 +323,9 @@ class Snapshot(models.Model):
     name = models.CharField(max_length=200)
     scorer_name = models.CharField(max_length=100, blank=True)
     score = models.FloatField(null=True, blank=True)
+    # The docs' field names in column order, when known (an imported snapshot CSV): PostgreSQL's
+    # jsonb does not keep the key order of SnapshotDoc.fields.
+    field_names = models.JSONField(default=list, blank=True, editable=False)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -394,7 +394,9 @@ class _Applier:
 
     def _snapshot(self, case: Case, data: SnapshotData) -> None:
         by_text = {q.text: q for q in case.queries.all()}
-        snapshot = Snapshot.objects.create(case=case, name=data.name, created_by=self.user)
+        snapshot = Snapshot.objects.create(
+            case=case, name=data.name, created_by=self.user, field_names=data.fields
+        )
         when = parse_time(data.time)
         if when is not None:
             Snapshot.objects.filter(pk=snapshot.pk).update(created_at=when)
@@ -496,7 +498,12 @@ def case_data(case: Case) -> CaseData:
 
 
 def _snapshot_data(snapshot: Snapshot, case: Case, qids: dict[int, str]) -> SnapshotData:
-    out = SnapshotData(snapshot.name, format_time(snapshot.created_at), case_id=str(case.pk))
+    out = SnapshotData(
+        snapshot.name,
+        format_time(snapshot.created_at),
+        case_id=str(case.pk),
+        fields=list(snapshot.field_names or []),
+    )
     rows: dict[int, SnapshotQueryData] = {}
     for row in snapshot.queries.order_by("id"):
         rows[row.pk] = SnapshotQueryData(row.query_text, qid=qids.get(row.query_id or 0))

@@ -124,6 +124,7 @@ class SnapshotData:
     time: str  # ISO 8601 as written (``2023-05-03T14:44:53.000Z``)
     queries: list[SnapshotQueryData] = field(default_factory=list)
     case_id: str = ""
+    fields: list[str] = field(default_factory=list)  # the doc fields' column order, if known
 
 
 @dataclass

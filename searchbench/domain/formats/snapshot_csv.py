@@ -95,7 +95,7 @@ def read(source: IO[bytes], name: str) -> CaseData:
         entry = snapshots.get(snap_name)
         if entry is None:
             entry = snapshots[snap_name] = (
-                SnapshotData(snap_name, time, case_id=case_id),
+                SnapshotData(snap_name, time, case_id=case_id, fields=header[6:]),
                 line,
                 {},
             )
@@ -132,6 +132,7 @@ def _cell(value: Any) -> str:
 def write(case: CaseData, out: IO[str]) -> None:
     fields: dict[str, None] = {}
     for snapshot in case.snapshots:
+        fields.update(dict.fromkeys(snapshot.fields))
         for query in snapshot.queries:
             for doc in query.docs:
                 fields.update(dict.fromkeys(doc.fields))
