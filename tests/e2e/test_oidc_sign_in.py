@@ -88,8 +88,15 @@ def submit(client: httpx.Client, page: httpx.Response, form: dict[str, Any], **v
     return client.post(urljoin(str(page.url), form["action"] or str(page.url)), data=data)
 
 
-def sign_on(base: str, provider: dict[str, str]) -> tuple[httpx.Client, httpx.Response]:
-    client = httpx.Client(timeout=30)
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    """The browser: one cookie jar for both sites (their cookies differ by host and name).
+    Closed at the end, so no kept-alive connection outlives the live server."""
+    with httpx.Client(timeout=30) as client:
+        yield client
+
+
+def sign_on(client: httpx.Client, base: str, provider: dict[str, str]) -> httpx.Response:
     login = client.get(f"{base}/accounts/login/?next=/scorers/")
     button = parse(login).links["sso-login"]
     # searchbench -> the provider's authorize endpoint -> its log-in page
@@ -102,13 +109,12 @@ def sign_on(base: str, provider: dict[str, str]) -> tuple[httpx.Client, httpx.Re
     )
     # The provider's consent page: authorize searchbench.
     form = next(f for f in parse(consent).forms if "client_id" in f["fields"])
-    done = follow(client, submit(client, consent, form, allow="Authorize"))
-    return client, done
+    return follow(client, submit(client, consent, form, allow="Authorize"))
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_user_signs_on_and_an_account_is_made_from_the_claims(sso, live_server):
-    client, done = sign_on(live_server.url, sso)
+def test_a_new_user_signs_on_and_an_account_is_made_from_the_claims(sso, live_server, client):
+    done = sign_on(client, live_server.url, sso)
     assert done.status_code == 200 and done.url.path == "/scorers/"  # ?next= kept
     assert '<a class="who" href="/accounts/me/" id="user-page">alice</a>' in done.text
     user = get_user_model().objects.get(username="alice")
@@ -117,25 +123,24 @@ def test_a_new_user_signs_on_and_an_account_is_made_from_the_claims(sso, live_se
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_existing_account_is_matched_by_e_mail(sso, live_server):
+def test_an_existing_account_is_matched_by_e_mail(sso, live_server, client):
     existing = get_user_model().objects.create_user("alice.w", email="alice@example.com")
-    _client, done = sign_on(live_server.url, sso)
+    done = sign_on(client, live_server.url, sso)
     assert 'id="user-page">alice.w</a>' in done.text
     assert list(get_user_model().objects.values_list("pk", flat=True)) == [existing.pk]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_user_creation_off_an_unknown_person_is_sent_back(sso, live_server, settings):
+def test_with_user_creation_off_an_unknown_person_is_sent_back(sso, live_server, settings, client):
     settings.SEARCHBENCH_OIDC_CREATE_USERS = False
-    _client, done = sign_on(live_server.url, sso)
+    done = sign_on(client, live_server.url, sso)
     assert done.url.path == "/accounts/login/"
     assert "Single sign-on did not sign you in" in done.text
     assert not get_user_model().objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_forged_callback_does_not_sign_in(sso, live_server):
-    client = httpx.Client(timeout=30)
+def test_a_forged_callback_does_not_sign_in(sso, live_server, client):
     to_provider = client.get(f"{live_server.url}/accounts/oidc/authenticate/")
     state = parse_qs(urlsplit(to_provider.headers["Location"]).query)["state"][0]
     callback = f"{live_server.url}/accounts/oidc/callback/"
@@ -149,7 +154,6 @@ def test_a_forged_callback_does_not_sign_in(sso, live_server):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sign_on_is_off_without_settings(live_server):
-    client = httpx.Client(timeout=30)
+def test_sign_on_is_off_without_settings(live_server, client):
     assert 'id="sso-login"' not in client.get(f"{live_server.url}/accounts/login/").text
     assert client.get(f"{live_server.url}/accounts/oidc/authenticate/").status_code == 404
