@@ -491,7 +491,12 @@ def case_settings(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def scorer_list(request: HttpRequest) -> HttpResponse:
-    scorers = services.usable_scorers(request.user).select_related("owner").order_by("kind", "name")
+    scorers = (
+        services.usable_scorers(request.user)
+        .select_related("owner")
+        .prefetch_related("teams")
+        .order_by("kind", "name")
+    )
     return render(request, "cases/scorer_list.html", {"scorers": scorers})
 
 

@@ -44,6 +44,9 @@ def _visit(base, demo, page):
         f"/explain/cases/{case.pk}/queries/{query.pk}/",
         "/scorers/new",
         "/endpoints/",
+        "/teams/",
+        "/accounts/me/",
+        "/accounts/password/change/",
     ]:
         page.goto(base + path)
         page.wait_for_load_state("load")
