@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 
 from searchbench import __version__
@@ -19,6 +22,19 @@ from searchbench.api import (
 )
 from searchbench.api.auth import AUTH
 from searchbench.api.errors import install
+from searchbench.web import csp
+
+
+class LocalSwagger(Swagger):
+    """ninja's Swagger UI from ninja's own static files (ninja is an installed app, so no CDN):
+    script files and a JSON settings block, nothing inline. Its policy is the app's but for
+    data: images (csp.DOCS_POLICY): the stylesheet draws its icons that way."""
+
+    def render_page(self, request: HttpRequest, api: Any, **kwargs: Any) -> HttpResponse:
+        response = super().render_page(request, api, **kwargs)
+        response[csp.HEADER] = csp.DOCS_POLICY
+        return response
+
 
 api = NinjaAPI(
     title="searchbench API",
@@ -29,13 +45,11 @@ api = NinjaAPI(
     "See docs/api.md.",
     auth=AUTH,
     urls_namespace="api",
-    docs=Swagger(settings={"persistAuthorization": False}),
+    docs=LocalSwagger(settings={"persistAuthorization": False}),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
 install(api)
-# The docs page is ninja's Swagger UI from ninja's own static files (ninja is an installed app, so
-# no CDN): a script file and a JSON settings block, nothing inline, under the app's one CSP.
 
 api.add_router("/me", me.router)
 api.add_router("", transfer.router)  # before /cases/{id}: /cases/import/… is not a case id

@@ -147,11 +147,6 @@ def import_into_case(request: HttpRequest, case_id: Id, fmt: str) -> dict[str, A
     "/cases/{id:case_id}/export/{fmt}",
     response=answers(None),
     operation_id="export_case",
-    openapi_extra={
-        "responses": {
-            "200": {"description": "the file", "content": {"application/octet-stream": {}}}
-        }
-    },  # fmt: skip
 )
 def export_case(request: HttpRequest, case_id: Id, fmt: str) -> HttpResponse:
     """The case as a file in a format."""

@@ -21,12 +21,12 @@ import sys
 import time
 from typing import Any
 
+# `run`'s exit codes: the same gate whether the case is a file or lives on a server.
+from searchbench.cli.run_cmd import EXIT_BELOW_THRESHOLD, EXIT_ERROR, EXIT_OK
+
 HELP = "Work with cases on a searchbench server (its API): `remote run` runs one as a CI gate."
 
 TOKEN_ENV = "SEARCHBENCH_TOKEN"
-EXIT_OK = 0
-EXIT_BELOW_THRESHOLD = 1
-EXIT_ERROR = 2
 
 
 class RemoteError(Exception):
