@@ -32,6 +32,7 @@ from searchbench.cases.models import (
     StaticResultSet,
     Try,
 )
+from searchbench.domain.search import ExplainNode
 from searchbench.loop import Plan, PlannedQuery, QueryResult, RunResult
 from searchbench.web.logging import get_logger
 
@@ -481,17 +482,33 @@ def create_try(case: Case, *, parent: Try | None = None, **fields: Any) -> Try:
 
 
 SNAPSHOT_BATCH = 500  # rows per INSERT (Django lowers it where a database allows fewer)
+SNAPSHOT_DOC_BATCH = 2000  # doc rows per INSERT: a 10,000-query snapshot is about 50 of them
 
 
-def _jsonable(value: Any) -> Any:
-    """JSON-safe: PostgreSQL and MariaDB JSON columns refuse NaN and infinities. A value json
-    encodes as it is comes back as it is (checked by the C encoder: a 10,000-query snapshot has
-    100,000 explain trees); anything else is copied with NaN as null and odd types as text."""
+def _json_text(value: Any) -> str:
+    """``value`` as JSON text, encoded once by the C encoder (explain trees straight from their
+    nodes). PostgreSQL and MariaDB JSON columns refuse NaN and infinities: a value with one (or
+    of a type JSON lacks) is copied first with NaN as null and odd types as text."""
     try:
-        json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False, default=_explain_fields)
     except (ValueError, TypeError, RecursionError):
-        return _jsonable_copy(value)
-    return value
+        plain = value.to_dict() if isinstance(value, ExplainNode) else value
+        return json.dumps(_jsonable_copy(plain))
+
+
+def _explain_fields(node: Any) -> dict[str, Any]:
+    """One explain node for the JSON encoder, as ``ExplainNode.to_dict`` has it (its children
+    are encoded the same way, so no dict of the whole tree is built)."""
+    if not isinstance(node, ExplainNode):
+        raise TypeError(f"{type(node).__name__} is not JSON")
+    return {
+        "value": node.value,
+        "description": node.description,
+        "kind": node.kind,
+        "field": node.field,
+        "term": node.term,
+        "children": node.children,
+    }
 
 
 def _jsonable_copy(value: Any) -> Any:
@@ -511,13 +528,16 @@ def take_snapshot(
     name: str,
     *,
     user: AbstractBaseUser | AnonymousUser | None = None,
+    explain: bool = False,
 ) -> Snapshot:
-    """Run the current try and freeze every query's results, scores and explains."""
+    """Run the current try and freeze every query's results and scores, and with ``explain``
+    each result's score breakdown too (about 4 KB a doc: 40 times the rest of a snapshot, and
+    most of the engine's time on the built-in engine)."""
     name = name.strip()
     if not name:
         raise ServiceError("a snapshot needs a name")
     chosen = _require_try(case, None)
-    run = loop.execute(plan_case(case, chosen, list(case.queries.all())))
+    run = loop.execute(plan_case(case, chosen, list(case.queries.all()), explain=explain))
     with transaction.atomic():
         snapshot = Snapshot.objects.create(
             case=case,
@@ -568,26 +588,54 @@ def _insert_snapshot_rows(snapshot: Snapshot, outcomes: Sequence[QueryResult]) -
         ids = dict(SnapshotQuery.objects.filter(snapshot=snapshot).values_list("query_id", "pk"))
         for sq in squeries:
             sq.pk = ids[sq.query_id]
-    # A batch at a time, so the explain trees turned into dicts are freed as soon as they are
-    # written instead of all 100,000 piling up in memory.
-    docs: list[SnapshotDoc] = []
+    # The docs (ten a query, with fields and explain trees) are most of the work: each row is a
+    # tuple of values ready for the database, its JSON encoded once, written a batch at a time
+    # (so the encoded trees are freed as they go) without a model instance or Django's
+    # per-field preparation (which would encode every JSON value a second time).
+    insert = _RowInserter(
+        SnapshotDoc, ["snapshot_query", "doc_id", "position", "fields", "explain"]
+    )
+    rows: list[tuple[Any, ...]] = []
     for sq, outcome in zip(squeries, outcomes, strict=True):
         if outcome.error:
             continue
-        docs.extend(
-            SnapshotDoc(
-                snapshot_query_id=sq.pk,
-                doc_id=doc.id,
-                position=doc.position,
-                fields=_jsonable(doc.fields or {}),
-                explain=_jsonable(doc.explain.to_dict()) if doc.explain is not None else None,
+        rows.extend(
+            (
+                sq.pk,
+                doc.id,
+                doc.position,
+                _json_text(doc.fields or {}),
+                _json_text(doc.explain) if doc.explain is not None else None,
             )
             for doc in outcome.result.docs
         )
-        if len(docs) >= SNAPSHOT_BATCH:
-            SnapshotDoc.objects.bulk_create(docs)
-            docs = []
-    SnapshotDoc.objects.bulk_create(docs)
+        if len(rows) >= SNAPSHOT_DOC_BATCH:
+            insert(rows)
+            rows = []
+    insert(rows)
+
+
+class _RowInserter:
+    """Multi-row INSERTs of ready values into one model's table (as many rows a statement as
+    the database takes parameters)."""
+
+    def __init__(self, model: type[Any], fields: Sequence[str]) -> None:
+        from django.db import connection
+
+        self.connection = connection
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+        self.head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+        self.row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        limit = connection.features.max_query_params or 65535
+        self.per_statement = max(1, limit // len(fields))
+
+    def __call__(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        with self.connection.cursor() as cursor:
+            for at in range(0, len(rows), self.per_statement):
+                batch = rows[at : at + self.per_statement]
+                params = [value for row in batch for value in row]
+                cursor.execute(self.head + ", ".join([self.row] * len(batch)), params)
 
 
 def store_static_set(

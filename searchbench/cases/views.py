@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -402,7 +402,12 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int | None = None) -> HttpR
 def snapshot_create(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_for(request, case_id, write=True)
     try:
-        job = jobs.start_snapshot(case, request.POST.get("name", ""), user=request.user)
+        job = jobs.start_snapshot(
+            case,
+            request.POST.get("name", ""),
+            user=request.user,
+            explain=request.POST.get("explain") == "on",
+        )
     except services.ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("cases:detail", case_id=case.pk)
@@ -425,11 +430,16 @@ def snapshot_detail(request: HttpRequest, case_id: int, snapshot_id: int) -> Htt
     )
     # Per page: the queries' rows and their top docs' ids, not their stored fields and explains.
     top_docs = SnapshotDoc.objects.only("snapshot_query_id", "doc_id", "position")
-    queries = snapshot.queries.order_by("id").prefetch_related(
-        Prefetch(
-            "docs",
-            queryset=top_docs.order_by("position")[:SNAPSHOT_TOP_DOCS],
-            to_attr="top_docs",
+    explained = SnapshotDoc.objects.filter(snapshot_query=OuterRef("pk"), explain__isnull=False)
+    queries = (
+        snapshot.queries.order_by("id")
+        .annotate(explained=Exists(explained))  # stored only when asked for
+        .prefetch_related(
+            Prefetch(
+                "docs",
+                queryset=top_docs.order_by("position")[:SNAPSHOT_TOP_DOCS],
+                to_attr="top_docs",
+            )
         )
     )
     page = Paginator(queries, SNAPSHOT_PAGE_SIZE).get_page(request.GET.get("page"))

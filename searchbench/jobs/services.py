@@ -106,8 +106,9 @@ def enqueue_chunk(job_id: int, chunk: JobChunk) -> None:
     )
 
 
-def start_snapshot(case: Case, name: str, *, user: User = None) -> Job:
-    """Queue a snapshot of the case's current try named ``name`` (one task)."""
+def start_snapshot(case: Case, name: str, *, user: User = None, explain: bool = False) -> Job:
+    """Queue a snapshot of the case's current try named ``name`` (one task); ``explain``: with
+    each result's score breakdown (cases.services.take_snapshot)."""
     name = name.strip()
     if not name:
         raise case_services.ServiceError("a snapshot needs a name")
@@ -119,7 +120,7 @@ def start_snapshot(case: Case, name: str, *, user: User = None) -> Job:
             try_ref=chosen,
             scorer=case.scorer,
             total=case.queries.count(),
-            params={"name": name[:200]},
+            params={"name": name[:200], "explain": explain},
             created_by=_user(user),
         )
         async_task(RUN_SNAPSHOT, job.pk, task_name=f"job-{job.pk}-snapshot", group=f"job-{job.pk}")

@@ -284,7 +284,9 @@ def run_snapshot(job_id: int) -> str:
         else None
     )
     try:
-        snapshot = snapshot or case_services.take_snapshot(job.case, name, user=job.created_by)
+        snapshot = snapshot or case_services.take_snapshot(
+            job.case, name, user=job.created_by, explain=bool(job.params.get("explain"))
+        )
     except case_services.ServiceError as exc:
         _fail(job, str(exc))
         return "failed"

@@ -33,7 +33,7 @@ def public(world, engine):
     """The world's case made public, run and snapshotted on the built-in engine; then its try
     is pointed at the recording server, so any search for it shows up in engine.requests."""
     services.run_case(world.case, user=world.owner)
-    services.take_snapshot(world.case, "before", user=world.owner)
+    services.take_snapshot(world.case, "before", user=world.owner, explain=True)
     world.case.public = True
     world.case.save()
     recorder = SearchEndpoint.objects.create(

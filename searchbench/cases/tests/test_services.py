@@ -179,7 +179,9 @@ def test_access_owner_teammate_outsider_public(world):
 def test_a_snapshot_freezes_results_scores_and_explains(world):
     from searchbench.cases.models import SnapshotDoc
 
-    snapshot = services.take_snapshot(world.case, "  before tuning ", user=world.owner)
+    snapshot = services.take_snapshot(
+        world.case, "  before tuning ", user=world.owner, explain=True
+    )
     assert snapshot.name == "before tuning" and snapshot.try_ref == world.try_
     queries = {q.query_text: q for q in snapshot.queries.all()}
     assert set(queries) == {"red boots", "tent"}

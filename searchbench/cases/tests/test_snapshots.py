@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -97,3 +99,42 @@ def test_the_snapshot_page_shows_the_top_ten_docs_of_a_query(world):
     url = reverse("cases:snapshot", args=[world.case.pk, snapshot.pk])
     row = parse(client_for(world.owner).get(url).content).select("tr.snapshot-query")[0]
     assert row.select("code")[0].text.split() == (returned + [f"x{i}" for i in range(12)])[:10]
+
+
+@pytest.mark.django_db
+def test_a_snapshot_keeps_explanations_only_when_asked(world):
+    plain = services.take_snapshot(world.case, "plain")
+    explained = services.take_snapshot(world.case, "explained", explain=True)
+    docs = SnapshotDoc.objects.filter(snapshot_query__snapshot=plain)
+    assert docs.count() == 6 and not docs.exclude(explain=None).exists()
+    assert docs.get(doc_id="t1").fields["title"] == "green tent"
+    trees = SnapshotDoc.objects.filter(snapshot_query__snapshot=explained)
+    assert trees.count() == 6 and not trees.filter(explain=None).exists()
+    # The explain link is offered where trees were stored.
+    client = client_for(world.owner)
+    for snapshot, links in ((plain, 0), (explained, 2)):
+        url = reverse("cases:snapshot", args=[world.case.pk, snapshot.pk])
+        page = parse(client.get(url).content)
+        assert len(page.select("#snapshot-queries a.explain-link")) == links
+
+
+@pytest.mark.django_db
+def test_explain_trees_are_stored_as_the_nodes_say_with_nan_as_null(world):
+    from searchbench.domain.search import ExplainNode
+
+    leaf = ExplainNode(float("nan"), "idf, computed as …", kind="idf", field="title", term="red")
+    tree = ExplainNode(1.5, "sum of:", [leaf], kind="sum")
+    assert json.loads(services._json_text(tree)) == {
+        "value": 1.5,
+        "description": "sum of:",
+        "kind": "sum",
+        "field": None,
+        "term": None,
+        "children": [{**leaf.to_dict(), "value": None}],
+    }
+    fine = ExplainNode(2.0, "leaf")
+    assert json.loads(services._json_text(fine)) == fine.to_dict()
+    assert json.loads(services._json_text({"price": float("inf"), "when": object})) == {
+        "price": None,
+        "when": str(object),
+    }

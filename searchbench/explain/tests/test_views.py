@@ -271,7 +271,7 @@ def test_the_compare_page_shows_the_ratings_of_both_docs(world: Any) -> None:
 def test_a_snapshot_taken_by_the_case_page_is_explained_from_its_stored_trees(world: Any) -> None:
     from searchbench.cases import services
 
-    snap = services.take_snapshot(world.case, "before title boost", user=world.owner)
+    snap = services.take_snapshot(world.case, "before title boost", user=world.owner, explain=True)
     client = client_for(world.owner)
     listing = parse(client.get(reverse("cases:snapshot", args=[world.case.pk, snap.pk])).content)
     links = [a.attrs["href"] for a in listing.select("#snapshot-queries a.explain-link")]

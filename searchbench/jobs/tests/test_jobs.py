@@ -13,7 +13,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule
 
 from searchbench.cases import services
-from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, Try
+from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, SnapshotDoc, Try
 from searchbench.cases.tests.conftest import World
 from searchbench.cases.tests.htmlquery import parse
 from searchbench.engines.local.engine import LocalEngine
@@ -244,7 +244,7 @@ def test_take_snapshot_is_a_job(world: World, queued) -> None:
     response = client.post(reverse("cases:snapshot_new", args=[world.case.pk]), {"name": " v1 "})
     assert response["Location"] == reverse("cases:detail", args=[world.case.pk])
     job = Job.objects.get(kind="snapshot")
-    assert (job.status, job.params) == ("queued", {"name": "v1"})
+    assert (job.status, job.params) == ("queued", {"name": "v1", "explain": False})
     [task] = OrmQ.objects.all()
     assert tasks.run_snapshot(*task.task["args"]) == "done"
     job.refresh_from_db()
@@ -253,6 +253,18 @@ def test_take_snapshot_is_a_job(world: World, queued) -> None:
     assert snapshot.name == "v1" and (job.done, job.total) == (2, 2)
     data = client.get(reverse("jobs:status", args=[job.pk])).json()
     assert data["result_url"] == reverse("cases:snapshot", args=[world.case.pk, snapshot.pk])
+
+
+def test_a_snapshot_job_keeps_explanations_when_the_box_is_ticked(world: World, queued) -> None:
+    client = client_for(world.owner)
+    url = reverse("cases:snapshot_new", args=[world.case.pk])
+    client.post(url, {"name": "with trees", "explain": "on"})
+    job = Job.objects.get(kind="snapshot")
+    assert job.params == {"name": "with trees", "explain": True}
+    [task] = OrmQ.objects.all()
+    assert tasks.run_snapshot(*task.task["args"]) == "done"
+    docs = SnapshotDoc.objects.filter(snapshot_query__snapshot__name="with trees")
+    assert docs.exists() and not docs.filter(explain=None).exists()
 
 
 # --- cancel, progress, access -----------------------------------------------------------------
