@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from searchbench.api.common import (
     Id,
+    JsonObject,
     Page,
     PageParams,
     answers,
@@ -27,6 +28,7 @@ from searchbench.cases import history, services
 from searchbench.cases.forms import CaseSettingsForm
 from searchbench.cases.models import Case, Scorer
 from searchbench.jobs import services as jobs
+from searchbench.web.ids import MAX_ID
 
 router = Router(tags=["cases"])
 
@@ -62,7 +64,7 @@ class CasePatch(Schema):
     scorer: str | None = None
     archived: bool | None = None
     public: bool | None = None
-    options: dict[str, Any] | None = None
+    options: JsonObject | None = None
     teams: list[Id] | None = None
 
 
@@ -271,7 +273,7 @@ def get_run(request: HttpRequest, case_id: Id, history_id: Id) -> dict[str, Any]
 
 
 class RunIn(Schema):
-    try_number: int | None = Field(None, ge=1, description="default: the current try")
+    try_number: int | None = Field(None, ge=1, le=MAX_ID, description="default: the current try")
 
 
 @router.post("/{id:case_id}/run", response=answers(JobOut, 202), operation_id="run_case")

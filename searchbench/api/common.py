@@ -10,13 +10,28 @@ from typing import Annotated, Any, Generic, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from searchbench.api.errors import ERROR_CODES, ApiError, ErrorOut, not_found
 from searchbench.cases import services
 from searchbench.cases.models import Case
+from searchbench.domain import safejson
 from searchbench.web.ids import MAX_ID
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _json_object(value: dict[str, Any]) -> dict[str, Any]:
+    problem = safejson.json_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# A JSON object every database stores as it is: no NaN or infinity, bounded nesting and numbers
+# (domain.safejson's limits, as the web forms have them).
+JsonObject = Annotated[dict[str, Any], AfterValidator(_json_object)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from searchbench.api.common import (
     Id,
+    JsonObject,
     Page,
     PageParams,
     answers,
@@ -55,7 +56,7 @@ class EndpointIn(Schema):
     headers: dict[str, str] = {}
     username: str = Field("", max_length=200)
     password: str = Field("", description="write-only; stored encrypted")
-    options: dict[str, Any] = {}
+    options: JsonObject = {}
     requests_per_minute: int | None = Field(None, ge=1, le=1_000_000)
     timeout: float = Field(10.0, gt=0, le=300)
     teams: list[Id] = []
@@ -70,7 +71,7 @@ class EndpointPatch(Schema):
     username: str | None = Field(None, max_length=200)
     password: str | None = Field(None, description="write-only; empty keeps the stored one")
     clear_password: bool | None = None
-    options: dict[str, Any] | None = None
+    options: JsonObject | None = None
     requests_per_minute: int | None = Field(None, ge=1, le=1_000_000)
     timeout: float | None = Field(None, gt=0, le=300)
     teams: list[Id] | None = None

@@ -11,7 +11,9 @@ from ninja import Field, Router, Schema, Status
 from ninja import Query as QueryParams
 
 from searchbench.api.common import (
+    Finite,
     Id,
+    JsonObject,
     Page,
     PageParams,
     answers,
@@ -51,14 +53,14 @@ class QueryIn(Schema):
     text: str = Field(..., min_length=1, max_length=TEXT_MAX)
     notes: str = ""
     information_need: str = ""
-    options: dict[str, Any] = {}
+    options: JsonObject = {}
 
 
 class QueryPatch(Schema):
     text: str | None = Field(None, min_length=1, max_length=TEXT_MAX)
     notes: str | None = None
     information_need: str | None = None
-    options: dict[str, Any] | None = None
+    options: JsonObject | None = None
 
 
 class BulkQueries(Schema):
@@ -87,7 +89,7 @@ class RatingOut(Schema):
 
 class RatingIn(Schema):
     doc_id: str = Field(..., min_length=1, max_length=DOC_ID_MAX)
-    rating: float | None = Field(..., description="a value of the scorer's scale; null clears")
+    rating: Finite | None = Field(..., description="a value of the scorer's scale; null clears")
 
 
 class RatingsIn(Schema):

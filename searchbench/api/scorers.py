@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from searchbench.api.common import (
+    Finite,
     Id,
     Page,
     PageParams,
@@ -45,7 +46,7 @@ class ScorerOut(Schema):
 class ScorerIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
     description: str = ""
-    scale: list[float] = Field([0, 1, 2, 3], min_length=2, max_length=11)
+    scale: list[Finite] = Field([0, 1, 2, 3], min_length=2, max_length=11)
     labels: dict[str, str] = {}
     code: str = Field(..., min_length=1)
     teams: list[Id] = []
@@ -54,7 +55,7 @@ class ScorerIn(Schema):
 class ScorerPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = None
-    scale: list[float] | None = Field(None, min_length=2, max_length=11)
+    scale: list[Finite] | None = Field(None, min_length=2, max_length=11)
     labels: dict[str, str] | None = None
     code: str | None = Field(None, min_length=1)
     teams: list[Id] | None = None

@@ -71,6 +71,8 @@ def _body(request: HttpRequest) -> Iterator[IO[bytes]]:
             size += len(chunk)
             if size > IMPORT_MAX_BYTES:
                 raise ApiError(413, f"the file is over {IMPORT_MAX_BYTES} bytes")
+            if b"\x00" in chunk:
+                raise ApiError(422, "the file contains the NUL character: it is not a text file")
             spool.write(chunk)
         if size == 0:
             raise ApiError(422, "the request body is empty: send the file as the body")

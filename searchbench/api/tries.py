@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from searchbench.api.common import (
     Id,
+    JsonObject,
     Page,
     PageParams,
     answers,
@@ -47,7 +48,7 @@ class TryCreate(Schema):
     field_spec: str | None = None
     rows: int | None = Field(None, ge=1, le=500)
     escape: bool | None = None
-    curator_vars: dict[str, Any] | None = None
+    curator_vars: JsonObject | None = None
     endpoint_id: Id | None = None
 
 

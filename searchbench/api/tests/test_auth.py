@@ -165,3 +165,34 @@ def test_the_user_page_links_the_token_page(world: World) -> None:
     client.force_login(world.owner)
     page = client.get(reverse("user")).content.decode()
     assert f'href="{reverse("tokens:list")}"' in page
+
+
+def test_text_with_nul_and_bodies_nested_too_deep_are_refused(world: World, owner_api: Api):
+    """PostgreSQL refuses U+0000 in text (a 500 before); deep JSON overflowed the parser."""
+    base = f"/cases/{world.case.pk}/queries"
+    assert_error(owner_api.post(base, {"text": "a\x00b"}), 422)
+    assert_error(owner_api.post("/teams", {"name": "t\x00"}), 422)
+    ratings = f"{base}/{world.q_boots.pk}/ratings/doc?doc_id=a%00"
+    assert_error(owner_api.delete(ratings), 422)
+    assert world.case.queries.count() == 2
+    deep = "[" * 100_000 + "]" * 100_000
+    response = owner_api.client.post(
+        f"/api/v1{base}", data=deep, content_type="application/json", headers=owner_api.headers
+    )
+    assert response.status_code in (400, 422) and "error" in response.json()
+
+
+def test_json_values_no_database_stores_are_refused(world: World, owner_api: Api) -> None:
+    base = f"/cases/{world.case.pk}/queries"
+    for body in ['{"text": "x", "options": {"a": NaN}}', '{"text": "x", "options": {"a": 1e999}}']:
+        response = owner_api.client.post(
+            f"/api/v1{base}", data=body, content_type="application/json", headers=owner_api.headers
+        )
+        assert_error(response, 422)
+    rating = f"{base}/{world.q_boots.pk}/ratings"
+    response = owner_api.client.post(
+        f"/api/v1{rating}", data='{"doc_id": "b1", "rating": NaN}',
+        content_type="application/json", headers=owner_api.headers,
+    )  # fmt: skip
+    assert_error(response, 422)
+    assert world.case.queries.count() == 2
