@@ -40,6 +40,10 @@ class TeamIn(Schema):
     description: str = ""
 
 
+class RoleIn(Schema):
+    role: Literal["owner", "member"]
+
+
 class MemberIn(Schema):
     user: str = Field(..., min_length=1, max_length=254, description="user name or e-mail")
     role: Literal["owner", "member"] = "member"
@@ -113,11 +117,39 @@ def add_member(request: HttpRequest, team_id: Id, payload: MemberIn) -> Status:
 def remove_member(request: HttpRequest, team_id: Id, user_id: Id) -> Status:
     """Remove a member (owners), or leave (your own id). A team keeps at least one owner."""
     team = _team(request, team_id)
+    try:
+        teams.remove_member(request.user, team, _member(user_id))
+    except teams.TeamError as exc:
+        raise _refused(exc) from None
+    return Status(204, None)
+
+
+def _member(user_id: int) -> Any:
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         raise ApiError(404, "no such member")
+    return user
+
+
+@router.patch(
+    "/{id:team_id}/members/{id:user_id}", response=answers(TeamOut), operation_id="set_member_role"
+)
+def set_member_role(request: HttpRequest, team_id: Id, user_id: Id, payload: RoleIn) -> dict:
+    """Make a member an owner, or an owner a member (team owners only; a team keeps an owner)."""
+    team = _team(request, team_id)
     try:
-        teams.remove_member(request.user, team, user)
+        teams.set_role(request.user, team, _member(user_id), payload.role)
+    except teams.TeamError as exc:
+        raise _refused(exc) from None
+    return team_out(team, request.user)
+
+
+@router.delete("/{id:team_id}", response=answers(None, 204), operation_id="delete_team")
+def delete_team(request: HttpRequest, team_id: Id) -> Status:
+    """Delete a team (its owners only). What was shared with it stays with its owners."""
+    team = _team(request, team_id)
+    try:
+        teams.delete_team(request.user, team)
     except teams.TeamError as exc:
         raise _refused(exc) from None
     return Status(204, None)

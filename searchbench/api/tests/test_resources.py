@@ -147,7 +147,14 @@ def test_teams_and_members(world: World, owner_api: Api, teammate_api: Api, outs
     assert owner_api.delete(f"{path}/members/{world.outsider.pk}").status_code == 204
     assert not Membership.objects.filter(team=world.team, user=world.outsider).exists()
     assert_error(owner_api.delete(f"{path}/members/{world.owner.pk}"), 409)  # the last owner
+    promoted = owner_api.patch(f"{path}/members/{world.teammate.pk}", {"role": "owner"})
+    assert promoted.status_code == 200, promoted.content
+    assert {m["username"]: m["role"] for m in promoted.json()["members"]}["tom"] == "owner"
+    assert_error(owner_api.patch(f"{path}/members/{world.teammate.pk}", {"role": "boss"}), 422)
+    assert_error(outsider_api.delete(path), 404)
     made = outsider_api.post("/teams", {"name": "own team"})
     assert made.status_code == 201 and made.json()["role"] == "owner"
     assert_error(outsider_api.post("/teams", {"name": "own team"}), 409)
     assert Team.objects.filter(name="own team").count() == 1
+    assert teammate_api.delete(path).status_code == 204  # an owner now
+    assert not Team.objects.filter(pk=world.team.pk).exists()
