@@ -115,7 +115,7 @@ def test_the_user_page_shows_and_saves_the_profile(olive):
     page = parse(client.get(reverse("user")).content)
     assert page.one("#id_email").attrs["value"] == "olive@example.com"
     assert page.select("#password a")  # a password: the change link
-    assert page.one("#tokens-link").attrs["href"] == reverse("tokens:list")
+    assert page.select("#api-tokens a")[0].attrs["href"] == reverse("tokens:list")
     client.post(reverse("user"), {"first_name": "Olive", "email": "o@example.com"})
     olive.refresh_from_db()
     assert (olive.first_name, olive.email) == ("Olive", "o@example.com")
