@@ -31,6 +31,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import (
@@ -42,6 +43,7 @@ from searchbench.web.logging import get_logger
 
 log = get_logger("searchbench.accounts.oidc")
 
+CALLBACK = "oidc_authentication_callback"  # the URL name the library reverses too
 DISCOVERY_TTL = 3600.0  # seconds a provider's configuration is kept
 # Library setting -> the discovery document's key.
 DISCOVERED = {
@@ -148,7 +150,8 @@ class Backend(OIDCAuthenticationBackend):
         self.UserModel = get_user_model()
 
     def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> Any:
-        if request is None or not enabled() or "code" not in request.GET:
+        # Only the callback signs on: never a password log-in that happens to carry ?code=.
+        if request is None or not enabled() or request.path != reverse(CALLBACK):
             return None
         try:
             super().__init__()
