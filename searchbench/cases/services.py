@@ -292,8 +292,9 @@ def query_neighbours(query: Query) -> tuple[int | None, int | None]:
     id): two lookups on the (case, position) index, whatever the size of the case."""
     same = Query.objects.filter(case_id=query.case_id).values_list("pk", flat=True)
     at, pk = query.position, query.pk
-    before = same.filter(Q(position__lt=at) | Q(position=at, pk__lt=pk))
-    after = same.filter(Q(position__gt=at) | Q(position=at, pk__gt=pk))
+    # position__lte/gte alone is what the index can seek to; the OR breaks ties by id.
+    before = same.filter(Q(position__lt=at) | Q(position=at, pk__lt=pk), position__lte=at)
+    after = same.filter(Q(position__gt=at) | Q(position=at, pk__gt=pk), position__gte=at)
     return (
         before.order_by("-position", "-pk").first(),
         after.order_by("position", "pk").first(),
@@ -636,6 +637,14 @@ class _RowInserter:
                 batch = rows[at : at + self.per_statement]
                 params = [value for row in batch for value in row]
                 cursor.execute(self.head + ", ".join([self.row] * len(batch)), params)
+
+
+def insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows of values ready for the database (foreign keys as ids, JSON as text, times
+    adapted) into ``model``'s ``fields``, many a statement: for bulk writes where Django's
+    per-field preparation of model instances is most of the time (snapshots, imports)."""
+    if rows:
+        _RowInserter(model, fields)(rows)
 
 
 def store_static_set(

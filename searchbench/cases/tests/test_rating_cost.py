@@ -160,3 +160,24 @@ def test_neighbours_follow_position_then_id(world):
         query = Query.objects.get(pk=pk)
         expected = (order[at - 1] if at else None, order[at + 1] if at + 1 < len(order) else None)
         assert services.query_neighbours(query) == expected
+
+
+@pytest.mark.django_db
+def test_neighbours_seek_the_position_index_instead_of_scanning_the_case(world):
+    # On PostgreSQL an OR of position conditions alone left the index a scan of the whole case.
+    if connection.vendor not in ("sqlite", "postgresql"):
+        pytest.skip("the query plans checked here are SQLite's and PostgreSQL's")
+    with CaptureQueriesContext(connection) as captured:
+        services.query_neighbours(world.q_tent)
+    for query in captured.captured_queries:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                plan = " / ".join(row[-1] for row in cursor.fetchall())
+                assert "INDEX query_case_position (case_id=? AND position" in plan, plan
+            else:
+                cursor.execute("SET LOCAL enable_seqscan = off")  # two rows: it would scan
+                cursor.execute("EXPLAIN " + query["sql"])
+                plan = [row[0] for row in cursor.fetchall()]
+                cond = next(line for line in plan if "Index Cond" in line)
+                assert "case_id" in cond and "position" in cond, plan
