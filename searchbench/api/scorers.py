@@ -16,6 +16,7 @@ from searchbench.api.common import (
     Page,
     PageParams,
     answers,
+    changes_of,
     check_if_match,
     paginate,
     with_etag,
@@ -88,13 +89,14 @@ def _form_changes(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _own(request: HttpRequest, scorer_id: int) -> Scorer:
-    """One of your custom scorers; 404 for anything else you may see or not (only the owner
-    changes one)."""
-    scorer = Scorer.objects.filter(
-        pk=scorer_id, kind=Scorer.Kind.CUSTOM, owner_id=request.user.pk
-    ).first()
+    """One of your custom scorers: 404 for a scorer you may not use (its existence is not
+    disclosed), 403 for one you may use but not change (a built-in, a teammate's), as for
+    endpoints and cases."""
+    scorer = services.usable_scorers(request.user).filter(pk=scorer_id).first()
     if scorer is None:
-        raise not_found("custom scorer of yours")
+        raise not_found("scorer")
+    if scorer.kind != Scorer.Kind.CUSTOM or scorer.owner_id != request.user.pk:
+        raise ApiError(403, "only a custom scorer's owner changes it")
     return scorer
 
 
@@ -136,7 +138,7 @@ def update_scorer(
     """Change one of your custom scorers. If-Match: 412 on change."""
     scorer = _own(request, scorer_id)
     check_if_match(request, scorer_out(scorer))
-    changes = _form_changes(payload.dict(exclude_unset=True))
+    changes = _form_changes(changes_of(payload))
     form = bind(ScorerForm, changes, instance=scorer, user=request.user)
     with transaction.atomic():
         form.save()
