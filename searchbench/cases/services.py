@@ -647,6 +647,14 @@ def insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[tuple[An
         _RowInserter(model, fields)(rows)
 
 
+def insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows of values ready for the database (foreign keys as ids, JSON as text, times
+    adapted) into ``model``'s ``fields``, many a statement: for bulk writes where Django's
+    per-field preparation of model instances is most of the time (snapshots, imports)."""
+    if rows:
+        _RowInserter(model, fields)(rows)
+
+
 def store_static_set(
     results: Any,
     name: str,

@@ -31,7 +31,7 @@ class RatingsFormatError(ValueError):
         super().__init__("\n".join(shown))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rating:
     query: str
     doc_id: str

@@ -245,6 +245,7 @@ def test_the_haystack_case_imports_with_its_raters_kept_and_exports_back(
     haystack_case: Path, owner: Any
 ) -> None:
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from searchbench.cases import transfer
     from searchbench.cases.models import Rating
@@ -269,6 +270,8 @@ def test_the_haystack_case_imports_with_its_raters_kept_and_exports_back(
     assert ratings.filter(rated_by=owner).count() == 1670
     assert report.raters_kept_by_email == ["charlie@flax.co.uk", "eschramma@cas.org"]
     assert get_user_model().objects.count() == before  # nobody's account was made up
+    newest = ratings.order_by("-rated_at").first().rated_at
+    assert newest.tzinfo and abs((timezone.now() - newest).total_seconds()) < 60
     tried = case.current_try()
     assert tried.name == "Try 12"
     assert tried.query_template == "q=#$query##&useParams=querqy_match_by_txt_emb\n&tie=0.0"
@@ -505,3 +508,19 @@ def test_importing_the_same_file_again_changes_nothing(quepid_files: Path, owner
     report = _import("ltr", path, owner, case)
     assert (report.queries_added, report.ratings_added, report.ratings_changed) == (0, 0, 0)
     assert case.queries.count() == 137
+
+
+@pytest.mark.django_db
+def test_a_qid_and_a_text_naming_the_same_stored_query_is_refused(
+    owner: Any, tmp_path: Path
+) -> None:
+    from searchbench.cases import transfer
+
+    case = _import("ltr", io.BytesIO(b"1 qid:7 # d1 red boots\n"), owner, "c").case
+    before = counts()
+    # qid 7 is "red boots"; the second line's text is that query too, under another qid.
+    source = io.BytesIO(b"1 qid:7 # d2 boots\n1 qid:8 # d3 red boots\n")
+    with pytest.raises(transfer.TransferError) as info:
+        _import("ltr", source, owner, case)
+    assert info.value.problems == [("line 2", "the query is also line 1")]
+    assert counts() == before

@@ -61,7 +61,7 @@ class Problems:
 # --- the data ----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class RatingData:
     doc_id: str
     rating: float
@@ -69,7 +69,7 @@ class RatingData:
     where: str = ""  # where the file holds it ("line 7", "queries[2].ratings[0]"), for errors
 
 
-@dataclass
+@dataclass(slots=True)
 class QueryData:
     text: str
     ratings: list[RatingData] = field(default_factory=list)
@@ -80,7 +80,7 @@ class QueryData:
     where: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class EndpointData:
     name: str
     kind: str
@@ -93,7 +93,7 @@ class EndpointData:
     requests_per_minute: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class TryData:
     name: str
     template: str
@@ -104,21 +104,21 @@ class TryData:
     endpoint: EndpointData | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class SnapshotDocData:
     doc_id: str
     position: int
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class SnapshotQueryData:
     text: str
     qid: str | None = None
     docs: list[SnapshotDocData] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class SnapshotData:
     name: str
     time: str  # ISO 8601 as written (``2023-05-03T14:44:53.000Z``)
@@ -127,7 +127,7 @@ class SnapshotData:
     fields: list[str] = field(default_factory=list)  # the doc fields' column order, if known
 
 
-@dataclass
+@dataclass(slots=True)
 class CaseData:
     """A case as a file holds it. Fields a format does not carry stay None / empty."""
 

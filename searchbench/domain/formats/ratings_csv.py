@@ -9,6 +9,7 @@ ways, so an exported file reads back to the same values.
 from __future__ import annotations
 
 import csv
+import heapq
 from typing import IO
 
 from searchbench.domain.formats.interchange import (
@@ -41,14 +42,15 @@ def read(source: IO[bytes], name: str) -> CaseData:
         problems.items += [(f"line {line}", why) for line, why in exc.problems]
         rows = []
     problems.raise_if_any()
-    # Queries in the order the file first names them, rated or not.
-    events = sorted(
-        [(r.line, r.query, r) for r in rows] + [(line, q, None) for q, line in unrated],
-        key=lambda e: e[0],
-    )
+    # Queries in the order the file first names them, rated or not (both lists are in line order).
     queries: dict[str, QueryData] = {}
+    events = heapq.merge(
+        ((r.line, r.query, r) for r in rows), ((line, q, None) for q, line in unrated)
+    )
     for line, text, rating in events:
-        query = queries.setdefault(text, QueryData(text, where=f"line {line}"))
+        query = queries.get(text)
+        if query is None:
+            query = queries[text] = QueryData(text, where=f"line {line}")
         if rating is not None:
             query.ratings.append(
                 RatingData(rating.doc_id, rating.rating, where=f"line {rating.line}")
