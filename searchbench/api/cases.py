@@ -16,6 +16,7 @@ from searchbench.api.common import (
     PageParams,
     answers,
     case_for,
+    changes_of,
     check_if_match,
     locked_match,
     paginate,
@@ -166,7 +167,7 @@ def update_case(
 ) -> dict[str, Any]:
     """Change a case's name, scorer, options, teams; archive it (``archived: true``) or make it
     public. Send If-Match with the ETag you read: 412 if it changed since."""
-    changes = payload.dict(exclude_unset=True)
+    changes = changes_of(payload)
     with transaction.atomic():
         case = locked_match(
             request, case_for(request, case_id, write=True), lambda c: case_out(c, request.user)

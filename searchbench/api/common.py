@@ -56,6 +56,13 @@ class PageParams(Schema):
     offset: int = Field(0, ge=0, le=MAX_ID)
 
 
+def changes_of(payload: Schema, nullable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields a PATCH (or a create from defaults) sent. A null leaves the field as it is,
+    but for the ``nullable`` fields, where it clears the value."""
+    sent = payload.dict(exclude_unset=True)
+    return {k: v for k, v in sent.items() if v is not None or k in nullable}
+
+
 def paginate(
     rows: QuerySet[Any] | Sequence[Any], params: PageParams, out: Callable[[Any], Any]
 ) -> dict[str, Any]:

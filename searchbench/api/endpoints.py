@@ -16,6 +16,7 @@ from searchbench.api.common import (
     Page,
     PageParams,
     answers,
+    changes_of,
     check_if_match,
     paginate,
     with_etag,
@@ -160,7 +161,7 @@ def update_endpoint(
     """Change one of your endpoints. If-Match: 412 on change."""
     endpoint = _own(request, endpoint_id)
     check_if_match(request, endpoint_out(endpoint, request.user))
-    changes = payload.dict(exclude_unset=True)
+    changes = changes_of(payload, nullable=("requests_per_minute",))
     form = bind(EndpointForm, changes, instance=endpoint, user=request.user)
     return with_etag(response, endpoint_out(_save(form), request.user))
 

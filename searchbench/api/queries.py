@@ -18,6 +18,7 @@ from searchbench.api.common import (
     PageParams,
     answers,
     case_for,
+    changes_of,
     check_if_match,
     locked_match,
     paginate,
@@ -189,7 +190,7 @@ def update_query(
 ) -> dict[str, Any]:
     """Change a query's text, notes, information need or options. If-Match: 412 on change."""
     case = case_for(request, case_id, write=True)
-    changes = payload.dict(exclude_unset=True)
+    changes = changes_of(payload)
     with transaction.atomic():
         query = locked_match(request, _query(case, query_id), query_out)
         text = changes.pop("text", None)

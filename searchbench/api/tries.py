@@ -16,6 +16,7 @@ from searchbench.api.common import (
     PageParams,
     answers,
     case_for,
+    changes_of,
     locked_match,
     paginate,
     with_etag,
@@ -92,7 +93,7 @@ def create_try(request: HttpRequest, case_id: Id, payload: TryCreate) -> Status:
     Nothing is run: POST /cases/{id}/run."""
     case = case_for(request, case_id, write=True)
     current = case.current_try()
-    changes = payload.dict(exclude_unset=True)
+    changes = changes_of(payload)
     if "endpoint_id" in changes:
         changes["endpoint"] = changes.pop("endpoint_id")
     form = bind(
