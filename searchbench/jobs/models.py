@@ -14,6 +14,7 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         RUN = "run", "Run"
         SNAPSHOT = "snapshot", "Snapshot"
+        IMPORT = "import", "Import"  # a file into a case (jobs/imports.py)
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -27,7 +28,10 @@ class Job(models.Model):
     NIGHTLY = "nightly"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="jobs")
+    # None only for an import into a new case until it is done (the case is made by the import).
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
     try_ref = models.ForeignKey(
         "cases.Try",
         null=True,
@@ -142,3 +146,21 @@ class RateBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:12]}…: {self.tokens:.2f}"
+
+
+class ImportUpload(models.Model):
+    """A piece of a file an import job will read, kept in the database so that a worker on any
+    machine can read it; deleted when the import ends."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="upload")
+    number = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["job", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="importupload_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} piece {self.number}"

@@ -142,7 +142,11 @@ def jobs_for(user: User, case: Case) -> QuerySet[Job]:
 def job_for(user: User, job_id: int) -> Job | None:
     """The job if ``user`` may change its case, else None (the caller answers 404)."""
     job = Job.objects.select_related("case", "try_ref").filter(pk=job_id).first()
-    if job is None or user is None or not case_services.can_write(user, job.case):
+    if job is None or user is None:
+        return None
+    if job.case is None:  # an import into a new case, not done yet: its starter's alone
+        return job if job.created_by_id == getattr(user, "pk", None) else None
+    if not case_services.can_write(user, job.case):
         return None
     return job
 
@@ -194,6 +198,10 @@ def describe(job: Job, eta: int | None = None) -> str:
         return f"failed: {job.error}"
     if job.status == Job.Status.CANCELLED:
         return "cancelled"
+    if job.kind == Job.Kind.IMPORT:
+        if job.status == Job.Status.RUNNING:
+            return f"importing {job.params.get('file', 'the file')}"
+        return str(job.result.get("summary", "imported"))
     if job.kind == Job.Kind.SNAPSHOT and job.status == Job.Status.RUNNING:
         return f"taking the snapshot of {job.total} quer{'y' if job.total == 1 else 'ies'}"
     parts = [f"{job.done} of {job.total} quer{'y' if job.total == 1 else 'ies'}"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from searchbench.testing import service_missing
 
 # Six products; "red boots" should rank b1/b2 first. Ratings below are the judgments.
 DOCS = [
@@ -88,3 +91,36 @@ def world(db: None, tiny_index: str) -> World:
     Rating.objects.create(query=q_boots, doc_id="b2", rating=1)
     Rating.objects.create(query=q_tent, doc_id="t1", rating=1)
     return World(owner, teammate, outsider, team, endpoint, case, try_, q_boots, q_tent)
+
+
+# --- Quepid's files (import and export tests) ---------------------------------------------------
+
+HAYSTACK_OWNER = "epugh@opensourceconnections.com"
+
+
+@pytest.fixture(scope="session")
+def quepid_files(shared_data: Path) -> Path:
+    path = shared_data / "quepid_files"
+    if not path.is_dir():
+        service_missing(f"Quepid's files not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def haystack_case(quepid_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Haystack case JSON, unpacked from the zip Quepid ships (its __MACOSX entry left out)."""
+    with zipfile.ZipFile(quepid_files / "quepid-case" / "haystack_rating_party_case.json.zip") as z:
+        data = z.read("haystack_rating_party_case.json")
+    path = tmp_path_factory.mktemp("quepid") / "haystack_rating_party_case.json"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def owner(db: None) -> Any:
+    from django.contrib.auth import get_user_model
+
+    from searchbench.cases.builtins import sync_builtin_scorers
+
+    sync_builtin_scorers()
+    return get_user_model().objects.create_user("epugh", HAYSTACK_OWNER, "pw")

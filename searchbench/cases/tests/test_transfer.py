@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,38 +15,8 @@ from typing import Any
 
 import pytest
 
-from searchbench.testing import service_missing
-
 HAYSTACK_OWNER = "epugh@opensourceconnections.com"
 HAYSTACK_RATERS = {HAYSTACK_OWNER: 1670, "charlie@flax.co.uk": 8, "eschramma@cas.org": 1}
-
-
-@pytest.fixture(scope="session")
-def quepid_files(shared_data: Path) -> Path:
-    path = shared_data / "quepid_files"
-    if not path.is_dir():
-        service_missing(f"Quepid's files not found at {path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def haystack_case(quepid_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Haystack case JSON, unpacked from the zip Quepid ships (its __MACOSX entry left out)."""
-    with zipfile.ZipFile(quepid_files / "quepid-case" / "haystack_rating_party_case.json.zip") as z:
-        data = z.read("haystack_rating_party_case.json")
-    path = tmp_path_factory.mktemp("quepid") / "haystack_rating_party_case.json"
-    path.write_bytes(data)
-    return path
-
-
-@pytest.fixture
-def owner(db: None) -> Any:
-    from django.contrib.auth import get_user_model
-
-    from searchbench.cases.builtins import sync_builtin_scorers
-
-    sync_builtin_scorers()
-    return get_user_model().objects.create_user("epugh", HAYSTACK_OWNER, "pw")
 
 
 def counts() -> dict[str, int]:

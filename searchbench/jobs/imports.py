@@ -1,0 +1,128 @@
+"""Imports as jobs: a file too big to import in a request is stored in the database in pieces
+(ImportUpload, so a worker on any machine reads it) and imported by a worker through
+cases/transfer.py, all or nothing, like any other import.
+
+The job is marked done in the import's own transaction, so a task delivered again after its
+worker died either finds the job done (the import was committed) or imports from the start (it
+was rolled back). A refused file fails the job with every problem in ``error`` and
+``result["problems"]``.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from searchbench.cases import services as case_services
+from searchbench.cases import transfer
+from searchbench.cases.models import Case
+from searchbench.jobs.models import ImportUpload, Job
+from searchbench.web.logging import get_logger
+
+RUN_IMPORT = "searchbench.jobs.imports.run_import"
+PIECE = 1024 * 1024  # bytes a row of ImportUpload
+log = get_logger("searchbench.jobs")
+
+
+def start_import(fmt: str, source: IO[bytes], *, user: Any, case: Case | str | None = None) -> Job:
+    """Queue an import of ``source`` (read here in pieces into the database) into ``case`` (an
+    existing case the user may change, a new case's name, or None: named as the file says)."""
+    transfer.get_format(fmt, reading=True)
+    if isinstance(case, Case) and not case_services.can_write(user, case):
+        raise transfer.TransferError(fmt, [("case", f"you may not change case {case.name!r}")])
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=Job.Kind.IMPORT,
+            case=case if isinstance(case, Case) else None,
+            params={
+                "format": fmt,
+                "case_name": case if isinstance(case, str) else "",
+                "file": str(getattr(source, "name", "") or "upload")[:200],
+            },
+            created_by=user,
+        )
+        number = 0
+        while piece := source.read(PIECE):
+            ImportUpload.objects.create(job=job, number=number, data=piece)
+            number += 1
+        job.total = number
+        job.save(update_fields=["total"])
+        transaction.on_commit(
+            lambda: async_task(RUN_IMPORT, job.pk, task_name=f"job-{job.pk}-import")
+        )
+    job.refresh_from_db()
+    return job
+
+
+class _Pieces(io.RawIOBase):
+    """The stored pieces of a job's file as one stream, read a piece at a time."""
+
+    def __init__(self, job: Job) -> None:
+        self.job, self.number, self.pending = job, 0, b""
+        self.name = job.params.get("file") or "upload"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.pending:
+            row = ImportUpload.objects.filter(job=self.job, number=self.number).first()
+            if row is None:
+                return 0
+            self.pending, self.number = bytes(row.data), self.number + 1
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+
+def run_import(job_id: int) -> str:
+    """The worker's task: import the job's file, end the job, drop the stored pieces."""
+    job = Job.objects.select_related("case", "created_by").filter(pk=job_id).first()
+    if job is None or not job.active:
+        return "nothing to do"
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    target: Case | str | None = job.case or job.params.get("case_name") or None
+    stream = io.BufferedReader(_Pieces(job), PIECE)  # its name is the file's, for messages
+    try:
+        with transaction.atomic():
+            report = transfer.import_into(
+                job.params["format"], stream, user=job.created_by, case=target
+            )
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.DONE,
+                finished_at=timezone.now(),
+                case=report.case,
+                done=job.total,
+                result=_result(report),
+            )
+    except transfer.TransferError as exc:
+        Job.objects.filter(pk=job.pk, status__in=Job.ACTIVE).update(
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error=str(exc)[:2000],
+            result={"problems": [list(p) for p in exc.problems[:1000]]},
+        )
+        log.warning("import_failed", job_id=job.pk, problems=len(exc.problems))
+        return "refused"
+    finally:
+        ImportUpload.objects.filter(job=job).delete()
+    return "done"
+
+
+def _result(report: transfer.ImportReport) -> dict[str, Any]:
+    return {
+        "case_id": report.case.pk,
+        "created_case": report.created_case,
+        "summary": report.summary(),
+        "queries_added": report.queries_added,
+        "ratings_added": report.ratings_added,
+        "ratings_changed": report.ratings_changed,
+        "snapshots_added": report.snapshots_added,
+        "raters_kept_by_email": report.raters_kept_by_email,
+        "warnings": report.warnings[:100],
+    }
