@@ -616,9 +616,13 @@ def _insert_snapshot_rows(snapshot: Snapshot, outcomes: Sequence[QueryResult]) -
     insert(rows)
 
 
+INSERT_BYTES = 4_000_000  # text a multi-row INSERT carries at most (MariaDB refuses 16 MB)
+
+
 class _RowInserter:
-    """Multi-row INSERTs of ready values into one model's table (as many rows a statement as
-    the database takes parameters)."""
+    """Multi-row INSERTs of ready values into one model's table: as many rows a statement as the
+    database takes parameters, and about INSERT_BYTES of text at most (rows with big stored
+    fields and explain trees would pass MariaDB's default max_allowed_packet)."""
 
     def __init__(self, model: type[Any], fields: Sequence[str]) -> None:
         from django.db import connection
@@ -632,19 +636,21 @@ class _RowInserter:
         self.per_statement = max(1, limit // len(fields))
 
     def __call__(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        batch: list[tuple[Any, ...]] = []
+        size = 0
+        for row in rows:
+            batch.append(row)
+            size += sum(len(v) for v in row if isinstance(v, str))
+            if len(batch) == self.per_statement or size >= INSERT_BYTES:
+                self._insert(batch)
+                batch, size = [], 0
+        if batch:
+            self._insert(batch)
+
+    def _insert(self, batch: list[tuple[Any, ...]]) -> None:
+        params = [value for row in batch for value in row]
         with self.connection.cursor() as cursor:
-            for at in range(0, len(rows), self.per_statement):
-                batch = rows[at : at + self.per_statement]
-                params = [value for row in batch for value in row]
-                cursor.execute(self.head + ", ".join([self.row] * len(batch)), params)
-
-
-def insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert rows of values ready for the database (foreign keys as ids, JSON as text, times
-    adapted) into ``model``'s ``fields``, many a statement: for bulk writes where Django's
-    per-field preparation of model instances is most of the time (snapshots, imports)."""
-    if rows:
-        _RowInserter(model, fields)(rows)
+            cursor.execute(self.head + ", ".join([self.row] * len(batch)), params)
 
 
 def insert_rows(model: type[Any], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:

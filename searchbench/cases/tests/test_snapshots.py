@@ -138,3 +138,16 @@ def test_explain_trees_are_stored_as_the_nodes_say_with_nan_as_null(world):
         "price": None,
         "when": str(object),
     }
+
+
+@pytest.mark.django_db
+def test_doc_rows_go_in_statements_of_bounded_size(world, monkeypatch):
+    # Big stored fields and explain trees: a statement stays under what MariaDB accepts.
+    monkeypatch.setattr(services, "INSERT_BYTES", 1500)
+    _add_queries(world.case, 8)
+    with CaptureQueriesContext(connection) as captured:
+        snapshot = services.take_snapshot(world.case, "bounded", explain=True)
+    docs = SnapshotDoc.objects.filter(snapshot_query__snapshot=snapshot)
+    assert _inserts_into(captured, '"cases_snapshotdoc"') > 2
+    assert docs.count() == sum(q.num_results for q in snapshot.queries.exclude(error__gt=""))
+    assert not docs.filter(explain=None).exists()
