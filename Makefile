@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 LOCK ?= requirements/dev.lock
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test test-fast test-engines test-db-matrix lint format bench image-test clean
+.PHONY: help venv demo test test-fast test-engines test-db-matrix fuzz lint format bench image-test clean
 
 help:
 	@echo "make demo          run the demo: SQLite + built-in engine + demo case on http://127.0.0.1:8000"
 	@echo "make test          the whole test suite (set-up included)"
 	@echo "make test-engines  start real Solr/OpenSearch and run the engine conformance suite"
+	@echo "make fuzz          schemathesis against the API on a live server (FUZZ_EXAMPLES=20)"
 	@echo "make image-test    build, lint, push, pull, start and test the container image"
 	@echo "make bench         run the benchmarks"
 	@echo "make lint          ruff + mypy"
@@ -40,7 +41,12 @@ test: venv
 	done
 
 test-fast: venv
-	$(BIN)/python -m pytest -m "not engines and not browser and not integration" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not engines and not browser and not integration and not fuzz" $(PYTEST_ARGS)
+
+# schemathesis alone, with more examples per operation than `make test` runs (2).
+FUZZ_EXAMPLES ?= 20
+fuzz: venv
+	SEARCHBENCH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -m fuzz -p no:cacheprovider $(PYTEST_ARGS)
 
 test-engines: venv
 	$(BIN)/python -m pytest -m engines $(PYTEST_ARGS)

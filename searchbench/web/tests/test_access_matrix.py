@@ -748,14 +748,16 @@ COUNT = {"requests": 0}
 def _closing_note(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
     if reporter is not None and COUNT["requests"]:
         kinds = {k: sum(r.kind == k for r in ROUTES) for k in ("page", "api", "admin")}
         operations = sum(len(r.operations) for r in ROUTES)
-        reporter.write_line(
-            f"access matrix: {len(ROUTES)} routes ({kinds['page']} pages, {kinds['api']} API "
-            f"paths with {operations} operations, {kinds['admin']} admin), {len(PERSONAS)} "
-            f"personas, {COUNT['requests']} requests"
-        )
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(
+                f"\naccess matrix: {len(ROUTES)} routes ({kinds['page']} pages, {kinds['api']} API "
+                f"paths with {operations} operations, {kinds['admin']} admin), {len(PERSONAS)} "
+                f"personas, {COUNT['requests']} requests"
+            )
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=_route_id)
