@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 MAX_SHOWN = 20
+MAX_JSON_CHARS = 200_000_000  # a 100 MB file of non-ASCII text, with room
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -183,13 +184,17 @@ def read_json(source: IO[bytes], problems: Problems) -> Any:
     docs/import-export.md "Limits"); a syntax error is a problem with its line and column."""
     import json
 
+    from searchbench.domain import safejson
+
     try:
         text = source.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.add("file", f"not UTF-8 text ({exc.reason})")
         return None
     try:
-        return json.loads(text)
+        # NaN, Infinity, numbers past a double and nesting past safejson's limit are refused
+        # here, with their line: no database column takes them.
+        return safejson.loads(text, max_chars=MAX_JSON_CHARS)
     except json.JSONDecodeError as exc:
         problems.line(exc.lineno, f"not JSON: {exc.msg} (column {exc.colno})")
         return None

@@ -157,3 +157,19 @@ def test_qrels_blocks_split_at_lines_and_errors_name_the_line_in_the_whole_file(
     broken = data.replace(b"q1 0 d70 2\n", b"q1 0 d70 two\n")
     with pytest.raises(ValueError, match="^f:71: relevance 'two' is not an integer"):
         list(iter_qrels_blocks(io.BytesIO(broken), "f", block_size=64))
+
+
+def test_json_formats_refuse_values_no_database_stores_with_their_line() -> None:
+    from searchbench.domain.formats import quepid_case
+
+    with pytest.raises(FormatError) as info:
+        _read(
+            rre,
+            '{"queries": [{"placeholders": {"$query": "q"},\n"relevant_documents": '
+            '{"d1": {"gain": NaN}}}]}',
+        )
+    ((where, why),) = info.value.problems
+    assert where == "line 2" and "NaN" in why
+    with pytest.raises(FormatError) as info:
+        _read(quepid_case, '{"case_name": "c",\n "options": {"x": 1e999}}')
+    assert info.value.problems[0][0] == "line 2"
