@@ -37,6 +37,7 @@ from searchbench.cases.models import (
     Snapshot,
     SnapshotDoc,
     SnapshotQuery,
+    Try,
 )
 from searchbench.domain.formats.interchange import (
     CaseData,
@@ -200,6 +201,16 @@ class _Applier:
             report.snapshots_added += 1
         return report
 
+    def _fits(self, model: type[Any], name: str, value: str | None, where: str) -> bool:
+        """Whether a text fits its column (PostgreSQL and MariaDB refuse a longer one; SQLite
+        would store it), else a problem naming where the file has it."""
+        limit = model._meta.get_field(name).max_length or 0
+        if value and limit and len(value) > limit:
+            label = f"{model._meta.verbose_name} {model._meta.get_field(name).verbose_name}"
+            self.problems.append((where, f"{label} is {len(value)} characters; at most {limit}"))
+            return False
+        return True
+
     # the case, its scorer and try
 
     def _new_case(self, name: str | None) -> Case:
@@ -208,6 +219,8 @@ class _Applier:
         if not name:
             self.problems.append(("case", "a new case needs a name"))
             name = "?"
+        if not self._fits(Case, "name", name, "case_name"):
+            name = name[:200]
         scorer = self._scorer(data.scorer) or Scorer.objects.filter(name=DEFAULT_SCORER).first()
         if scorer is None:
             raise TransferError(self.label, [("scorer", f"built-in {DEFAULT_SCORER} is missing")])
@@ -238,6 +251,17 @@ class _Applier:
     def _try(self, case: Case, data: TryData) -> int | None:
         if data.endpoint is None:
             self.problems.append(("try.search_endpoint", "a try needs its endpoint"))
+            return None
+        at = "try.search_endpoint."
+        fits = [
+            self._fits(Try, "name", data.name, "try.name"),
+            self._fits(SearchEndpoint, "name", data.endpoint.name, at + "name"),
+            self._fits(SearchEndpoint, "url", data.endpoint.url, at + "endpoint_url"),
+            self._fits(
+                SearchEndpoint, "username", data.endpoint.username, at + "basic_auth_credential"
+            ),
+        ]
+        if not all(fits):
             return None
         endpoint = self._endpoint(data.endpoint)
         created = services.create_try(
@@ -294,6 +318,8 @@ class _Applier:
             query = (by_qid.get(item.qid) if item.qid else None) or by_text.get(item.text)
             if len(item.text) > limit:
                 self.problems.append((item.where, f"query text is longer than {limit} characters"))
+                continue
+            if not self._fits(Query, "external_id", item.qid, item.where):
                 continue
             if query is None:
                 position += 1
@@ -358,6 +384,8 @@ class _Applier:
                     continue
                 user = raters.get(rating.rater) if rating.rater else None
                 email = rating.rater if rating.rater and user is None else ""
+                if not self._fits(Rating, "rater_email", email, rating.where):
+                    continue
                 values = (rating.rating, user.pk if user else None, email)
                 stored = existing.get((query.pk, rating.doc_id))
                 if stored is None:
@@ -413,6 +441,13 @@ class _Applier:
     # snapshots
 
     def _snapshot(self, case: Case, data: SnapshotData) -> None:
+        fits = [self._fits(Snapshot, "name", data.name, f"snapshot {data.name[:40]!r}")]
+        for item in data.queries:
+            where = f"snapshot {data.name[:40]!r}, query {item.text[:40]!r}"
+            fits.append(self._fits(SnapshotQuery, "query_text", item.text, where))
+            fits += [self._fits(SnapshotDoc, "doc_id", d.doc_id, where) for d in item.docs]
+        if not all(fits):
+            return
         by_text = {q.text: q for q in case.queries.all()}
         snapshot = Snapshot.objects.create(
             case=case, name=data.name, created_by=self.user, field_names=data.fields

@@ -493,3 +493,17 @@ def test_a_qid_and_a_text_naming_the_same_stored_query_is_refused(
         _import("ltr", source, owner, case)
     assert info.value.problems == [("line 2", "the query is also line 1")]
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_values_longer_than_their_columns_are_problems_not_database_errors(
+    owner: Any,
+) -> None:
+    from searchbench.cases import transfer
+
+    before = counts()
+    long_qid = "9" * 101
+    with pytest.raises(transfer.TransferError) as info:
+        _import("ltr", io.BytesIO(f"1 qid:{long_qid} # d1 q\n".encode()), owner, "c")
+    assert info.value.problems == [("line 1", "query external id is 101 characters; at most 100")]
+    assert counts() == before

@@ -160,6 +160,9 @@ def text_lines(source: IO[bytes], problems: Problems) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             problems.line(number, f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})")
             return
+        if "\x00" in line:  # PostgreSQL stores no NUL in text; no text format needs one
+            problems.line(number, "the NUL character: this is not a text file")
+            return
         yield line
 
 
@@ -191,6 +194,11 @@ def read_json(source: IO[bytes], problems: Problems) -> Any:
     except UnicodeDecodeError as exc:
         problems.add("file", f"not UTF-8 text ({exc.reason})")
         return None
+    for nul in ("\x00", "\\u0000"):  # PostgreSQL stores no NUL in text
+        at = text.find(nul)
+        if at >= 0:
+            problems.line(text.count("\n", 0, at) + 1, "the NUL character: no text may hold it")
+            return None
     try:
         # NaN, Infinity, numbers past a double and nesting past safejson's limit are refused
         # here, with their line: no database column takes them.

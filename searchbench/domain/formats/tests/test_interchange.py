@@ -173,3 +173,12 @@ def test_json_formats_refuse_values_no_database_stores_with_their_line() -> None
     with pytest.raises(FormatError) as info:
         _read(quepid_case, '{"case_name": "c",\n "options": {"x": 1e999}}')
     assert info.value.problems[0][0] == "line 2"
+
+
+def test_the_nul_character_is_refused_with_its_line() -> None:
+    with pytest.raises(FormatError) as info:
+        _read(ratings_csv, "query,docid,rating\nq,d\x00,1\n")
+    assert info.value.problems == [("line 2", "the NUL character: this is not a text file")]
+    with pytest.raises(FormatError) as info:
+        _read(rre, '{"queries": [\n{"placeholders": {"$query": "q\\u0000"}}]}')
+    assert info.value.problems == [("line 2", "the NUL character: no text may hold it")]
