@@ -273,8 +273,7 @@ def test_the_haystack_ratings_export_in_every_ratings_format_from_the_case(
         original = (quepid_files / fmt / name).read_text(encoding="utf-8")
         expected = original[:-1] if fmt == "information-needs" else original
         assert transfer.export_text(fmt, case) == expected
-    # The case's endpoint names no RRE index: it comes from the RRE file once imported.
-    _import("rre", quepid_files / "rre" / "haystack_rating_party_rre.json", owner, case)
+    # RRE's id_field and index come from the try, as Quepid derives them (id:id, …/ecommerce/…).
     rre = (quepid_files / "rre" / "haystack_rating_party_rre.json").read_text(encoding="utf-8")
     assert transfer.export_text("rre", case) == rre
     # LTR gives each query its Quepid id; the TREC file then matches by that id.

@@ -16,6 +16,7 @@ The file is parsed whole with the standard library's ``json`` (see docs/import-e
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import IO, Any
 
@@ -165,8 +166,28 @@ def _grade(key: str) -> float | None:
         return None
 
 
+def derived_header(case: CaseData) -> dict[str, str]:
+    """``id_field`` and ``index`` as Quepid derives them from the try: the field spec's id field
+    and the index named in the endpoint URL (``…/solr/ecommerce/select`` → ``ecommerce``,
+    ``…/products/_search`` → ``products``)."""
+    header = dict(DEFAULT_HEADER)
+    tried = case.try_
+    if tried is None:
+        return header
+    from searchbench.domain.fieldspec import FieldSpecError, parse_field_spec
+
+    with contextlib.suppress(FieldSpecError):
+        header["id_field"] = parse_field_spec(tried.field_spec).id
+    if tried.endpoint is not None:
+        path = tried.endpoint.url.split("://", 1)[-1].split("?", 1)[0].rstrip("/").split("/")[1:]
+        if path and path[-1] in ("select", "_search", "query"):
+            path = path[:-1]
+        header["index"] = path[-1] if path else ""
+    return header
+
+
 def write(case: CaseData, out: IO[str]) -> None:
-    header = {**DEFAULT_HEADER, **case.headers.get("rre", {})}
+    header = {**derived_header(case), **case.headers.get("rre", {})}
     queries = []
     for query in case.queries:
         docs = {r.doc_id: {"gain": json_number(r.rating)} for r in query.ratings}
