@@ -760,91 +760,115 @@ def _closing_note(request: pytest.FixtureRequest) -> Iterator[None]:
             )
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=_route_id)
-def test_personas(route: Route, world: World) -> None:
-    try:
-        table = expectations(route)
-    except KeyError as exc:
-        pytest.fail(str(exc.args[0]))
+def _method(route: Route, key: str) -> str:
+    """The HTTP method of a table key (the key itself, or an API operation's method)."""
+    return key if route.kind != "api" else {o: m for m, o in route.operations}[key]
+
+
+def _send(
+    route: Route,
+    key: str,
+    variant: str,
+    persona: str,
+    w: World,
+    *,
+    session: bool = False,
+    csrf: bool = False,
+    scope: str = "write",
+) -> tuple[str, Any]:
+    """One request of the matrix: (what was asked, the response). The API is called with the
+    persona's token (of ``scope``) or, with ``session``, its session cookie; the pages with the
+    session. ``csrf``: a client that checks CSRF (and sends no token)."""
+    method = _method(route, key)
+    url = _url(route, w, variant) + QUERY.get(route.pattern, "")
+    body, form, headers = None, None, {}
+    if route.kind == "api":
+        query, body = _api_body(key, w, variant, persona)
+        url += query
+        if persona != "anon" and not session:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {w.tokens[persona][scope]}"
+            client = Client()
+        else:
+            client = _client(w, persona, csrf=csrf)
+    else:
+        form = POST_DATA.get(route.pattern) if method == "POST" else None
+        client = _client(w, persona, csrf=csrf)
+    COUNT["requests"] += 1
+    return f"{method} {url} [{key}, {variant}] as {persona}", _request(
+        client, method, url, body, form=form, **headers
+    )
+
+
+def _check(route: Route, w: World, *, session: bool = False, reads_only: bool = False) -> None:
     wrong = []
-    for key, rule in table.items():
-        method = key if route.kind != "api" else dict((o, m) for m, o in route.operations)[key]
-        for variant in _variants(rule):
-            url = _url(route, world, variant) + QUERY.get(route.pattern, "")
-            query = ""
-            for persona in PERSONAS:
-                if route.kind == "api":
-                    query, body = _api_body(key, world, variant, persona)
-                    headers = {}
-                    if persona != "anon":
-                        secret = world.tokens[persona]["write"]
-                        headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
-                    response = _request(Client(), method, url + query, body, **headers)
-                else:
-                    form = POST_DATA.get(route.pattern) if method == "POST" else None
-                    response = _request(_client(world, persona), method, url, form=form)
-                COUNT["requests"] += 1
-                got, want = outcome(response), rule.expect(persona, variant)
-                if got != want:
-                    detail = response.content[:200] if got not in (OK, LOGIN) else b""
-                    wrong.append(
-                        f"{method} {url}{query} [{key}, {rule}, {variant} case/object] as "
-                        f"{persona}: {got} ({response.status_code}), expected {want} {detail!r}"
-                    )
-    assert not wrong, "\n".join(wrong)
-
-
-def _writers(route: Route) -> list[tuple[str, str, str, Rule]]:
-    """(method, key, variant, rule) of each write the route takes, with an allowed persona."""
-    out = []
-    table = expectations(route)
-    for key, rule in table.items():
-        method = key if route.kind != "api" else dict((o, m) for m, o in route.operations)[key]
-        if method in ("GET", "HEAD", "OPTIONS"):
+    for key, rule in expectations(route).items():
+        if reads_only and _method(route, key) != "GET":
             continue
         for variant in _variants(rule):
             for persona in PERSONAS:
-                if persona != "anon" and rule.expect(persona, variant) == OK:
-                    out.append((method, key, variant, rule, persona))  # type: ignore[arg-type]
-                    break
-            else:
-                continue
-            break
-    return out  # type: ignore[return-value]
+                asked, response = _send(route, key, variant, persona, w, session=session)
+                got, want = outcome(response), rule.expect(persona, variant)
+                if got != want:
+                    detail = response.content[:200] if got not in (OK, LOGIN) else b""
+                    wrong.append(f"{asked} ({rule}): {got}, expected {want} {detail!r}")
+    assert not wrong, "\n".join(wrong)
 
 
-WRITE_ROUTES = [
-    r for r in ROUTES if r.kind in ("page", "api") and r.pattern in PAGES or r.kind == "api"
-]
+@pytest.mark.parametrize("route", ROUTES, ids=_route_id)
+def test_personas(route: Route, world: World) -> None:
+    """Each persona on each method of the route, on each kind of object the rule is about."""
+    try:
+        expectations(route)
+    except KeyError as exc:
+        pytest.fail(str(exc.args[0]))
+    _check(route, world)
 
 
-@pytest.mark.parametrize("route", WRITE_ROUTES, ids=_route_id)
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.kind == "api"], ids=_route_id)
+def test_api_reads_by_session(route: Route, world: World) -> None:
+    """The API's reads answer a signed-in browser (the session) as they answer its token."""
+    _check(route, world, session=True, reads_only=True)
+
+
+def _writers(route: Route) -> list[tuple[str, str, str]]:
+    """(key, variant, persona) of each write the route takes, with a persona who may do it (the
+    admin's pages: the site admin)."""
+    if route.kind == "admin":
+        return [("POST", "shared", "admin")]
+    out = []
+    for key, rule in expectations(route).items():
+        if _method(route, key) in ("GET", "HEAD", "OPTIONS"):
+            continue
+        allowed = [
+            (variant, persona)
+            for variant in _variants(rule)
+            for persona in PERSONAS
+            if persona != "anon" and rule.expect(persona, variant) == OK
+        ]
+        if allowed:
+            out.append((key, *allowed[0]))
+    return out
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=_route_id)
 def test_session_writes_need_csrf(route: Route, world: World) -> None:
-    """A session write without the CSRF token is refused (403), for a persona who may write."""
+    """A session write without the CSRF token is refused (403), for a persona who may write:
+    no view is exempt from Django's check, and the API's session auth checks it too."""
     wrong = []
-    for method, key, variant, _rule, persona in _writers(route):  # type: ignore[misc]
-        url = _url(route, world, variant) + QUERY.get(route.pattern, "")
-        query, body = _api_body(key, world, variant, persona) if route.kind == "api" else ("", None)
-        response = _request(_client(world, persona, csrf=True), method, url + query, body)
-        COUNT["requests"] += 1
+    for key, variant, persona in _writers(route):
+        asked, response = _send(route, key, variant, persona, world, session=True, csrf=True)
         if response.status_code != 403:
-            wrong.append(f"{method} {url} as {persona} without CSRF: {response.status_code}")
+            wrong.append(f"{asked} without a CSRF token: {response.status_code}")
     assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.kind == "api"], ids=_route_id)
 def test_read_tokens_cannot_write(route: Route, world: World) -> None:
     wrong = []
-    for method, key, variant, _rule, persona in _writers(route):  # type: ignore[misc]
-        url = _url(route, world, variant)
-        query, body = _api_body(key, world, variant, persona)
-        secret = world.tokens[persona]["read"]
-        response = _request(
-            Client(), method, url + query, body, HTTP_AUTHORIZATION=f"Bearer {secret}"
-        )
-        COUNT["requests"] += 1
+    for key, variant, persona in _writers(route):
+        asked, response = _send(route, key, variant, persona, world, scope="read")
         if response.status_code != 403 or response.json()["error"]["code"] != "insufficient_scope":
-            wrong.append(f"{method} {url} [{key}] with a read token: {response.status_code}")
+            wrong.append(f"{asked} with a read token: {response.status_code}")
     assert not wrong, "\n".join(wrong)
 
 
@@ -852,10 +876,12 @@ def test_read_tokens_cannot_write(route: Route, world: World) -> None:
 def test_api_other_methods_are_405(route: Route, world: World) -> None:
     """A method the path does not have is 405 in the one error shape, for anyone."""
     url = _url(route, world, "private")
-    for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - set(route.methods):
+    for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - set(route.methods)):
         for persona in ("owner", "anon"):
             headers = {}
             if persona != "anon":
                 headers["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[persona]['write']}"
             response = _request(Client(), method, url, {}, **headers)
+            COUNT["requests"] += 1
             assert response.status_code == 405, (method, url, persona, response.content[:200])
+            assert response.json()["error"]["code"] == "method_not_allowed"
