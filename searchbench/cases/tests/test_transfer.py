@@ -506,3 +506,25 @@ def test_values_longer_than_their_columns_are_problems_not_database_errors(
         _import("ltr", io.BytesIO(f"1 qid:{long_qid} # d1 q\n".encode()), owner, "c")
     assert info.value.problems == [("line 1", "query external id is 101 characters; at most 100")]
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_the_newest_snapshot_exports_as_a_trec_run_that_eval_reads(
+    haystack_case: Path, quepid_files: Path, owner: Any
+) -> None:
+    from searchbench.cases import transfer
+    from searchbench.domain.formats.trec import read_run
+
+    case = _import("quepid-case", haystack_case, owner, None).case
+    snapshot = quepid_files / "snapshot-csv" / "haystack_vector-2_snapshot.csv"
+    report = _import("snapshot-csv", snapshot, owner, case)
+    assert report.snapshots_added == 1 and report.queries_added == 0  # linked by text
+    text = transfer.export_text("trec-run", case)
+    lines = text.splitlines()
+    assert len(lines) == 300
+    printer = case.queries.get(text="printer").pk
+    assert lines[0] == f"{printer} Q0 24671 1 10.0 searchbench"
+    assert lines[9] == f"{printer} Q0 2117 10 1.0 searchbench"
+    run = read_run(io.BytesIO(text.encode()))
+    ranked = sorted(run[str(printer)].items(), key=lambda kv: -kv[1])
+    assert [doc for doc, _ in ranked][:3] == ["24671", "24674", "3849563"]
