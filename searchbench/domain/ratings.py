@@ -8,12 +8,13 @@ was meant cannot be guessed.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from searchbench.domain.formats.interchange import numbered_rows
 
 MAX_REPORTED = 20
 
@@ -75,17 +76,8 @@ def read_ratings_lines(
     problems: list[tuple[int, str]] = []
     ratings: list[Rating] = []
     seen: dict[tuple[str, str], Rating] = {}
-    reader = csv.reader(lines, strict=True)
     first = True
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append((line, f"broken CSV ({exc})"))
-            break
+    for line, row in numbered_rows(lines, lambda at, why: problems.append((at, why))):
         if first and quepid:
             first = False
             if row != ["query", "docid", "rating"]:

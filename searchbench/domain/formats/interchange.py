@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -166,10 +166,12 @@ def text_lines(source: IO[bytes], problems: Problems) -> Iterator[str]:
         yield line
 
 
-def csv_rows(source: IO[bytes], problems: Problems) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) of each CSV row of a byte stream, read one line at a time; broken
-    CSV (a quote left open) is a problem on its line and ends the reading."""
-    reader = csv.reader(text_lines(source, problems), strict=True)
+def numbered_rows(
+    lines: Iterable[str], broken: Callable[[int, str], None]
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each CSV row of some lines, read one at a time; broken CSV (a
+    quote left open) is reported to ``broken`` with its line and ends the reading."""
+    reader = csv.reader(lines, strict=True)
     while True:
         line = reader.line_num + 1
         try:
@@ -177,9 +179,14 @@ def csv_rows(source: IO[bytes], problems: Problems) -> Iterator[tuple[int, list[
         except StopIteration:
             return
         except csv.Error as exc:
-            problems.line(line, f"broken CSV ({exc})")
+            broken(line, f"broken CSV ({exc})")
             return
         yield line, row
+
+
+def csv_rows(source: IO[bytes], problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    """``numbered_rows`` of a UTF-8 byte stream."""
+    return numbered_rows(text_lines(source, problems), problems.line)
 
 
 def read_json(source: IO[bytes], problems: Problems) -> Any:
