@@ -182,3 +182,18 @@ def test_the_nul_character_is_refused_with_its_line() -> None:
     with pytest.raises(FormatError) as info:
         _read(rre, '{"queries": [\n{"placeholders": {"$query": "q\\u0000"}}]}')
     assert info.value.problems == [("line 2", "the NUL character: no text may hold it")]
+
+
+def test_text_formats_are_read_as_they_go_not_whole() -> None:
+    """The first CSV row comes after one buffer of a 20 MB stream, the first qrels table after
+    one block: files are read as they go, never whole."""
+    from searchbench.domain.formats.interchange import Problems, csv_rows
+
+    body = b"".join(b"q%d,d%d,1\n" % (i, i) for i in range(2_000_000))
+    stream = io.BytesIO(b"query,docid,rating\n" + body)
+    rows = csv_rows(stream, Problems("f"))
+    assert next(rows) == (1, ["query", "docid", "rating"])
+    assert stream.tell() < 1024 * 1024 < len(body)
+    stream = io.BytesIO(b"".join(b"q 0 d%d 1\n" % i for i in range(500_000)))
+    first = next(iter_qrels_blocks(stream, "f", block_size=1 << 16))
+    assert stream.tell() <= 1 << 16 and len(first.qids) == 1
