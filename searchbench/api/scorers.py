@@ -16,6 +16,7 @@ from searchbench.api.common import (
     Page,
     PageParams,
     answers,
+    changes_of,
     check_if_match,
     paginate,
     with_etag,
@@ -137,7 +138,7 @@ def update_scorer(
     """Change one of your custom scorers. If-Match: 412 on change."""
     scorer = _own(request, scorer_id)
     check_if_match(request, scorer_out(scorer))
-    changes = _form_changes(payload.dict(exclude_unset=True, exclude_none=True))
+    changes = _form_changes(changes_of(payload))
     form = bind(ScorerForm, changes, instance=scorer, user=request.user)
     with transaction.atomic():
         form.save()
