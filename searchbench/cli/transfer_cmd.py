@@ -36,7 +36,8 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
         "--case",
         metavar="NAME",
         help="the case to import into (its name or id); a name no case has makes a new case of "
-        "that name. Default: a new case named as the file says (quepid-case) or after the file",
+        "that name (quepid-case: always a new case of that name). Default: a new case named as "
+        "the file says (quepid-case) or after the file",
     )
     _owner_argument(
         parser,
@@ -120,7 +121,9 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         user = _user(args.owner)
         target: Any = None
-        if args.case:
+        if args.case and FORMATS[args.format].whole_case:
+            target = args.case  # a whole case is always a new one: this is its name
+        elif args.case:
             target = _find_case(args.case, user) or args.case
         elif not FORMATS[args.format].whole_case:
             target = args.file.stem

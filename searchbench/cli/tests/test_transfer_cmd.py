@@ -89,3 +89,7 @@ def test_import_then_export_gives_the_case_back_and_a_broken_file_changes_nothin
         2,
         "searchbench export: --case: no case 'no such case'\n",
     )
+    # A quepid-case file always makes a new case: --case names it, even a name already taken.
+    done = sb(tmp_path, "import", "quepid-case", str(source), "--case", "Haystack Rating Party")
+    assert done.returncode == 0, done.stderr
+    assert "case 'Haystack Rating Party' (id 2, new)" in done.stdout
