@@ -48,6 +48,7 @@ def test_it_loads_a_minimal_case_with_defaults(tmp_path: Path) -> None:
     assert case.name == "Demo"
     assert case.endpoint.kind == "local" and case.endpoint.url == "local://demo"
     assert (case.try_.template, case.try_.rows, case.try_.escape) == ("#$query##", 10, True)
+    assert case.try_.explain is False  # `searchbench run` prints scores: no engine time on explains
     assert case.scorer == ScorerRef("measure", "nDCG@10")
     assert [(q.id, q.text) for q in case.queries] == [
         ("boundary layer", "boundary layer"),
