@@ -183,3 +183,22 @@ def test_a_case_without_a_try_cannot_run(world: World, owner_api: Api) -> None:
     case = Case.objects.create(name="empty", owner=world.owner, scorer=Scorer.objects.first())
     error = assert_error(owner_api.post(f"/cases/{case.pk}/run"), 422, "unprocessable")
     assert "no try" in error["message"]
+
+
+def test_a_page_of_cases_costs_the_same_queries_for_3_or_30_cases(world: World, owner_api: Api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_api.get("/cases?limit=200").status_code == 200
+        return len(queries)
+
+    for n in range(2):
+        Case.objects.create(name=f"extra {n}", owner=world.owner, scorer=world.case.scorer)
+    few = cost()
+    for n in range(27):
+        Case.objects.create(name=f"more {n}", owner=world.owner, scorer=world.case.scorer)
+    # One query a case remains (can_write, the access rule), not four.
+    many = cost()
+    assert many - few <= 27
