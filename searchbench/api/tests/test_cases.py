@@ -199,6 +199,7 @@ def test_a_page_of_cases_costs_the_same_queries_for_3_or_30_cases(world: World, 
     few = cost()
     for n in range(27):
         Case.objects.create(name=f"more {n}", owner=world.owner, scorer=world.case.scorer)
-    # One query a case remains (can_write, the access rule), not four.
     many = cost()
-    assert many - few <= 27
+    # The same few queries (they are the owner's: can_write asks the database nothing), where
+    # each case cost three more before (its current try, its teams, its query count).
+    assert many <= few + 1, (few, many)
