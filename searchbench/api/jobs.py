@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from searchbench.api.common import Id, answers
 from searchbench.api.errors import not_found
@@ -18,7 +18,7 @@ router = Router(tags=["jobs"])
 class JobOut(Schema):
     id: int
     kind: str
-    case_id: int
+    case_id: int | None = Field(..., description="null: an import into a new case, not done yet")
     try_number: int | None
     status: str
     active: bool

@@ -15,12 +15,16 @@ from ninja import Field, Query, Router, Schema, Status
 
 from searchbench.api.common import Id, answers, case_for
 from searchbench.api.errors import IMPORT_MAX_BYTES, ApiError
+from searchbench.api.jobs import JobOut, job_out
 from searchbench.cases import transfer
+from searchbench.cases.models import Case
 from searchbench.domain.formats.registry import FORMATS
+from searchbench.jobs.imports import start_import
 
 router = Router(tags=["import and export"])
 
 SPOOL_BYTES = 1024 * 1024  # kept in memory up to this, then on disk
+INLINE_MAX_BYTES = 5 * 1024 * 1024  # bigger files are imported by a worker (a job)
 CHUNK = 64 * 1024
 
 
@@ -49,7 +53,15 @@ class ImportOut(Schema):
     warnings: list[str]
 
 
-class NewCaseParams(Schema):
+class ImportParams(Schema):
+    background: bool = Field(
+        False,
+        description="import in a worker (202 and a job) instead of in the request; files over "
+        f"{INLINE_MAX_BYTES // (1024 * 1024)} MB always are",
+    )
+
+
+class NewCaseParams(ImportParams):
     name: str = Field("", max_length=200, description="the new case's name (default: the file's)")
 
 
@@ -123,26 +135,37 @@ def list_formats(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/cases/import/{fmt}", response=answers(ImportOut, 201),
+def _import(request: HttpRequest, fmt: str, target: Any, background: bool) -> Status:
+    """Import the body into ``target`` in the request, or queue a job for a worker (asked for,
+    or a file over INLINE_MAX_BYTES): 201/200 and the report, or 202 and the job."""
+    _format(fmt, reading=True)
+    with _body(request) as body:
+        size = body.seek(0, io.SEEK_END)
+        body.seek(0)
+        if background or size > INLINE_MAX_BYTES:
+            return Status(202, job_out(start_import(fmt, body, user=request.user, case=target)))
+        report = transfer.import_into(fmt, body, user=request.user, case=target)
+    return Status(200 if isinstance(target, Case) else 201, report_out(report))
+
+
+@router.post("/cases/import/{fmt}", response={**answers(ImportOut, 201), 202: JobOut},
              operation_id="import_new_case", openapi_extra=BODY_DOC)  # fmt: skip
 def import_new_case(request: HttpRequest, fmt: str, params: Query[NewCaseParams]) -> Status:
-    """Import a file as a new case of yours (all or nothing; every problem named by line or
-    field in ``details``)."""
-    _format(fmt, reading=True)
-    with _body(request) as body:
-        report = transfer.import_into(fmt, body, user=request.user, case=params.name or None)
-    return Status(201, report_out(report))
+    """Import a file as a new case of yours, all or nothing (every problem named by line or
+    field in ``details``); a big file (or ``background=true``) as a job (202): its result names
+    the new case, or its error and ``result.problems`` why nothing was imported."""
+    return _import(request, fmt, params.name or None, params.background)
 
 
-@router.post("/cases/{id:case_id}/import/{fmt}", response=answers(ImportOut),
+@router.post("/cases/{id:case_id}/import/{fmt}", response={**answers(ImportOut), 202: JobOut},
              operation_id="import_into_case", openapi_extra=BODY_DOC)  # fmt: skip
-def import_into_case(request: HttpRequest, case_id: Id, fmt: str) -> dict[str, Any]:
+def import_into_case(
+    request: HttpRequest, case_id: Id, fmt: str, params: Query[ImportParams]
+) -> Status:
     """Import a file into a case you may change: queries and ratings are added or updated (all
-    or nothing)."""
+    or nothing); a big file (or ``background=true``) as a job (202)."""
     case = case_for(request, case_id, write=True)
-    _format(fmt, reading=True)
-    with _body(request) as body:
-        return report_out(transfer.import_into(fmt, body, user=request.user, case=case))
+    return _import(request, fmt, case, params.background)
 
 
 @router.get(

@@ -76,3 +76,25 @@ def test_a_file_over_the_import_limit_is_refused_unread(world: World, owner_api:
         CONTENT_LENGTH=str(IMPORT_MAX_BYTES + 1),
     )
     assert_error(response, 413, "body_too_large")
+
+
+def test_a_background_import_is_a_job_with_the_report_or_the_problems(
+    world: World, owner_api: Api, outsider_api: Api, django_capture_on_commit_callbacks
+) -> None:
+    data = b"query,docid,rating\nwool socks,s1,1\n"
+    with django_capture_on_commit_callbacks(execute=True):  # the task is queued on commit
+        queued = raw_post(owner_api, "/cases/import/ratings-csv?name=Later&background=true", data)
+    assert queued.status_code == 202, queued.content
+    job = owner_api.get(f"/jobs/{queued.json()['id']}").json()  # the test settings run it at once
+    assert (job["kind"], job["status"]) == ("import", "done")
+    made = Case.objects.get(pk=job["result"]["case_id"])
+    assert made.name == "Later" and job["case_id"] == made.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        bad = raw_post(owner_api, "/cases/import/ratings-csv?name=Never&background=true", b"x\n")
+    failed = owner_api.get(f"/jobs/{bad.json()['id']}").json()
+    assert failed["status"] == "failed" and failed["case_id"] is None  # no case was made
+    assert failed["result"]["problems"]
+    assert not Case.objects.filter(name="Never").exists()
+    assert_error(outsider_api.get(f"/jobs/{bad.json()['id']}"), 404)  # its starter's alone
+    into = raw_post(owner_api, f"/cases/{world.case.pk}/import/ratings-csv?background=1", data)
+    assert into.status_code == 202 and into.json()["case_id"] == world.case.pk
