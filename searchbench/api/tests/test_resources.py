@@ -163,7 +163,9 @@ def test_teams_and_members(world: World, owner_api: Api, teammate_api: Api, outs
 def test_a_null_in_a_patch_leaves_the_field_as_it_is(world: World, owner_api: Api) -> None:
     """Found by schemathesis: {"scale": null} was a 500."""
     made = owner_api.post("/scorers", SCORER).json()
-    response = owner_api.patch(f"/scorers/{made['id']}", {"scale": None, "code": None, "name": None})
+    response = owner_api.patch(
+        f"/scorers/{made['id']}", {"scale": None, "code": None, "name": None}
+    )
     assert response.status_code == 200, response.content
     assert response.json()["scale"] == [0.0, 1.0]
     case = owner_api.patch(f"/cases/{world.case.pk}", {"name": None, "options": None})
