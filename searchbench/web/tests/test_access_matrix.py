@@ -435,6 +435,7 @@ class World:
     team: Any
     extra_member: Any
     invitation: Any
+    other_invitation: Any
     invitation_token: str
     owner_token_id: int
     reset: tuple[str, str]
@@ -528,6 +529,10 @@ def _build_world(data_dir: Any) -> World:
     invitation = team_services.invite(
         users["owner"], team, "newcomer@example.com", site_url="http://testserver/"
     )
+    other_team = team_services.create_team(users["owner"], "other team", "")
+    other_invitation = team_services.invite(
+        users["owner"], other_team, "someone@example.com", site_url="http://testserver/"
+    )
     secrets: dict[str, dict[str, str]] = {}
     for persona, user in users.items():
         secrets[persona] = {
@@ -561,6 +566,7 @@ def _build_world(data_dir: Any) -> World:
         team=team,
         extra_member=extra,
         invitation=invitation,
+        other_invitation=other_invitation,
         invitation_token=invitation.url.rstrip("/").rsplit("/", 1)[-1],
         owner_token_id=owner_token.pk,
         reset=reset,
@@ -584,24 +590,29 @@ def world(
 
 
 # --- concrete requests ---------------------------------------------------------------------------
-def _url(route: Route, w: World, variant: str) -> str:
-    """The route's URL with the world's objects of ``variant`` in it."""
+def _url(route: Route, w: World, variant: str, children: str | None = None) -> str:
+    """The route's URL with the world's objects of ``variant`` in it; with ``children``, the
+    objects under the case or team (queries, snapshots, runs; members, invitations) are those
+    of another case (that variant) or team."""
     case = w.cases.get(variant) or w.cases["private"]
+    child = children or variant
+    team_member = w.users["outsider"] if children else w.extra_member
+    invitation = w.other_invitation if children else w.invitation
     endpoint = w.endpoints.get(variant) or w.endpoints["shared"]
     scorer = w.scorers.get(variant) or w.scorers["shared"]
     values = {
         "<id:case_id>": case.pk,
-        "<id:query_id>": w.queries[variant if variant in w.queries else "private"].pk,
-        "<id:snapshot_id>": w.snapshots[variant if variant in w.snapshots else "private"].pk,
-        "<id:history_id>": (w.runs.get(variant) or w.runs["private"]).pk,
+        "<id:query_id>": w.queries[child if child in w.queries else "private"].pk,
+        "<id:snapshot_id>": w.snapshots[child if child in w.snapshots else "private"].pk,
+        "<id:history_id>": (w.runs.get(child) or w.runs["private"]).pk,
         "<id:job_id>": (w.jobs.get(variant) or w.jobs["private"]).pk,
         "<id:number>": 1,
         "<fmt>": "ratings-csv",
         "<id:endpoint_id>": endpoint.pk,
         "<id:scorer_id>": scorer.pk,
         "<id:team_id>": w.team.pk,
-        "<id:user_id>": w.extra_member.pk,
-        "<id:invitation_id>": w.invitation.pk,
+        "<id:user_id>": team_member.pk,
+        "<id:invitation_id>": invitation.pk,
         "<str:token>": w.invitation_token,
         "<id:token_id>": w.owner_token_id,
         "<uidb64>": w.reset[0],
@@ -644,10 +655,14 @@ QUERY = {  # query strings some routes need to do their work
 }
 
 
-def _api_body(op: str, w: World, variant: str, persona: str) -> tuple[str, Any]:
-    """(query string, JSON body) that an allowed caller's request succeeds with."""
+def _api_body(
+    op: str, w: World, variant: str, persona: str, children: str | None = None
+) -> tuple[str, Any]:
+    """(query string, JSON body) that an allowed caller's request succeeds with (with
+    ``children``: naming the snapshots of that variant's case)."""
     case = w.cases.get(variant) or w.cases["private"]
-    snap = w.snapshots.get(variant) or w.snapshots["private"]
+    child = children or variant
+    snap = w.snapshots.get(child) or w.snapshots["private"]
     n = f"{op} {variant}"
     bodies: dict[str, tuple[str, Any]] = {
         "import_new_case": ("?name=" + n.replace(" ", "+"), "query,docid,rating\ntent,t1,1\n"),
@@ -672,7 +687,7 @@ def _api_body(op: str, w: World, variant: str, persona: str) -> tuple[str, Any]:
         "set_ratings": ("", {"ratings": [{"doc_id": "b2", "rating": 1}]}),
         "clear_rating": ("?doc_id=b1", None),
         "create_snapshot": ("", {"name": n}),
-        "compare_snapshots": (f"?base={snap.pk}&other={w.other_snapshots[variant].pk}", None),
+        "compare_snapshots": (f"?base={snap.pk}&other={w.other_snapshots[child].pk}", None),
         "create_scorer": ("", {"name": n, "code": "setScore(1);", "scale": [0, 1]}),
         "update_scorer": ("", {"description": n}),
         "create_endpoint": ("", {"name": n, "kind": "local", "url": "local://tiny"}),
@@ -775,15 +790,16 @@ def _send(
     session: bool = False,
     csrf: bool = False,
     scope: str = "write",
+    children: str | None = None,
 ) -> tuple[str, Any]:
     """One request of the matrix: (what was asked, the response). The API is called with the
     persona's token (of ``scope``) or, with ``session``, its session cookie; the pages with the
     session. ``csrf``: a client that checks CSRF (and sends no token)."""
     method = _method(route, key)
-    url = _url(route, w, variant) + QUERY.get(route.pattern, "")
+    url = _url(route, w, variant, children) + QUERY.get(route.pattern, "")
     body, form, headers = None, None, {}
     if route.kind == "api":
-        query, body = _api_body(key, w, variant, persona)
+        query, body = _api_body(key, w, variant, persona, children)
         url += query
         if persona != "anon" and not session:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {w.tokens[persona][scope]}"
@@ -885,3 +901,40 @@ def test_api_other_methods_are_405(route: Route, world: World) -> None:
             COUNT["requests"] += 1
             assert response.status_code == 405, (method, url, persona, response.content[:200])
             assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+CHILD_IDS = ("<id:query_id>", "<id:snapshot_id>", "<id:history_id>")
+NESTED = [
+    r
+    for r in ROUTES
+    if r.kind != "admin"
+    and (
+        ("<id:case_id>" in r.pattern and any(c in r.pattern for c in CHILD_IDS))
+        or (
+            "<id:team_id>" in r.pattern
+            and ("<id:user_id>" in r.pattern or "invitation_id" in r.pattern)
+        )
+        or "compare_snapshots" in {op for _, op in r.operations}
+    )
+]
+
+
+@pytest.mark.parametrize("route", NESTED, ids=_route_id)
+def test_objects_of_another_case_or_team_are_404(route: Route, world: World) -> None:
+    """A query, snapshot or run of another case under a case one may read (the public case with
+    the private case's children), and a member or invitation of another team, are not found —
+    even for their owner, who may reach both: no view trusts an id without its parent."""
+    wrong = []
+    for key, rule in expectations(route).items():
+        if rule.expect("owner", "public") != OK:
+            continue  # a method the route does not take, or a team route (below)
+        for persona in ("owner", "outsider"):
+            # who may do it on the public case gets 404 for another case's child; who may not is
+            # refused as before (403 for a reader's write), before any child is looked up
+            allowed = rule.expect(persona, "public")
+            want = allowed if allowed in ("401", "403", "404", "405", LOGIN) else "404"
+            asked, response = _send(route, key, "public", persona, world, children="private")
+            got = outcome(response)
+            if got != want:
+                wrong.append(f"{asked} (another case's or team's object): {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
