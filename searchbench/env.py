@@ -344,7 +344,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SEARCHBENCH_OIDC_NAME",
         "str",
         "single sign-on",
-        "What the log-in page's button calls the provider (\"Log in with …\").",
+        'What the log-in page\'s button calls the provider ("Log in with …").',
     ),
     Setting("PORT", "int", 8000, "Port the web server listens on."),
     Setting("WEB_CONCURRENCY", "int", 2, "Number of web server worker processes."),
