@@ -249,7 +249,8 @@ def run_case(
     """
     chosen = _require_try(case, try_)
     queries = list(case.queries.all())
-    result = loop.execute(plan_case(case, chosen, queries))
+    # A run keeps scores: no explanations asked of the engine (its most costly part).
+    result = loop.execute(plan_case(case, chosen, queries, explain=False))
     history = record_run(case, chosen, case.scorer, result, user, ScoreHistory.Trigger.RUN)
     log.info(
         "case_run",
