@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +27,7 @@ from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.views.generic import RedirectView
 
 pytestmark = pytest.mark.django_db
 
@@ -384,8 +385,8 @@ def discover() -> list[Route]:
         elif pattern.startswith("admin/"):
             model_admin = getattr(p.callback, "model_admin", None)
             model = model_admin.model if model_admin is not None else None
-            if model is None and pattern.split("/")[1:2] != [""] and "<path:object_id>" in pattern:
-                model = "redirect"
+            if getattr(p.callback, "view_class", None) is RedirectView:
+                model = "redirect"  # a ModelAdmin's <id>/ -> <id>/change/ (then staff only)
             routes[pattern] = Route(
                 pattern, "admin", ("GET",), model=model, model_admin=model_admin
             )
@@ -439,7 +440,6 @@ class World:
     invitation_token: str
     owner_token_id: int
     reset: tuple[str, str]
-    admin_objects: dict[Any, Any] = field(default_factory=dict)
 
 
 def _build_world(data_dir: Any) -> World:
