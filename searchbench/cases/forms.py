@@ -116,8 +116,39 @@ class QueryNotesForm(forms.ModelForm):
         }
 
 
+QUERY_FILE_MAX_BYTES = 5 * 1024 * 1024
+
+
 class QueryForm(forms.Form):
-    text = forms.CharField(max_length=500, label="New query")
+    """Queries to add, one a line: typed or pasted, or a UTF-8 text file (or both)."""
+
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        label="New queries, one a line",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    file = forms.FileField(required=False, label="or a text file, one query a line")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        lines = (data.get("text") or "").splitlines()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > QUERY_FILE_MAX_BYTES:
+                raise forms.ValidationError(
+                    f"{upload.name}: the file is over {QUERY_FILE_MAX_BYTES // 1024 // 1024} MB"
+                )
+            try:
+                lines += upload.read().decode("utf-8-sig").splitlines()
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError(
+                    f"{upload.name}: not UTF-8 text (byte {exc.start + 1})"
+                ) from exc
+        if not any(line.strip() for line in lines):
+            raise forms.ValidationError("Type or paste a query (one a line), or choose a file.")
+        data["lines"] = lines
+        return data
 
 
 class TryForm(forms.ModelForm):

@@ -885,6 +885,49 @@ def add_queries(case: Case, items: Sequence[dict[str, Any]]) -> list[Query]:
     return rows
 
 
+@dataclass(frozen=True)
+class PastedQueries:
+    """Lines read for :func:`add_queries`: the new texts, and what was left out."""
+
+    texts: list[str]
+    duplicates: list[str]  # already in the case, or an earlier line
+    blank: int
+
+
+def paste_queries(case: Case, lines: Iterable[str]) -> PastedQueries:
+    """One query a line, ready for :func:`add_queries`: spaces folded, blank lines skipped, a
+    line that repeats one of the case's queries (or an earlier line) set apart. A line over the
+    text's limit is an error naming the line (1-based), so nothing is added."""
+    limit = Query._meta.get_field("text").max_length or 500
+    texts: list[str] = []
+    problems = []
+    blank = 0
+    for n, line in enumerate(lines, start=1):
+        text = " ".join(line.split())
+        if not text:
+            blank += 1
+        elif len(text) > limit:
+            problems.append(f"line {n}: a query is at most {limit} characters ({len(text)})")
+        else:
+            texts.append(text)
+    if problems:
+        raise ServiceError("; ".join(problems[:20]))
+    unique = list(dict.fromkeys(texts))
+    existing: set[str] = set()
+    for start in range(0, len(unique), SNAPSHOT_BATCH):
+        chunk = unique[start : start + SNAPSHOT_BATCH]
+        existing.update(case.queries.filter(text__in=chunk).values_list("text", flat=True))
+    seen: set[str] = set()
+    new, duplicates = [], []
+    for text in texts:
+        if text in existing or text in seen:
+            duplicates.append(text)
+        else:
+            seen.add(text)
+            new.append(text)
+    return PastedQueries(new, duplicates, blank)
+
+
 def reorder_queries(case: Case, order: Sequence[int]) -> None:
     """Put the case's queries in ``order`` (every query id of the case, once each)."""
     ids = list(case.queries.values_list("pk", flat=True))

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -190,16 +191,28 @@ def _run_message(job: Job) -> str:
 @require_POST
 def query_add(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_for(request, case_id, write=True)
-    form = QueryForm(request.POST)
-    if form.is_valid():
-        try:
-            query = services.add_query(case, form.cleaned_data["text"])
-        except services.ServiceError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"Added “{query.text}”.")
-    else:
+    form = QueryForm(request.POST, request.FILES)
+    if not form.is_valid():
         messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("cases:detail", case_id=case.pk)
+    try:
+        pasted = services.paste_queries(case, form.cleaned_data["lines"])
+        added = services.add_queries(case, [{"text": t} for t in pasted.texts])
+    except services.ServiceError as exc:
+        messages.error(request, f"Nothing added: {exc}")
+        return redirect("cases:detail", case_id=case.pk)
+    if len(added) == 1:
+        messages.success(request, f"Added “{added[0].text}”.")
+    elif added:
+        messages.success(request, f"Added {len(added)} queries.")
+    if pasted.duplicates:
+        shown = ", ".join(f"“{t}”" for t in pasted.duplicates[:10])
+        more = len(pasted.duplicates) - 10
+        messages.warning(
+            request,
+            f"Skipped {len(pasted.duplicates)} duplicate{pluralize(len(pasted.duplicates))}"
+            f" (already in the case or repeated): {shown}{f' and {more} more' if more > 0 else ''}.",
+        )
     return redirect("cases:detail", case_id=case.pk)
 
 
