@@ -98,6 +98,17 @@ def current_score(case: Case) -> float | None:
     return case.score_history.values_list("score", flat=True).first()
 
 
+def current_score_for(case: Case, scorer_name: str) -> tuple[float | None, str | None]:
+    """The case score now if the newest row was scored with ``scorer_name``: ``(score, None)``;
+    else ``(None, that row's scorer name)`` (None: never run) — so no page shows one scorer's
+    number under another's name after the case's scorer changed."""
+    row = case.score_history.values_list("score", "scorer_name").first()
+    if row is None:
+        return None, None
+    score, name = row
+    return (score, None) if name == scorer_name else (None, name)
+
+
 def fold_rating(row: ScoreHistory, outcome: ScoredQuery) -> ScoreHistory | None:
     """Put one query's new outcome into ``row`` (the case's newest) and re-take the case score
     over the case's queries now; None, with nothing changed, when a query of the case other

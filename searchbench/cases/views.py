@@ -233,6 +233,7 @@ def _display_doc(
     """What a result row shows: the spec's title, its sub fields (shortened) and thumbnail."""
     media = {ref.name for ref in (spec.thumb, spec.image) if ref is not None}
     names = [n for n in spec.display_fields(list(doc.fields or {})) if n not in media]
+    rating = rankeddoc.rating if rankeddoc is not None else None
     fields = []
     for name in names:
         value = (doc.fields or {}).get(name)
@@ -250,7 +251,10 @@ def _display_doc(
         # Only http(s) images (the CSP's img-src): no javascript:, data: or paths on this app.
         "thumb": image_src(doc.thumb) or image_src(doc.image),
         "score": doc.score,
-        "rating": rankeddoc.rating if rankeddoc is not None else None,
+        "rating": rating,
+        # A rating the scorer's scale has no button for (rated 3, then the case moved to a
+        # binary scorer) is shown as stored, not rounded to a button: it is what scoring reads.
+        "off_scale": rating is not None and all(rating != value for value, _ in scale),
         "scale": scale,
     }
 
@@ -282,6 +286,7 @@ def _query_context(
             for d, r in zip(outcome.result.docs, outcome.docs, strict=False)
         ]
     previous_id, next_id = services.query_neighbours(query)
+    case_score, other_scorer = history.current_score_for(case, case.scorer.name)
     return {
         "previous_id": previous_id,
         "next_id": next_id,
@@ -293,7 +298,8 @@ def _query_context(
         "total": outcome.result.total if outcome and outcome.result is not None else None,
         "query_score": stored.score if stored else outcome.score if outcome else None,
         "stored": stored,
-        "case_score": history.current_score(case),
+        "case_score": case_score,
+        "case_scored_with": other_scorer,
         "can_write": services.can_write(request.user, case),
         "unrated_label": "unrated",
     }
@@ -505,11 +511,22 @@ def case_settings(request: HttpRequest, case_id: int) -> HttpResponse:
         form = CaseSettingsForm(request.POST, instance=case, user=request.user)
         if form.is_valid():
             form.save()
-            messages.success(request, "Case settings saved. Run the case to score it with them.")
+            messages.success(request, _rescore_after_settings(request, case, form.changed_data))
             return redirect("cases:detail", case_id=case.pk)
     else:
         form = CaseSettingsForm(instance=case, user=request.user)
     return render(request, "cases/case_settings.html", {"case": case, "form": form})
+
+
+def _rescore_after_settings(request: HttpRequest, case: Case, changed: list[str]) -> str:
+    """A new scorer re-scores the case at once (a run job), so its scores follow the scorer."""
+    if "scorer" not in changed:
+        return "Case settings saved. Run the case to score it with them."
+    try:
+        job = jobs.start_run(case, user=request.user)
+    except services.ServiceError as exc:
+        return f"Case settings saved; not re-scored with {case.scorer.name}: {exc}"
+    return f"Case settings saved. {_run_message(job)}"
 
 
 @login_required
