@@ -1,6 +1,6 @@
 from django.urls import path
 
-from searchbench.cases import views
+from searchbench.cases import try_views, views
 
 app_name = "cases"
 
@@ -17,6 +17,15 @@ urlpatterns = [
     path("cases/<id:case_id>/queries/<id:query_id>/rate", views.rate, name="rate"),
     path("cases/<id:case_id>/queries/<id:query_id>/notes", views.query_notes, name="query_notes"),
     path("cases/<id:case_id>/tries/new", views.try_new, name="try_new"),
+    path("cases/<id:case_id>/tries/", try_views.try_list, name="tries"),
+    path("cases/<id:case_id>/tries/<id:number>/", try_views.try_detail, name="try"),
+    path("cases/<id:case_id>/tries/<id:number>/switch", try_views.try_switch, name="try_switch"),
+    path(
+        "cases/<id:case_id>/tries/<id:number>/duplicate",
+        try_views.try_duplicate,
+        name="try_duplicate",
+    ),
+    path("cases/<id:case_id>/tries/<id:number>/rename", try_views.try_rename, name="try_rename"),
     path("cases/<id:case_id>/snapshots/new", views.snapshot_create, name="snapshot_new"),
     path(
         "cases/<id:case_id>/snapshots/<id:snapshot_id>/",

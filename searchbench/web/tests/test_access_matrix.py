@@ -231,6 +231,11 @@ PAGES: dict[str, dict[str, Rule]] = {
     "cases/<id:case_id>/queries/<id:query_id>/rate": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/queries/<id:query_id>/notes": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/tries/new": {"GET": G["case_write"], "POST": G["case_write"]},
+    "cases/<id:case_id>/tries/": {"GET": G["case_read"], "POST": G["case_read"]},
+    "cases/<id:case_id>/tries/<id:number>/": {"GET": G["case_read"], "POST": G["case_read"]},
+    "cases/<id:case_id>/tries/<id:number>/switch": {"GET": G["405"], "POST": G["case_write"]},
+    "cases/<id:case_id>/tries/<id:number>/duplicate": {"GET": G["405"], "POST": G["case_write"]},
+    "cases/<id:case_id>/tries/<id:number>/rename": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/snapshots/new": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/snapshots/<id:snapshot_id>/": {
         "GET": G["case_read"],
