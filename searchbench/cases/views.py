@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from searchbench.cases import history, services
+from searchbench.cases import history, querylist, services
 from searchbench.cases.forms import (
     CaseCreateForm,
     CaseSettingsForm,
@@ -109,17 +110,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     last = services.latest_history(case)
-    per_query = last.per_query if last else {}
-    errors = (last.errors or {}) if last else {}
-    queries = [
-        {
-            "query": q,
-            "score": per_query.get(str(q.pk)),
-            "error": errors.get(str(q.pk)),
-            "rated": q.num_ratings,
-        }
-        for q in case.queries.annotate(num_ratings=Count("ratings"))
-    ]
+    listing = querylist.Listing.from_params(request.GET)
+    queries = querylist.page(case, last, listing)
     return {
         "case": case,
         "current_try": case.current_try(),
@@ -127,10 +119,20 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "history": case.score_history.select_related("try_ref").defer("packed")[:10],
         **_history_chart(case),
         "snapshots": case.snapshots.select_related("try_ref")[:10],
+        "listing": listing,
         "queries": queries,
+        "previous_url": _listing_url(listing, queries.number - 1) if queries.has_previous else "",
+        "next_url": _listing_url(listing, queries.number + 1) if queries.has_next else "",
+        "counts": querylist.counts(case),
+        "sorts": querylist.SORTS,
+        "shows": querylist.SHOWS,
         "can_write": services.can_write(request.user, case),
         "query_form": QueryForm(),
     }
+
+
+def _listing_url(listing: querylist.Listing, page: int) -> str:
+    return "?" + urlencode(listing.params(page=page)) + "#queries"
 
 
 def _history_chart(case: Case) -> dict[str, Any]:

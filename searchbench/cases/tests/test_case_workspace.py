@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -77,3 +79,127 @@ def test_the_add_form_is_a_textarea_and_a_file_input(world):
     form = page.one("form#query-add")
     assert form.attrs["enctype"] == "multipart/form-data"
     assert page.one("#query-add textarea[name=text]") and page.one("#query-add input[type=file]")
+
+
+# --- the query list: pages, sort, filter ---------------------------------------------------------
+
+
+@dataclass
+class FakeRun:
+    """A run's outcome as history.record takes it (searchbench.loop.RunResult has this shape)."""
+
+    scores: dict[str, float]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(self.scores.values()) / max(1, len(self.scores) + len(self.errors))
+
+    def per_query(self) -> dict[str, float]:
+        return self.scores
+
+
+def grow(world, n: int) -> None:
+    """Add n queries ("q0001" …) and record a run that scores query i as (i % 10) / 10."""
+    from searchbench.cases import services
+
+    services.add_queries(world.case, [{"text": f"q{i:05d}"} for i in range(n)])
+    record_run(world)
+
+
+def record_run(world, errors: dict[str, str] | None = None):
+    from searchbench.cases import history
+
+    ids = list(world.case.queries.order_by("position").values_list("pk", flat=True))
+    errors = errors or {}
+    scores = {str(pk): (i % 10) / 10 for i, pk in enumerate(ids) if str(pk) not in errors}
+    return history.record(
+        world.case, world.try_, world.case.scorer, FakeRun(scores, errors), None, "run"
+    )
+
+
+def listed(client, case, **params) -> list[str]:
+    page = parse(client.get(reverse("cases:detail", args=[case.pk]), params).content)
+    return [row.select("td a")[0].text for row in page.select("#queries tr.query-row")]
+
+
+@pytest.mark.django_db
+def test_the_list_is_paginated_100_a_page(world):
+    grow(world, 248)  # 250 queries in all
+    client = client_for(world.owner)
+    url = reverse("cases:detail", args=[world.case.pk])
+    first = parse(client.get(url).content)
+    assert len(first.select("#queries tr.query-row")) == 100
+    assert "1–100 of 250" in first.one("#query-pager").text
+    last = parse(client.get(url, {"page": 3}).content)
+    assert len(last.select("#queries tr.query-row")) == 50
+    assert last.one("#query-page-prev").attrs["href"].startswith("?page=2")
+    assert last.select("#query-page-next") == []
+    assert len(parse(client.get(url, {"page": 99}).content).select("tr.query-row")) == 50
+
+
+@pytest.mark.django_db
+def test_the_list_sorts_by_score_name_and_unrated(world):
+    grow(world, 8)
+    client = client_for(world.owner)
+    by_score = listed(client, world.case, sort="score")
+    # query i scores (i % 10) / 10: red boots (0) and tent (.1) lead, q00007 (.9) is last.
+    assert by_score[:2] == ["red boots", "tent"] and by_score[-1] == "q00007"
+    assert listed(client, world.case, sort="-score")[0] == "q00007"
+    assert listed(client, world.case, sort="name")[:3] == ["q00000", "q00001", "q00002"]
+    unrated_first = listed(client, world.case, sort="unrated")
+    assert unrated_first[-2:] == ["red boots", "tent"] and len(unrated_first) == 10
+    assert listed(client, world.case, sort="nonsense")[:2] == ["red boots", "tent"]
+
+
+@pytest.mark.django_db
+def test_the_list_filters_by_text_unrated_and_errors(world):
+    from searchbench.cases.models import ScoreHistory
+
+    ids = {q.text: q.pk for q in world.case.queries.all()}
+    grow(world, 5)
+    client = client_for(world.owner)
+    assert listed(client, world.case, q="BOOTS") == ["red boots"]
+    assert listed(client, world.case, show="unrated") == [f"q0000{i}" for i in range(5)]
+    ScoreHistory.objects.all().delete()
+    record_run(world, errors={str(ids["tent"]): "engine said no"})
+    assert listed(client, world.case, show="errors") == ["tent"]
+    page = parse(client.get(reverse("cases:detail", args=[world.case.pk]), {"q": "zzz"}).content)
+    assert page.one("#queries td.empty").text == "No query matches."
+
+
+@pytest.mark.django_db
+def test_rows_show_a_score_badge_and_an_unrated_marker(world):
+    grow(world, 1)
+    page = parse(client_for(world.owner).get(reverse("cases:detail", args=[world.case.pk])).content)
+    rows = {r.select("td a")[0].text: r for r in page.select("#queries tr.query-row")}
+    assert rows["red boots"].one("span.score").text == "0.000"
+    assert rows["tent"].one("span.score").text == "0.100"
+    assert "unrated" in rows["q00000"].classes and rows["q00000"].select(".unrated-mark")
+    assert "unrated" not in rows["tent"].classes and not rows["tent"].select(".unrated-mark")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{}, {"sort": "score"}, {"sort": "unrated", "show": "unrated"}])
+def test_the_page_sql_does_not_grow_with_the_case(world, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.owner)
+    url = reverse("cases:detail", args=[world.case.pk])
+    counted = []
+    for more in (8, 290):  # 10 queries, then 300
+        grow(world, more)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        counted.append(len(captured))
+    assert counted[0] == counted[1], counted
+
+
+@pytest.mark.django_db
+def test_a_10000_query_case_page_stays_small(world):
+    grow(world, 9998)
+    response = client_for(world.owner).get(reverse("cases:detail", args=[world.case.pk]))
+    size = len(response.content)
+    assert size < 200_000, size
+    assert len(parse(response.content).select("#queries tr.query-row")) == 100
