@@ -289,6 +289,8 @@ def _query_context(
         ]
     previous_id, next_id = services.query_neighbours(query)
     case_score, other_scorer = history.current_score_for(case, case.scorer.name)
+    shown = {d["id"] for d in docs}
+    ratings = outcome.query.ratings if outcome is not None and docs else {}
     return {
         "previous_id": previous_id,
         "next_id": next_id,
@@ -302,6 +304,10 @@ def _query_context(
         "stored": stored,
         "case_score": case_score,
         "case_scored_with": other_scorer,
+        "scale": scale,
+        "unrated_ids": [d["id"] for d in docs if d["rating"] is None],
+        # Rated docs the search did not return: the scorer still counts them (ideal DCG, recall).
+        "not_returned": sorted((d, r) for d, r in ratings.items() if d not in shown),
         "can_write": services.can_write(request.user, case),
         "unrated_label": "unrated",
     }
@@ -319,15 +325,20 @@ def query_detail(request: HttpRequest, case_id: int, query_id: int) -> HttpRespo
 @login_required
 @require_POST
 def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
-    """One rating per request; answers a fragment to fetch(), a redirect to a plain form post."""
+    """One rating, or one value for several docs ("rate all unrated shown": ``doc_id`` repeated,
+    all or none), per request; answers a fragment to fetch(), a redirect to a plain form post."""
     case = _case_for(request, case_id, write=True)
     query = get_object_or_404(Query, pk=query_id, case=case)
     query.case = case  # with its scorer, read once
-    doc_id = request.POST.get("doc_id", "")
+    doc_ids = request.POST.getlist("doc_id") or [""]
+    doc_id = doc_ids[0]
     raw = request.POST.get("rating", "")
     try:
         value = None if raw == "clear" else safejson.parse_number(raw)
-        services.rate_doc(query, doc_id, value, user=request.user)
+        if len(doc_ids) == 1:
+            services.rate_doc(query, doc_id, value, user=request.user)
+        else:
+            services.set_ratings(query, [(d, value) for d in doc_ids], user=request.user)
     except ValueError as exc:
         return HttpResponse(f"rating {exc}", status=400, content_type="text/plain")
     except services.ServiceError as exc:
@@ -341,7 +352,8 @@ def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
     if _wants_partial(request):
         context = _query_context(request, case, query, outcome=outcome, error=problem)
         return render(request, "cases/_partials/query_panel.html", context)
-    return redirect(reverse("cases:query", args=[case.pk, query.pk]) + f"#doc-{doc_id}")
+    anchor = f"doc-{doc_id}" if len(doc_ids) == 1 else "results"
+    return redirect(reverse("cases:query", args=[case.pk, query.pk]) + f"#{anchor}")
 
 
 @login_required

@@ -62,3 +62,58 @@ def test_at_least_eight_compact_rows_fit_a_laptop_screen(query_page):
     lefts = {round(f.bounding_box()["x"]) for f in page.locator("#results form.rating").all()}
     assert len(lefts) == 1, lefts
     page.screenshot(path=str(SCREENSHOT))
+
+
+def test_keyboard_rating_rates_the_focused_doc_and_both_scores_change(query_page):
+    from searchbench.cases.models import Rating
+
+    page = query_page
+    query_text = page.inner_text("h1.query-text")
+    first = page.locator("#results li.doc").first
+    doc_id = first.get_attribute("data-doc-id")
+    target = "0.0" if (first.get_attribute("data-rating") or "") in ("2.0", "3.0") else "3.0"
+    digit = str(int(float(target)))  # the demo's scale is 0, 1, 2, 3: digit n is the nth value
+    before_query = page.inner_text("#query-score")
+    before_case = page.inner_text("#case-score-value")
+
+    page.keyboard.press("j")  # nothing focused yet: j focuses the first result
+    assert page.evaluate("document.activeElement.dataset.docId") == doc_id
+    outline = first.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline != "none"  # the focused result is visible
+    page.keyboard.press(digit)
+    page.wait_for_selector(f"#results li.doc[data-doc-id='{doc_id}'][data-rating='{target}']")
+    assert Rating.objects.get(query__text=query_text, doc_id=doc_id).rating == float(target)
+    assert page.inner_text("#query-score") != before_query
+    assert page.inner_text("#case-score-value") != before_case
+    pressed = page.locator(f"#results li.doc[data-doc-id='{doc_id}'] button[aria-pressed=true]")
+    assert pressed.get_attribute("value") == target
+    # The focus stays on the rated doc in the new panel; j moves it down, k back up.
+    assert page.evaluate("document.activeElement.dataset.docId") == doc_id
+    page.keyboard.press("ArrowDown")
+    second = page.locator("#results li.doc").nth(1).get_attribute("data-doc-id")
+    assert page.evaluate("document.activeElement.dataset.docId") == second
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.dataset.docId") == doc_id
+    page.screenshot(path="/tmp/searchbench-browser-results-keyboard.png")
+
+    page.keyboard.press("x")  # clears it
+    page.wait_for_selector(f"#results li.doc[data-doc-id='{doc_id}'][data-rating='']")
+    assert not Rating.objects.filter(query__text=query_text, doc_id=doc_id).exists()
+
+
+def test_rate_all_unrated_shown_in_the_browser(query_page):
+    from searchbench.cases.models import Rating
+
+    page = query_page
+    query_text = page.inner_text("h1.query-text")
+    unrated = page.locator("#results li.doc[data-rating='']")
+    ids = [row.get_attribute("data-doc-id") for row in unrated.all()]
+    assert ids  # the demo leaves some results of its first query unrated
+    page.click("form.rate-all button[value='1.0']")
+    page.wait_for_selector("form.rate-all", state="detached")
+    stored = dict(
+        Rating.objects.filter(query__text=query_text, doc_id__in=ids).values_list(
+            "doc_id", "rating"
+        )
+    )
+    assert stored == dict.fromkeys(ids, 1.0)

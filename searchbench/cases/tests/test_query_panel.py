@@ -71,3 +71,54 @@ def test_changing_the_scorer_in_the_settings_starts_a_run_with_it(world):
     # The workers ran it (synchronously in the tests): the newest history row is nDCG@10's.
     assert world.case.score_history.first().scorer_name == "nDCG@10"
     assert _panel(world, world.q_boots).one("#case-score-value span.score[data-s]")
+
+
+@pytest.mark.django_db
+def test_rating_buttons_say_what_they_do_and_whether_they_are_pressed(world):
+    doc = _doc(_panel(world, world.q_tent), "t1")  # rated 1 under quepid:P@10 (0, 1)
+    buttons = doc.select("form.rating button.rate")
+    assert [b.attrs["aria-pressed"] for b in buttons[:2]] == ["false", "true"]
+    assert buttons[1].attrs["aria-label"].startswith("Rate 1")
+    assert doc.attrs["tabindex"] in ("0", "-1")
+
+
+@pytest.mark.django_db
+def test_rate_all_unrated_shown_rates_only_the_unrated_docs_shown(world):
+    panel = _panel(world, world.q_boots)
+    form = panel.one("form.rate-all")
+    shown = {d.attrs["data-doc-id"] for d in panel.select("li.doc")}
+    unrated = {d.attrs["data-doc-id"] for d in panel.select("li.doc") if not d.attrs["data-rating"]}
+    assert {i.attrs["value"] for i in form.select("input[name=doc_id]")} == unrated
+    assert unrated and "b1" not in unrated
+    response = client_for(world.owner).post(
+        query_url(world, world.q_boots, "cases:rate"),
+        {"doc_id": sorted(unrated), "rating": "0"},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 200
+    ratings = dict(Rating.objects.filter(query=world.q_boots).values_list("doc_id", "rating"))
+    assert {d: ratings[d] for d in unrated} == dict.fromkeys(unrated, 0.0)
+    assert ratings["b1"] == ratings["b2"] == 1.0  # the rated ones kept theirs
+    after = parse(response.content).one("#query-panel")
+    assert not after.select("form.rate-all")  # nothing unrated is shown any more
+    assert shown == {d.attrs["data-doc-id"] for d in after.select("li.doc")}
+
+
+@pytest.mark.django_db
+def test_rate_all_is_all_or_nothing(world):
+    response = client_for(world.owner).post(
+        query_url(world, world.q_boots, "cases:rate"), {"doc_id": ["b3", " "], "rating": "1"}
+    )
+    assert response.status_code == 400
+    assert not Rating.objects.filter(query=world.q_boots, doc_id="b3").exists()
+
+
+@pytest.mark.django_db
+def test_rated_but_not_returned_docs_are_listed_apart(world):
+    Rating.objects.create(query=world.q_tent, doc_id="gone-1", rating=1)
+    panel = _panel(world, world.q_tent)
+    assert "gone-1" not in {d.attrs["data-doc-id"] for d in panel.select("#results li.doc")}
+    missing = panel.select("#not-returned li")
+    assert [m.attrs["data-doc-id"] for m in missing] == ["gone-1"]
+    assert "1" in missing[0].one(".rated").text
+    assert missing[0].one("form button.clear")  # a rating of a doc no longer returned can go

@@ -12,6 +12,7 @@ document.addEventListener("submit", async (event) => {
   if (!form.matches("[data-rating-form]")) return;
   event.preventDefault();
   const panel = document.getElementById("query-panel");
+  const focused = document.activeElement && document.activeElement.closest("#results li.doc");
   const body = new FormData(form);
   if (event.submitter && event.submitter.name) body.set(event.submitter.name, event.submitter.value);
   panel.classList.add("busy");
@@ -27,6 +28,9 @@ document.addEventListener("submit", async (event) => {
     const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("query-panel");
     keepTopClauses(panel, fresh);
     panel.replaceWith(fresh);
+    // Keyboard rating goes on where it was: the same doc keeps the focus in the new panel.
+    const twin = focused && docRow(fresh, focused.dataset.docId);
+    if (twin) focusDoc(twin);
   } catch (err) {
     panel.classList.remove("busy");
     window.alert("Rating not saved: " + err.message);
@@ -37,12 +41,55 @@ document.addEventListener("submit", async (event) => {
 // doc's top clauses move over from the panel it replaces; a rating does not change them.
 function keepTopClauses(panel, fresh) {
   for (const hot of panel.querySelectorAll("li.doc .hot-matches")) {
-    const id = hot.closest("li.doc").dataset.docId;
-    const twin = fresh.querySelector(`li.doc[data-doc-id="${CSS.escape(id)}"]`);
+    const twin = docRow(fresh, hot.closest("li.doc").dataset.docId);
     const tools = twin && !twin.querySelector(".hot-matches") && twin.querySelector(".explain-tools");
     if (tools) tools.before(hot);
   }
 }
+
+function docRow(root, id) {
+  return root.querySelector(`#results li.doc[data-doc-id="${CSS.escape(id)}"]`);
+}
+
+// Keyboard rating on the query page: the focused result (outlined) takes a digit — the scorer's
+// scale's first value for 0, its second for 1, and so on — x or Backspace clears its rating, and
+// j/k or the arrow keys move the focus (one tab stop for the list: the focused row's).
+function focusDoc(row) {
+  for (const other of document.querySelectorAll("#results li.doc")) {
+    other.tabIndex = other === row ? 0 : -1;
+  }
+  row.focus({ preventScroll: true });
+  row.scrollIntoView({ block: "nearest" });
+}
+
+const MOVES = { j: 1, ArrowDown: 1, k: -1, ArrowUp: -1 };
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+  if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+  const rows = [...document.querySelectorAll("#results li.doc")];
+  if (!rows.length || document.querySelector("#query-panel.busy")) return;
+  const row = event.target.closest("#results li.doc");
+  const key = event.key;
+  if (key in MOVES) {
+    if (!row && key.startsWith("Arrow")) return; // the arrows scroll the page until a row is chosen
+    const at = row ? rows.indexOf(row) + MOVES[key] : 0;
+    event.preventDefault();
+    focusDoc(rows[Math.min(rows.length - 1, Math.max(0, at))]);
+    return;
+  }
+  if (!row) return;
+  let button = null;
+  if (/^[0-9]$/.test(key)) {
+    button = row.querySelectorAll("form.rating button.rate:not(.clear)")[Number(key)];
+  } else if (key === "x" || key === "Backspace") {
+    button = row.querySelector("form.rating button.clear");
+  }
+  if (button && !button.disabled) {
+    event.preventDefault();
+    button.form.requestSubmit(button);
+  }
+});
 
 // Background jobs: each progress bar on the case page polls its job's /jobs/ID.json every second.
 // When the job ends, the parts of the page that show scores are fetched again and swapped in
