@@ -965,7 +965,97 @@ def set_ratings(
 
 
 # ---------------------------------------------------------------------------------------------
-# Comparing snapshots
+# Comparing tries and snapshots
+
+
+@dataclass(frozen=True)
+class CompareSide:
+    """One side of a comparison: a snapshot, or a try's newest recorded run (its score-history
+    row). ``scores`` are per query, keyed ``q<ID>`` (``t:<text>`` for a query deleted since a
+    snapshot); a failed query scores 0 there, as in the case score."""
+
+    key: str  # "snapshot-ID" or "try-N": how the compare page names it
+    label: str
+    scorer_name: str
+    scores: dict[str, float]
+    snapshot: Snapshot | None = None
+    run: ScoreHistory | None = None
+
+
+def snapshot_side(snapshot: Snapshot) -> CompareSide:
+    return CompareSide(
+        key=f"snapshot-{snapshot.pk}",
+        label=f"snapshot “{snapshot.name}”",
+        scorer_name=snapshot.scorer_name,
+        scores=_snapshot_scores(snapshot),
+        snapshot=snapshot,
+    )
+
+
+def latest_run_of(try_: Try) -> ScoreHistory | None:
+    """The newest score-history row recorded for the try (ratings since folded in)."""
+    return try_.score_history.order_by("-created_at", "-id").first()
+
+
+def try_side(try_: Try) -> CompareSide:
+    """The try's newest recorded run (ServiceError when it was never run)."""
+    run = latest_run_of(try_)
+    if run is None:
+        raise ServiceError(f"try {try_.number} has no recorded run: run it first")
+    scores = {f"q{k}": v for k, v in run.per_query.items()}
+    scores.update({f"q{k}": 0.0 for k in run.errors})
+    name = f" “{try_.name}”" if try_.name else ""
+    return CompareSide(
+        key=f"try-{try_.number}",
+        label=f"try {try_.number}{name}",
+        scorer_name=run.scorer_name,
+        scores=scores,
+        run=run,
+    )
+
+
+@dataclass
+class SideComparison:
+    """The sides' per-query scores paired on ``keys`` (every query any side has; a side without
+    one scores 0 there) and domain.stats.compare's row per side (the first is the baseline)."""
+
+    sides: list[CompareSide]
+    keys: list[str]
+    rows: list[Any]
+    test: str
+    correction: str
+    alpha: float
+
+    def per_query(self) -> list[tuple[str, list[float]]]:
+        """(key, each side's score) for every query."""
+        return [(k, [s.scores.get(k, 0.0) for s in self.sides]) for k in self.keys]
+
+
+def compare_sides(
+    base: CompareSide,
+    others: Sequence[CompareSide],
+    *,
+    test: str = "ttest",
+    correction: str = "holm",
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> SideComparison:
+    """Each side's per-query scores against the first's, paired by query, through the statistics
+    `searchbench compare` uses (domain.stats.compare): means, deltas, bootstrap CIs, corrected
+    p-values."""
+    from searchbench.domain.stats import compare
+
+    sides = [base, *others]
+    keys = sorted(set().union(*(s.scores for s in sides)))
+    if not keys:
+        raise ServiceError("there are no queries to compare")
+    # Positions keep the names apart when one side is compared with itself.
+    samples = {f"{i}: {s.key}": [s.scores.get(k, 0.0) for k in keys] for i, s in enumerate(sides)}
+    try:
+        rows = compare(samples, test=test, correction=correction, alpha=alpha, seed=seed)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    return SideComparison(sides, keys, rows, test, correction, alpha)
 
 
 def compare_snapshots(
@@ -977,28 +1067,21 @@ def compare_snapshots(
     alpha: float = 0.05,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Each snapshot's per-query scores against the first's, paired by query (a query missing
-    from a snapshot, or failed there, scores 0), through the statistics `searchbench compare`
-    uses (domain.stats.compare): means, deltas, bootstrap CIs, corrected p-values."""
-    from searchbench.domain.stats import compare
-
+    """Each snapshot's per-query scores against the first's (``compare_sides``), as the API's
+    compare answers them."""
     snapshots = [base, *others]
-    scores = [_snapshot_scores(s) for s in snapshots]
-    keys = sorted(set().union(*scores))
-    if not keys:
+    sides = [snapshot_side(s) for s in snapshots]
+    if not any(side.scores for side in sides):
         raise ServiceError("the snapshots have no queries to compare")
-    names = [f"{s.pk}: {s.name}" for s in snapshots]
-    samples = {name: [sc.get(k, 0.0) for k in keys] for name, sc in zip(names, scores, strict=True)}
-    try:
-        rows = compare(samples, test=test, correction=correction, alpha=alpha, seed=seed)
-    except ValueError as exc:
-        raise ServiceError(str(exc)) from None
+    result = compare_sides(
+        sides[0], sides[1:], test=test, correction=correction, alpha=alpha, seed=seed
+    )
 
     def num(value: float) -> float | None:
         return None if math.isnan(value) else value
 
     return {
-        "queries": len(keys),
+        "queries": len(result.keys),
         "test": test,
         "correction": correction,
         "alpha": alpha,
@@ -1014,9 +1097,49 @@ def compare_snapshots(
                 "p_adjusted": None if i == 0 else num(row.p_adjusted),
                 "significant": None if i == 0 else row.significant,
             }
-            for i, (s, row) in enumerate(zip(snapshots, rows, strict=True))
+            for i, (s, row) in enumerate(zip(snapshots, result.rows, strict=True))
         ],
     }
+
+
+@dataclass(frozen=True)
+class ShownDoc:
+    """A snapshot doc as pages list it: its id, 1-based rank and title per the field spec."""
+
+    id: str
+    rank: int
+    title: str
+
+
+def snapshot_docs(
+    snapshot: Snapshot, squery_ids: Iterable[int], limit: int
+) -> dict[int, list[ShownDoc]]:
+    """The top ``limit`` docs of some of the snapshot's query rows (by SnapshotQuery id), with
+    titles from the field spec of the try the snapshot was taken with (the doc id when it has
+    no title field or the try was deleted). Reads stored fields, never explain trees."""
+    from django.db.models import Prefetch
+
+    from searchbench.domain.fieldspec import parse_field_spec
+    from searchbench.engines.base import build_doc
+
+    spec = parse_field_spec(snapshot.try_ref.field_spec if snapshot.try_ref else "")
+    docs = SnapshotDoc.objects.only("snapshot_query_id", "doc_id", "position", "fields")
+    rows = SnapshotQuery.objects.filter(
+        snapshot=snapshot, pk__in=list(squery_ids)
+    ).prefetch_related(
+        Prefetch("docs", queryset=docs.order_by("position")[:limit], to_attr="top_docs")
+    )
+    out: dict[int, list[ShownDoc]] = {}
+    for row in rows.only("pk"):
+        out[row.pk] = [
+            ShownDoc(
+                d.doc_id,
+                rank,
+                build_doc(spec, d.position, d.fields or {}, doc_id=d.doc_id).title or d.doc_id,
+            )
+            for rank, d in enumerate(row.top_docs, start=1)
+        ]
+    return out
 
 
 def _snapshot_scores(snapshot: Snapshot) -> dict[str, float]:

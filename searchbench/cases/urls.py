@@ -26,6 +26,7 @@ urlpatterns = [
         name="try_duplicate",
     ),
     path("cases/<id:case_id>/tries/<id:number>/rename", try_views.try_rename, name="try_rename"),
+    path("cases/<id:case_id>/compare", try_views.compare, name="compare"),
     path("cases/<id:case_id>/snapshots/new", views.snapshot_create, name="snapshot_new"),
     path(
         "cases/<id:case_id>/snapshots/<id:snapshot_id>/",

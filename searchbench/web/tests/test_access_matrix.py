@@ -236,6 +236,7 @@ PAGES: dict[str, dict[str, Rule]] = {
     "cases/<id:case_id>/tries/<id:number>/switch": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/tries/<id:number>/duplicate": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/tries/<id:number>/rename": {"GET": G["405"], "POST": G["case_write"]},
+    "cases/<id:case_id>/compare": {"GET": G["case_read"], "POST": G["405"]},
     "cases/<id:case_id>/snapshots/new": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/snapshots/<id:snapshot_id>/": {
         "GET": G["case_read"],
@@ -657,6 +658,7 @@ POST_DATA = {  # form fields some pages need to do their work
 QUERY = {  # query strings some routes need to do their work
     "explain/cases/<id:case_id>/queries/<id:query_id>/doc": "?doc=b1",
     "explain/cases/<id:case_id>/queries/<id:query_id>/compare": "?doc=b1&doc=b2",
+    "cases/<id:case_id>/compare": "?a=try-1&b=try-1",
 }
 
 
