@@ -300,7 +300,12 @@ def _query_context(
         "error": error or (outcome.error if outcome else None),
         "docs": docs,
         "total": outcome.result.total if outcome and outcome.result is not None else None,
-        "query_score": stored.score if stored else outcome.score if outcome else None,
+        # A reader's stored score is the last run's: none when that run had another scorer.
+        "query_score": (None if other_scorer else stored.score)
+        if stored
+        else outcome.score
+        if outcome
+        else None,
         "stored": stored,
         "case_score": case_score,
         "case_scored_with": other_scorer,

@@ -122,3 +122,18 @@ def test_rated_but_not_returned_docs_are_listed_apart(world):
     assert [m.attrs["data-doc-id"] for m in missing] == ["gone-1"]
     assert "1" in missing[0].one(".rated").text
     assert missing[0].one("form button.clear")  # a rating of a doc no longer returned can go
+
+
+@pytest.mark.django_db
+def test_a_reader_of_a_public_case_sees_no_old_scorer_query_score_either(world):
+    services.run_case(world.case)  # P@10's per-query scores, stored in the history row
+    services.take_snapshot(world.case, "before", user=world.owner)
+    world.case.public = True
+    world.case.scorer = Scorer.objects.get(name="nDCG@10")
+    world.case.save()
+    panel = _panel(world, world.q_boots, user=world.outsider)
+    assert panel.one("#stored-results")
+    assert not panel.select("#query-score span.score[data-s]")
+    assert not panel.select("#case-score-value span.score[data-s]")
+    assert "not scored with nDCG@10 yet" in panel.one("#case-score-value").text
+    assert not panel.select("form.run-case")  # a reader cannot run it
