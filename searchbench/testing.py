@@ -79,6 +79,15 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             browser.close()
 
 
+def browser_sign_in(page: Any, base: str, username: str, password: str) -> None:
+    """Sign in through the login form in a browser test's page."""
+    page.goto(base + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
 @pytest.fixture
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The demo (user demo/demo, index, case with one run) in a fresh data directory; import this

@@ -112,7 +112,11 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     last = services.latest_history(case)
     listing = querylist.Listing.from_params(request.GET)
     queries = querylist.page(case, last, listing)
+    # One scorer's number is never shown under another's name (the scorer changed since the run).
+    scored_with = last.scorer_name if last and last.scorer_name != case.scorer.name else None
     return {
+        "case_score": last.score if last and scored_with is None else None,
+        "scored_with": scored_with,
         "case": case,
         "current_try": case.current_try(),
         "last": last,
@@ -136,23 +140,40 @@ def _listing_url(listing: querylist.Listing, page: int) -> str:
 
 
 def _history_chart(case: Case) -> dict[str, Any]:
-    """The last runs' case scores, oldest first: a sparkline's points, and the same series as
-    JSON (``data-series``) for a chart to draw."""
+    """The last runs' case scores, oldest first: a sparkline with one point per run (its try,
+    scorer, time and score as the point's title), the same series as JSON (``data-series``) for
+    a chart to draw, and the change of the case score since the run before the newest (when
+    both were scored with the case's scorer)."""
     series = history.series(case, limit=HISTORY_SPARKLINE_RUNS)
     if len(series) < 2:
-        return {"sparkline": None}
+        return {"sparkline": None, "score_change": None}
+    change = None
+    if series[-1].scorer_name == series[-2].scorer_name == case.scorer.name:
+        change = series[-1].score - series[-2].score
     scores = [p.score for p in series]
     low, high = min(scores), max(scores)
     span = (high - low) or 1.0
-    step = (SPARKLINE_WIDTH - 2) / (len(scores) - 1)
-    points = " ".join(
-        f"{1 + i * step:.1f},{1 + (high - s) / span * (SPARKLINE_HEIGHT - 2):.1f}"
-        for i, s in enumerate(scores)
-    )
+    step = (SPARKLINE_WIDTH - 4) / (len(scores) - 1)
+    dots = [
+        {
+            "x": f"{2 + i * step:.1f}",
+            "y": f"{2 + (high - p.score) / span * (SPARKLINE_HEIGHT - 4):.1f}",
+            "label": f"{p.at:%Y-%m-%d %H:%M} · try {p.try_number or '?'} · {p.scorer_name}"
+            f" {p.score:.3f}{' (rated since)' if p.rated_at else ''}",
+        }
+        for i, p in enumerate(series)
+    ]
     data = [[p.at.isoformat(), round(p.score, 6)] for p in series]
     return {
-        "sparkline": {"points": points, "runs": len(series), "low": low, "high": high},
+        "sparkline": {
+            "points": " ".join(f"{d['x']},{d['y']}" for d in dots),
+            "dots": dots,
+            "runs": len(series),
+            "low": low,
+            "high": high,
+        },
         "series_json": json.dumps(data),
+        "score_change": change,
     }
 
 

@@ -203,3 +203,70 @@ def test_a_10000_query_case_page_stays_small(world):
     size = len(response.content)
     assert size < 200_000, size
     assert len(parse(response.content).select("#queries tr.query-row")) == 100
+
+
+# --- the header ----------------------------------------------------------------------------------
+
+
+def header(world, user=None):
+    response = client_for(user or world.owner).get(reverse("cases:detail", args=[world.case.pk]))
+    return parse(response.content).one("#case-head")
+
+
+@pytest.mark.django_db
+def test_the_header_names_case_scorer_try_and_counts(world):
+    grow(world, 3)  # 5 queries, 2 of them rated
+    head = header(world)
+    assert head.one("h1").text == "Boots case"
+    meta = head.one(".case-title p.meta").text
+    assert "quepid:P@10" in meta and "try 1" in meta
+    assert head.one("#case-stats #query-count").text == "5"
+    assert head.one("#unrated-count strong").text == "3"
+    assert head.one("#unrated-count").attrs["href"].startswith("?show=unrated")
+
+
+@pytest.mark.django_db
+def test_the_header_shows_the_change_since_the_previous_run(world):
+    from searchbench.cases.models import ScoreHistory
+
+    first = record_run(world)  # red boots 0, tent .1: 0.05
+    head = header(world)
+    assert head.select("#score-change") == [] and head.one("#case-score span.score").text == "0.050"
+    ScoreHistory.objects.filter(pk=first.pk).update(created_at=first.created_at.replace(year=2020))
+    record_run(world, errors={str(world.q_boots.pk): "down"})  # tent .1 alone: 0.1 / 2
+    assert header(world).one("#score-change").text == "± 0.000"  # the same score
+    ScoreHistory.objects.filter(pk=first.pk).update(score=0.2)
+    change = header(world).one("#score-change")
+    assert "down" in change.classes and change.text == "▼ -0.150"
+
+
+@pytest.mark.django_db
+def test_the_header_shows_no_score_of_another_scorer(world):
+    from searchbench.cases.models import Scorer
+
+    record_run(world)
+    world.case.scorer = Scorer.objects.get(name="quepid:nDCG@10")
+    world.case.save()
+    head = header(world)
+    assert head.one("#case-score span.score").text == "—"
+    assert "quepid:P@10" in head.one("#scored-with").text
+
+
+@pytest.mark.django_db
+def test_the_header_sparkline_has_a_point_per_run_and_links_to_the_history(world):
+    from searchbench.cases.models import ScoreHistory
+
+    for n in range(3):
+        row = record_run(world)
+        ScoreHistory.objects.filter(pk=row.pk).update(
+            created_at=row.created_at.replace(year=2020 + n)
+        )
+    head = header(world)
+    link = head.one("#history-sparkline a.sparkline-link")
+    assert link.attrs["href"] == "#score-history"
+    dots = link.select("svg.sparkline circle")
+    assert len(dots) == 3
+    assert (
+        dots[0].one("title").text.startswith("2020-")
+        and "try 1 · quepid:P@10 0.050" in dots[0].one("title").text
+    )
