@@ -45,6 +45,7 @@ from searchbench.web.csp import image_src
 from searchbench.web.ids import parse_id
 
 FIELD_PREVIEW_CHARS = 300
+RAW_PREVIEW_CHARS = 20_000  # of the request/response text in the query page's debugging panel
 SNAPSHOT_PAGE_SIZE = 50  # queries per snapshot page
 SNAPSHOT_TOP_DOCS = 10  # doc ids shown per query there
 HISTORY_SPARKLINE_RUNS = 100  # runs the case page's sparkline draws
@@ -311,6 +312,7 @@ def _query_context(
     previous_id, next_id = services.query_neighbours(query)
     case_score, other_scorer = history.current_score_for(case, case.scorer.name)
     shown = {d["id"] for d in docs}
+    sent = outcome.result if outcome is not None and outcome.result is not None else None
     ratings = outcome.query.ratings if outcome is not None and docs else {}
     return {
         "previous_id": previous_id,
@@ -330,12 +332,29 @@ def _query_context(
         "stored": stored,
         "case_score": case_score,
         "case_scored_with": other_scorer,
+        "raw": _raw_exchange(sent) if sent is not None and sent.request else None,
         "scale": scale,
         "unrated_ids": [d["id"] for d in docs if d["rating"] is None],
         # Rated docs the search did not return: the scorer still counts them (ideal DCG, recall).
         "not_returned": sorted((d, r) for d, r in ratings.items() if d not in shown),
         "can_write": services.can_write(request.user, case),
         "unrated_label": "unrated",
+    }
+
+
+def _raw_exchange(result: Any) -> dict[str, Any]:
+    """The request sent (secrets masked by the engine) and, for a failed search, the engine's
+    answer, as text for the page's debugging panel (a successful answer is not kept: the docs
+    above are what was read from it)."""
+
+    def text(value: Any) -> str:
+        out = value if isinstance(value, str) else json.dumps(value, indent=2, default=str)
+        return out if len(out) <= RAW_PREVIEW_CHARS else out[:RAW_PREVIEW_CHARS] + "\n…"
+
+    return {
+        "request": text(result.request),
+        "response": text(result.response) if result.error and result.response is not None else "",
+        "elapsed_ms": result.elapsed_ms,
     }
 
 

@@ -137,3 +137,10 @@ def test_a_reader_of_a_public_case_sees_no_old_scorer_query_score_either(world):
     assert not panel.select("#case-score-value span.score[data-s]")
     assert "not scored with nDCG@10 yet" in panel.one("#case-score-value").text
     assert not panel.select("form.run-case")  # a reader cannot run it
+
+
+@pytest.mark.django_db
+def test_the_request_sent_to_the_engine_is_shown_for_debugging(world):
+    raw = _panel(world, world.q_boots).one("details#raw-request")
+    assert "red boots" in raw.one("pre.raw-sent").text
+    assert "ms" in raw.one("summary").text
