@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -506,28 +506,22 @@ def snapshot_detail(request: HttpRequest, case_id: int, snapshot_id: int) -> Htt
     snapshot = get_object_or_404(
         Snapshot.objects.select_related("try_ref", "created_by"), pk=snapshot_id, case=case
     )
-    # Per page: the queries' rows and their top docs' ids, not their stored fields and explains.
-    top_docs = SnapshotDoc.objects.only("snapshot_query_id", "doc_id", "position")
+    # Per page: the queries' rows and their top docs with titles per the field spec (their
+    # stored fields are read for that, never their explains).
     explained = SnapshotDoc.objects.filter(snapshot_query=OuterRef("pk"), explain__isnull=False)
-    queries = (
-        snapshot.queries.order_by("id")
-        .annotate(explained=Exists(explained))  # stored only when asked for
-        .prefetch_related(
-            Prefetch(
-                "docs",
-                queryset=top_docs.order_by("position")[:SNAPSHOT_TOP_DOCS],
-                to_attr="top_docs",
-            )
-        )
-    )
+    queries = snapshot.queries.order_by("id").annotate(explained=Exists(explained))
     page = Paginator(queries, SNAPSHOT_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    docs = services.snapshot_docs(snapshot, [q.pk for q in rows], SNAPSHOT_TOP_DOCS)
+    for row in rows:
+        row.top_docs = docs.get(row.pk, [])
     return render(
         request,
         "cases/snapshot_detail.html",
         {
             "case": case,
             "snapshot": snapshot,
-            "queries": page.object_list,
+            "queries": rows,
             "page": page,
             "can_write": services.can_write(request.user, case),
         },

@@ -98,7 +98,23 @@ def test_the_snapshot_page_shows_the_top_ten_docs_of_a_query(world):
     )
     url = reverse("cases:snapshot", args=[world.case.pk, snapshot.pk])
     row = parse(client_for(world.owner).get(url).content).select("tr.snapshot-query")[0]
-    assert row.select("code")[0].text.split() == (returned + [f"x{i}" for i in range(12)])[:10]
+    shown = [li.attrs["data-doc-id"] for li in row.select("ol.snapshot-docs li")]
+    assert shown == (returned + [f"x{i}" for i in range(12)])[:10]
+
+
+@pytest.mark.django_db
+def test_the_snapshot_page_titles_docs_per_the_field_spec(world):
+    snapshot = services.take_snapshot(world.case, "titles")  # field spec: id:id title:title body
+    url = reverse("cases:snapshot", args=[world.case.pk, snapshot.pk])
+    page = parse(client_for(world.owner).get(url).content)
+    tent = page.select("tr.snapshot-query")[1]
+    assert tent.one("ol.snapshot-docs li[data-doc-id=t1]").text == "green tent t1"
+    assert tent.one("li[data-doc-id=t1] code.doc-id").text == "t1"
+    # The snapshot's try deleted: no field spec, the id stands in.
+    snapshot.try_ref = None
+    snapshot.save()
+    page = parse(client_for(world.owner).get(url).content)
+    assert page.select("tr.snapshot-query")[1].one("li[data-doc-id=t1]").text == "t1"
 
 
 @pytest.mark.django_db
