@@ -61,6 +61,9 @@ def _workspace_in_the_browser(base, demo, page):
     page.wait_for_url("**page=2**")
     assert page.locator("#queries tr.query-row").count() == total - 100
     assert page.inner_text("#query-count") == str(total)
+    page.select_option("#id_show", "unrated")  # applies at once (app.js)
+    page.wait_for_url("**show=unrated**")
+    assert page.locator("#queries tr.query-row:not(.unrated)").count() == 0
 
     # The header stays in view when the page scrolls to its end.
     page.goto(f"{base}/cases/{demo.case_id}/")

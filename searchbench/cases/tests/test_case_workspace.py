@@ -270,3 +270,11 @@ def test_the_header_sparkline_has_a_point_per_run_and_links_to_the_history(world
         dots[0].one("title").text.startswith("2020-")
         and "try 1 · quepid:P@10 0.050" in dots[0].one("title").text
     )
+
+
+@pytest.mark.django_db
+def test_failed_queries_are_counted_with_a_link_to_them(world):
+    record_run(world, errors={str(world.q_tent.pk): "engine said no"})
+    page = parse(client_for(world.owner).get(reverse("cases:detail", args=[world.case.pk])).content)
+    assert page.one("#run-errors p.error").text.startswith("1 query failed in the last run")
+    assert page.one("#show-errors").attrs["href"] == "?show=errors#queries"

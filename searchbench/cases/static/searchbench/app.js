@@ -188,3 +188,10 @@ document.addEventListener("submit", async (event) => {
 });
 
 document.querySelectorAll("[data-job-url]").forEach(watchJob);
+
+// The case page's query list: a new sort or "show" choice applies at once (the Apply button
+// stays for the text filter and for pages without JavaScript).
+document.addEventListener("change", (event) => {
+  const select = event.target;
+  if (select.matches("#query-filter select")) select.form.requestSubmit();
+});
