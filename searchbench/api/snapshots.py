@@ -33,6 +33,9 @@ class SnapshotOut(Schema):
 
 class SnapshotIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
+    explain: bool = Field(
+        False, description="keep each result's score explanation (about 4 KB a doc)"
+    )
 
 
 class SnapshotQueryOut(Schema):
@@ -115,7 +118,12 @@ def list_snapshots(request: HttpRequest, case_id: Id, page: Query[PageParams]) -
 def create_snapshot(request: HttpRequest, case_id: Id, payload: SnapshotIn) -> Status:
     """Take a snapshot of the current try (a job; its result names the snapshot's id)."""
     case = case_for(request, case_id, write=True)
-    return Status(202, job_out(jobs.start_snapshot(case, payload.name, user=request.user)))
+    return Status(
+        202,
+        job_out(
+            jobs.start_snapshot(case, payload.name, user=request.user, explain=payload.explain)
+        ),
+    )
 
 
 @router.get("/{id:case_id}/snapshots/compare", response=answers(CompareOut),

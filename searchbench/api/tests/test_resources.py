@@ -52,6 +52,18 @@ def test_snapshots_take_list_show_compare_delete(world: World, owner_api: Api) -
     assert_error(owner_api.post(base, {"name": ""}), 422)
 
 
+def test_a_snapshot_keeps_explanations_only_when_asked(world: World, owner_api: Api) -> None:
+    base = f"/cases/{world.case.pk}/snapshots"
+    for name, explain in (("plain", False), ("explained", True)):
+        job = owner_api.post(base, {"name": name, "explain": explain}).json()
+        assert owner_api.get(f"/jobs/{job['id']}").json()["status"] == "done"
+    kept = {
+        s.name: s.queries.filter(docs__explain__isnull=False).exists()
+        for s in Snapshot.objects.filter(case=world.case)
+    }
+    assert kept == {"plain": False, "explained": True}
+
+
 def test_snapshots_of_an_unreadable_case_are_404(world: World, outsider_api: Api) -> None:
     base = f"/cases/{world.case.pk}/snapshots"
     assert_error(outsider_api.get(base), 404)
