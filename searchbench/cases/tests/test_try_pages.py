@@ -117,3 +117,11 @@ def test_outsiders_get_404_and_readers_403(world):
     assert outsider.get(reverse("cases:tries", args=[case])).status_code == 200
     assert outsider.post(reverse("cases:try_duplicate", args=[case, 1])).status_code == 403
     assert world.case.tries.count() == 1
+
+
+def test_the_case_page_links_the_current_try_the_tries_and_compare(world):
+    case = world.case.pk
+    page = parse(client_for(world.teammate).get(reverse("cases:detail", args=[case])).content)
+    assert page.one("#current-try-link").attrs["href"] == reverse("cases:try", args=[case, 1])
+    assert page.one("#tries-link").attrs["href"] == reverse("cases:tries", args=[case])
+    assert page.one("#case-compare-link").attrs["href"] == reverse("cases:compare", args=[case])
