@@ -36,7 +36,7 @@ ratings_router = Router(tags=["ratings"])
 
 TEXT_MAX = Query._meta.get_field("text").max_length or 500
 DOC_ID_MAX = Rating._meta.get_field("doc_id").max_length or 255
-BULK_MAX = 10_000
+BULK_MAX = services.QUERIES_AT_ONCE
 
 
 class QueryOut(Schema):

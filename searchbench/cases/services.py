@@ -484,6 +484,7 @@ def create_try(case: Case, *, parent: Try | None = None, **fields: Any) -> Try:
 
 
 SNAPSHOT_BATCH = 500  # rows per INSERT (Django lowers it where a database allows fewer)
+QUERIES_AT_ONCE = 10_000  # queries one request may add (the API's bulk add, a paste or a file)
 SNAPSHOT_DOC_BATCH = 2000  # doc rows per INSERT: a 10,000-query snapshot is about 50 of them
 
 
@@ -913,6 +914,8 @@ def paste_queries(case: Case, lines: Iterable[str]) -> PastedQueries:
     if problems:
         raise ServiceError("; ".join(problems[:20]))
     unique = list(dict.fromkeys(texts))
+    if len(unique) > QUERIES_AT_ONCE:
+        raise ServiceError(f"{len(unique):,} queries: at most {QUERIES_AT_ONCE:,} at once")
     existing: set[str] = set()
     for start in range(0, len(unique), SNAPSHOT_BATCH):
         chunk = unique[start : start + SNAPSHOT_BATCH]

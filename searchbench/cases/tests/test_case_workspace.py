@@ -278,3 +278,13 @@ def test_failed_queries_are_counted_with_a_link_to_them(world):
     page = parse(client_for(world.owner).get(reverse("cases:detail", args=[world.case.pk])).content)
     assert page.one("#run-errors p.error").text.startswith("1 query failed in the last run")
     assert page.one("#show-errors").attrs["href"] == "?show=errors#queries"
+
+
+@pytest.mark.django_db
+def test_more_than_10000_new_queries_at_once_adds_nothing(world):
+    from searchbench.cases import services
+
+    pasted = "\n".join(f"q{i}" for i in range(services.QUERIES_AT_ONCE + 1))
+    response = client_for(world.owner).post(add_url(world.case), {"text": pasted}, follow=True)
+    assert texts(world.case) == ["red boots", "tent"]
+    assert any("10,001 queries: at most 10,000 at once" in m for m in messages_of(response))
