@@ -406,6 +406,10 @@ def rate(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
 def try_new(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_for(request, case_id, write=True)
     current = case.current_try()
+    if "from" in request.GET:  # start from an earlier try (its page's "Edit into a new try")
+        current = case.tries.filter(number=parse_id(request.GET["from"]) or 0).first()
+        if current is None:
+            raise Http404("No such try")
     endpoint = current.endpoint if current else None
     if request.method == "POST":
         form = TryForm(request.POST, user=request.user, current=endpoint)

@@ -125,3 +125,27 @@ def test_the_case_page_links_the_current_try_the_tries_and_compare(world):
     assert page.one("#current-try-link").attrs["href"] == reverse("cases:try", args=[case, 1])
     assert page.one("#tries-link").attrs["href"] == reverse("cases:tries", args=[case])
     assert page.one("#case-compare-link").attrs["href"] == reverse("cases:compare", args=[case])
+
+
+def test_an_earlier_try_can_be_edited_into_a_new_one(world):
+    _second_try(world)
+    client = client_for(world.owner)
+    page = parse(client.get(reverse("cases:try", args=[world.case.pk, 1])).content)
+    href = page.one("#try-edit-from").attrs["href"]
+    assert href == reverse("cases:try_new", args=[world.case.pk]) + "?from=1"
+    form = parse(client.get(href).content)
+    assert form.one("#id_query_template").text == world.try_.query_template  # try 1's, not 2's
+    data = {
+        "name": "from one",
+        "query_template": '{"query": "#$query##", "fields": ["title"]}',
+        "field_spec": world.try_.field_spec,
+        "rows": 10,
+        "escape": "on",
+        "curator_vars": "{}",
+        "endpoint": world.endpoint.pk,
+    }
+    assert client.post(href, data).status_code == 302
+    new = world.case.current_try()
+    assert new.number == 3 and new.parent_id == world.try_.pk and new.name == "from one"
+    assert client.get(reverse("cases:try_new", args=[world.case.pk]) + "?from=9").status_code == 404
+    assert client.get(reverse("cases:try_new", args=[world.case.pk]) + "?from=x").status_code == 404
