@@ -19,12 +19,12 @@ from searchbench.api.jobs import JobOut, job_out
 from searchbench.cases import transfer
 from searchbench.cases.models import Case
 from searchbench.domain.formats.registry import FORMATS
-from searchbench.jobs.imports import start_import
+from searchbench.jobs.imports import INLINE_MAX_BYTES, import_or_queue
+from searchbench.jobs.models import Job
 
 router = Router(tags=["import and export"])
 
 SPOOL_BYTES = 1024 * 1024  # kept in memory up to this, then on disk
-INLINE_MAX_BYTES = 5 * 1024 * 1024  # bigger files are imported by a worker (a job)
 CHUNK = 64 * 1024
 
 
@@ -140,11 +140,9 @@ def _import(request: HttpRequest, fmt: str, target: Any, background: bool) -> St
     or a file over INLINE_MAX_BYTES): 201/200 and the report, or 202 and the job."""
     _format(fmt, reading=True)
     with _body(request) as body:
-        size = body.seek(0, io.SEEK_END)
-        body.seek(0)
-        if background or size > INLINE_MAX_BYTES:
-            return Status(202, job_out(start_import(fmt, body, user=request.user, case=target)))
-        report = transfer.import_into(fmt, body, user=request.user, case=target)
+        report = import_or_queue(fmt, body, user=request.user, case=target, background=background)
+    if isinstance(report, Job):
+        return Status(202, job_out(report))
     return Status(200 if isinstance(target, Case) else 201, report_out(report))
 
 

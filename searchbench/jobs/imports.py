@@ -25,6 +25,7 @@ from searchbench.web.logging import get_logger
 
 RUN_IMPORT = "searchbench.jobs.imports.run_import"
 PIECE = 1024 * 1024  # bytes a row of ImportUpload
+INLINE_MAX_BYTES = 5 * 1024 * 1024  # bigger files are imported by a worker (a job)
 log = get_logger("searchbench.jobs")
 
 
@@ -56,6 +57,24 @@ def start_import(fmt: str, source: IO[bytes], *, user: Any, case: Case | str | N
         )
     job.refresh_from_db()
     return job
+
+
+def import_or_queue(
+    fmt: str,
+    source: IO[bytes],
+    *,
+    user: Any,
+    case: Case | str | None = None,
+    background: bool = False,
+) -> transfer.ImportReport | Job:
+    """The one rule of the API and the web pages: import a (seekable) file at once, all or
+    nothing (TransferError lists every problem), or, when asked to or when it is over
+    INLINE_MAX_BYTES, queue it as a job for a worker and return the job."""
+    size = source.seek(0, io.SEEK_END)
+    source.seek(0)
+    if background or size > INLINE_MAX_BYTES:
+        return start_import(fmt, source, user=user, case=case)
+    return transfer.import_into(fmt, source, user=user, case=case)
 
 
 class _Pieces(io.RawIOBase):
