@@ -19,6 +19,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from searchbench.cases.services import ServiceError
+from searchbench.domain.formats.registry import IMPORT_MAX_BYTES  # an import's body is a file
 from searchbench.web.logging import get_logger
 
 log = get_logger("searchbench.api")
@@ -27,7 +28,6 @@ PREFIX = "/api/"
 # Django's own limit on a body read into memory (2.5 MB): one limit, answered as a 413 here. A
 # bulk add of 10,000 queries is well under 1 MB.
 MAX_BODY_BYTES: int = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-IMPORT_MAX_BYTES = 100 * 1024 * 1024  # an import's body is a file (read in chunks, not whole)
 
 # The codes, by status, when nothing more precise is given.
 CODES = {

@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from searchbench.api.common import Id, answers, case_for
-from searchbench.api.errors import IMPORT_MAX_BYTES, ApiError
+from searchbench.api.errors import ApiError
 from searchbench.api.jobs import JobOut, job_out
 from searchbench.cases import transfer
 from searchbench.cases.models import Case
-from searchbench.domain.formats.registry import FORMATS
+from searchbench.domain.formats.registry import FORMATS, IMPORT_MAX_BYTES
 from searchbench.jobs.imports import INLINE_MAX_BYTES, import_or_queue
 from searchbench.jobs.models import Job
 

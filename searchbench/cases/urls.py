@@ -1,13 +1,16 @@
 from django.urls import path
 
-from searchbench.cases import try_views, views
+from searchbench.cases import transfer_views, try_views, views
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("cases/<id:case_id>/", views.case_detail, name="detail"),
+    path("cases/import", transfer_views.case_import, name="import_new"),
     path("cases/<id:case_id>/run", views.case_run, name="run"),
+    path("cases/<id:case_id>/import", transfer_views.case_import, name="import"),
+    path("cases/<id:case_id>/export", transfer_views.case_export, name="export"),
     path("cases/<id:case_id>/settings", views.case_settings, name="settings"),
     path("cases/<id:case_id>/queries/add", views.query_add, name="query_add"),
     path("cases/<id:case_id>/queries/<id:query_id>/", views.query_detail, name="query"),

@@ -39,6 +39,7 @@ from searchbench.cases.models import (
 )
 from searchbench.domain import safejson
 from searchbench.domain.fieldspec import parse_field_spec
+from searchbench.domain.formats.registry import FORMATS
 from searchbench.jobs import services as jobs
 from searchbench.jobs.models import Job
 from searchbench.web.csp import image_src
@@ -133,6 +134,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "shows": querylist.SHOWS,
         "can_write": services.can_write(request.user, case),
         "query_form": QueryForm(),
+        "export_formats": FORMATS.values(),
     }
 
 

@@ -30,6 +30,8 @@ def _progress(job: Job) -> dict[str, Any]:
     data["result_url"] = (
         reverse("cases:snapshot", args=[job.case_id, snapshot_id]) if snapshot_id else None
     )
+    if job.kind == Job.Kind.IMPORT and job.status == Job.Status.DONE and job.case_id:
+        data["result_url"] = reverse("cases:detail", args=[job.case_id])  # the case imported into
     return data
 
 

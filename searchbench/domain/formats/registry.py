@@ -18,6 +18,8 @@ from searchbench.domain.formats import (
 )
 from searchbench.domain.formats.interchange import CaseData
 
+IMPORT_MAX_BYTES = 100 * 1024 * 1024  # the largest file an import takes (read in pieces)
+
 Reader = Callable[[IO[bytes], str], CaseData]
 Writer = Callable[[CaseData, IO[str]], None]
 
