@@ -161,4 +161,22 @@ def test_a_big_new_case_import_shows_its_job_to_its_starter_only(world, monkeypa
         f"#job-{job.pk}"
     )
     assert imports.run_import(job.pk) == "done"
-    assert Case.objects.get(pk=Job.objects.get(pk=job.pk).case_id).name == "ratings"
+    made = Case.objects.get(pk=Job.objects.get(pk=job.pk).case_id)
+    assert made.name == "ratings" and made.owner == world.owner  # named after the file
+    box = parse(client_for(world.owner).get(response["Location"]).content).one(f"#job-{job.pk}")
+    assert "data-job-url" not in box.attrs  # ended: nothing to poll
+    assert box.one("#job-case-link").attrs["href"] == reverse("cases:detail", args=[made.pk])
+
+
+@pytest.mark.parametrize(
+    "content", [b"query,docid,rating\nsocks,s1\x00,1\n", b"query,docid,rating\nsocks,\xff\xfe,1\n"]
+)
+def test_a_file_that_is_not_text_is_refused_with_its_line(world, content) -> None:
+    before = counts()
+    response = client_for(world.owner).post(
+        reverse("cases:import", args=[world.case.pk]),
+        {"format": "ratings-csv", "file": upload(content)},
+    )
+    assert response.status_code == 200
+    assert "line 2" in parse(response.content).one("#import-problems").text
+    assert counts() == before
