@@ -21,8 +21,8 @@ from searchbench.cases import transfer
 from searchbench.cases.models import Case
 from searchbench.cases.views import _case_for
 from searchbench.domain.formats.registry import FORMATS, IMPORT_MAX_BYTES
+from searchbench.jobs import imports
 from searchbench.jobs import services as jobs
-from searchbench.jobs.imports import INLINE_MAX_BYTES, import_or_queue
 from searchbench.jobs.models import Job
 
 DEFAULT_EXPORT = next(iter(FORMATS))  # the whole case (quepid-case)
@@ -31,7 +31,7 @@ DEFAULT_EXPORT = next(iter(FORMATS))  # the whole case (quepid-case)
 def _choices(*, new_case: bool) -> list[tuple[str, str]]:
     """Formats that can import: into a new case, any; into a case, those that are not a case."""
     return [
-        (f.name, f"{f.name} — {f.title}")
+        (f.name, f.title)
         for f in FORMATS.values()
         if f.read is not None and (new_case or not f.whole_case)
     ]
@@ -49,7 +49,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, new_case: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["format"].choices = _choices(new_case=new_case)
+        self.fields["format"].choices = [(n, n) for n, _ in _choices(new_case=new_case)]
         if not new_case:
             del self.fields["name"]
 
@@ -90,8 +90,8 @@ def _import_page(
         {
             "case": case,
             "form": form,
-            "formats": FORMATS.values(),
-            "inline_mb": INLINE_MAX_BYTES // 2**20,
+            "formats": _choices(new_case=case is None),
+            "inline_bytes": imports.INLINE_MAX_BYTES,
             **extra,
         },
     )
@@ -120,7 +120,7 @@ def case_import(request: HttpRequest, case_id: int | None = None) -> HttpRespons
     elif new_case:
         target = data["name"] or None
     try:
-        done = import_or_queue(data["format"], upload, user=request.user, case=target)
+        done = imports.import_or_queue(data["format"], upload, user=request.user, case=target)
     except transfer.TransferError as exc:
         return _import_page(request, case, form, problems=exc.problems)
     if isinstance(done, Job):

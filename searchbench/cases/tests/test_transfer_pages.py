@@ -61,6 +61,18 @@ def test_the_case_page_offers_every_format_to_export(world) -> None:
     assert page.select("#import-link")
 
 
+def test_the_import_pages_offer_the_formats_that_import(world) -> None:
+    client = client_for(world.owner)
+    into = parse(client.get(reverse("cases:import", args=[world.case.pk])).content)
+    new = parse(client.get(reverse("cases:import_new")).content)
+    readable = [f.name for f in FORMATS.values() if f.read is not None]
+    parts = [f for f in readable if not FORMATS[f].whole_case]
+    assert [o.attrs["value"] for o in new.select("#id_format option")] == readable
+    assert [o.attrs["value"] for o in into.select("#id_format option")] == parts
+    assert [d.text for d in into.select("#import-formats dt")] == parts
+    assert "5.0 MB" in into.one("#import-form").text
+
+
 def test_a_small_ratings_csv_is_imported_at_once(world) -> None:
     url = reverse("cases:import", args=[world.case.pk])
     file = upload(b"query,docid,rating\nred boots,b3,0\nsocks,s1,1\nsocks,b1,0\n")
