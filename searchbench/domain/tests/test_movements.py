@@ -3,7 +3,7 @@
 from searchbench.domain.movements import movements
 
 
-def test_new_dropped_up_down_same():
+def test_new_dropped_up_down_same() -> None:
     before = ["a", "b", "c", "d"]
     after = ["c", "a", "e", "d"]  # c up 2, a down 1, e new, d same, b dropped
     left, right = movements(before, after)
@@ -21,7 +21,7 @@ def test_new_dropped_up_down_same():
     ]
 
 
-def test_empty_sides_and_repeats():
+def test_empty_sides_and_repeats() -> None:
     left, right = movements([], ["x", "x"])
     assert left == [] and [m.kind for m in right] == ["new", "new"]
     left, right = movements(["x", "y", "x"], ["y"])
