@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchbench.testing import browser_page, demo
+from searchbench.testing import browser_page, browser_sign_in, demo
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -37,10 +37,7 @@ def _docs(base, demo, page):
     page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", demo.username)
-    page.fill("#id_password", demo.password)
-    page.click("#login-form button[type=submit]")
+    browser_sign_in(page, base, demo.username, demo.password)
     page.wait_for_selector("#case-table")
 
     page.goto(base + "/api/v1/docs")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from searchbench.testing import browser_page, demo
+from searchbench.testing import browser_page, browser_sign_in, demo
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -44,10 +44,7 @@ def _compare_in_the_browser(base, demo, page):
     )
     second = services.take_snapshot(case, "title boost")
 
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", demo.username)
-    page.fill("#id_password", demo.password)
-    page.click("#login-form button[type=submit]")
+    browser_sign_in(page, base, demo.username, demo.password)
     page.wait_for_selector("#case-table")
 
     page.goto(f"{base}/cases/{case.pk}/tries/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchbench.testing import browser_page, demo
+from searchbench.testing import browser_page, browser_sign_in, demo
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -29,10 +29,7 @@ def _visit(base, demo, page):
         "console",
         lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", demo.username)
-    page.fill("#id_password", demo.password)
-    page.click("#login-form button[type=submit]")
+    browser_sign_in(page, base, demo.username, demo.password)
     page.wait_for_selector("#case-table")
 
     case = Case.objects.get(pk=demo.case_id)

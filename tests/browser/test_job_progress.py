@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django_q.conf import Conf
 
-from searchbench.testing import browser_page, demo
+from searchbench.testing import browser_page, browser_sign_in, demo
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -44,10 +44,7 @@ def _run_in_the_browser(base, demo, page):
             problems.append(f"{r.status} {r.url}") if "/jobs/" in r.url and not r.ok else None
         ),
     )
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", demo.username)
-    page.fill("#id_password", demo.password)
-    page.click("#login-form button[type=submit]")
+    browser_sign_in(page, base, demo.username, demo.password)
     page.goto(f"{base}/cases/{demo.case_id}/")
     runs_before = ScoreHistory.objects.filter(case_id=demo.case_id).count()
 
@@ -95,10 +92,7 @@ def test_cancel_from_the_page(live_server, demo, browser_page, monkeypatch):
 def _cancel_in_the_browser(base, demo, page):
     from searchbench.jobs.models import Job
 
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", demo.username)
-    page.fill("#id_password", demo.password)
-    page.click("#login-form button[type=submit]")
+    browser_sign_in(page, base, demo.username, demo.password)
     page.goto(f"{base}/cases/{demo.case_id}/")
     page.click("#run-case")
     page.click("#jobs .job-cancel button")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from searchbench.testing import browser_page, demo
+from searchbench.testing import browser_page, browser_sign_in, demo
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -29,10 +29,7 @@ def query_page(live_server, demo, browser_page):
 
     page = browser_page
     page.set_viewport_size(LAPTOP)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", demo.username)
-    page.fill("#id_password", demo.password)
-    page.click("#login-form button[type=submit]")
+    browser_sign_in(page, live_server.url, demo.username, demo.password)
     page.wait_for_selector("#case-table")
     page.click("#case-table a:has-text('Demo: outdoor gear search')")
     page.wait_for_selector("#queries")

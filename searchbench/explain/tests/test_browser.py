@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from searchbench.testing import browser_page
+from searchbench.testing import browser_page, browser_sign_in
 
 __all__ = ["browser_page"]  # the fixture, used below
 
@@ -40,10 +40,7 @@ def test_it_explains_in_place_and_compares_two_picked_docs(
 def _explain_in_the_browser(live_server: Any, demo: Any, page: Any) -> None:
     from searchbench.cases.models import Case
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", demo.username)
-    page.fill("#id_password", demo.password)
-    page.click("#login-form button[type=submit]")
+    browser_sign_in(page, live_server.url, demo.username, demo.password)
     case = Case.objects.get(pk=demo.case_id)
     query = case.queries.first()
     page.goto(f"{live_server.url}/cases/{case.pk}/queries/{query.pk}/")
