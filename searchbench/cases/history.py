@@ -57,6 +57,7 @@ class Point(NamedTuple):
     try_number: int | None
     scorer_name: str
     rated_at: datetime | None
+    trigger: str = ""  # read only when asked (``series(with_trigger=True)``)
 
 
 def record(
@@ -152,14 +153,16 @@ def fold_rating(row: ScoreHistory, outcome: ScoredQuery) -> ScoreHistory | None:
     return row
 
 
-def series(case: Case, limit: int | None = None) -> list[Point]:
+def series(case: Case, limit: int | None = None, *, with_trigger: bool = False) -> list[Point]:
     """The case's runs, oldest first (the newest ``limit`` when given): one query on the
-    (case, created_at) index that reads no per-query data."""
+    (case, created_at) index that reads no per-query data. ``with_trigger`` adds each run's
+    trigger (run or schedule), a column the index does not carry, so the rows are visited."""
+    columns = ["created_at", "score", "run_score", "try_ref__number", "scorer_name", "rated_at"]
     rows = case.score_history.order_by("-created_at", "-id").values_list(
-        "created_at", "score", "run_score", "try_ref__number", "scorer_name", "rated_at"
+        *columns, *(["trigger"] if with_trigger else [])
     )
     picked = list(rows[:limit] if limit is not None else rows)
-    return [Point._make(values) for values in reversed(picked)]
+    return [Point(*values) for values in reversed(picked)]
 
 
 def prune(case: Case | None = None, *, now: datetime | None = None) -> int:

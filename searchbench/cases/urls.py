@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("cases/<id:case_id>/", views.case_detail, name="detail"),
     path("cases/import", transfer_views.case_import, name="import_new"),
+    path("cases/<id:case_id>/history/", views.case_history, name="history"),
     path("cases/<id:case_id>/run", views.case_run, name="run"),
     path("cases/<id:case_id>/import", transfer_views.case_import, name="import"),
     path("cases/<id:case_id>/export", transfer_views.case_export, name="export"),

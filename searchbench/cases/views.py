@@ -18,7 +18,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from searchbench.cases import history, querylist, services
+from searchbench.cases import charts, history, querylist, services
 from searchbench.cases.forms import (
     CaseCreateForm,
     CaseSettingsForm,
@@ -51,6 +51,8 @@ SNAPSHOT_PAGE_SIZE = 50  # queries per snapshot page
 SNAPSHOT_TOP_DOCS = 10  # doc ids shown per query there
 HISTORY_SPARKLINE_RUNS = 100  # runs the case page's sparkline draws
 SPARKLINE_WIDTH, SPARKLINE_HEIGHT = 240, 32
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 960, 280, 12  # the history page's chart
+HISTORY_PAGE_SIZE = 50  # runs per page of the history page's table
 
 
 def _case_for(request: HttpRequest, case_id: int, *, write: bool = False) -> Case:
@@ -153,28 +155,10 @@ def _history_chart(case: Case) -> dict[str, Any]:
     change = None
     if series[-1].scorer_name == series[-2].scorer_name == case.scorer.name:
         change = series[-1].score - series[-2].score
-    scores = [p.score for p in series]
-    low, high = min(scores), max(scores)
-    span = (high - low) or 1.0
-    step = (SPARKLINE_WIDTH - 4) / (len(scores) - 1)
-    dots = [
-        {
-            "x": f"{2 + i * step:.1f}",
-            "y": f"{2 + (high - p.score) / span * (SPARKLINE_HEIGHT - 4):.1f}",
-            "label": f"{p.at:%Y-%m-%d %H:%M} · try {p.try_number or '?'} · {p.scorer_name}"
-            f" {p.score:.3f}{' (rated since)' if p.rated_at else ''}",
-        }
-        for i, p in enumerate(series)
-    ]
+    chart = charts.line_chart(series, SPARKLINE_WIDTH, SPARKLINE_HEIGHT)
     data = [[p.at.isoformat(), round(p.score, 6)] for p in series]
     return {
-        "sparkline": {
-            "points": " ".join(f"{d['x']},{d['y']}" for d in dots),
-            "dots": dots,
-            "runs": len(series),
-            "low": low,
-            "high": high,
-        },
+        "sparkline": chart,
         "series_json": json.dumps(data),
         "score_change": change,
     }
@@ -184,6 +168,19 @@ def _history_chart(case: Case) -> dict[str, Any]:
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_for(request, case_id)
     return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+@login_required
+def case_history(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Every run of the case: a chart (a point per run, a marker where the try or the scorer
+    changed) and the runs' table, newest first, a page at a time."""
+    case = _case_for(request, case_id)
+    chart = charts.line_chart(
+        history.series(case, with_trigger=True), CHART_WIDTH, CHART_HEIGHT, CHART_PAD
+    )
+    rows = case.score_history.select_related("try_ref").defer("packed")
+    page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/case_history.html", {"case": case, "chart": chart, "page": page})
 
 
 @login_required

@@ -263,7 +263,7 @@ def test_the_header_sparkline_has_a_point_per_run_and_links_to_the_history(world
         )
     head = header(world)
     link = head.one("#history-sparkline a.sparkline-link")
-    assert link.attrs["href"] == "#score-history"
+    assert link.attrs["href"] == reverse("cases:history", args=[world.case.pk])
     dots = link.select("svg.sparkline circle")
     assert len(dots) == 3
     assert (

@@ -240,6 +240,7 @@ PAGES: dict[str, dict[str, Rule]] = {
     "cases/<id:case_id>/tries/<id:number>/duplicate": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/tries/<id:number>/rename": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/compare": {"GET": G["case_read"], "POST": G["405"]},
+    "cases/<id:case_id>/history/": {"GET": G["case_read"], "POST": G["case_read"]},
     "cases/<id:case_id>/snapshots/new": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/snapshots/<id:snapshot_id>/": {
         "GET": G["case_read"],
