@@ -32,6 +32,7 @@ from searchbench.cases.models import (
     StaticResultSet,
     Try,
 )
+from searchbench.domain.scoring import ScorerRef
 from searchbench.domain.search import ExplainNode
 from searchbench.loop import Plan, PlannedQuery, QueryResult, RunResult
 from searchbench.web.logging import get_logger
@@ -280,12 +281,21 @@ def record_run(
 
 
 def search_query(
-    case: Case, query: Query, try_: Try | None = None, *, explain: bool = True
+    case: Case,
+    query: Query,
+    try_: Try | None = None,
+    *,
+    explain: bool = True,
+    scorer: ScorerRef | None = None,
 ) -> QueryOutcome:
     """One query's results with their ratings and score, for the results page (nothing recorded;
-    ``explain``: with each result's score breakdown)."""
+    ``explain``: with each result's score breakdown; ``scorer``: scored with it instead of the
+    case's, as the scorer editor's "test on this query" does)."""
     chosen = _require_try(case, try_)
-    return loop.execute(plan_case(case, chosen, [query], explain=explain)).queries[0]
+    plan = plan_case(case, chosen, [query], explain=explain)
+    if scorer is not None:
+        plan = replace(plan, scorers=[scorer])
+    return loop.execute(plan).queries[0]
 
 
 def query_neighbours(query: Query) -> tuple[int | None, int | None]:

@@ -44,6 +44,7 @@ urlpatterns = [
     ),
     path("scorers/", views.scorer_list, name="scorers"),
     path("scorers/new", views.scorer_edit, name="scorer_new"),
+    path("scorers/test", views.scorer_test, name="scorer_test"),
     path("scorers/<id:scorer_id>/edit", views.scorer_edit, name="scorer_edit"),
     path("endpoints/", views.endpoint_list, name="endpoints"),
     path("endpoints/new", views.endpoint_edit, name="endpoint_new"),

@@ -18,7 +18,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from searchbench.cases import charts, history, querylist, services
+from searchbench.cases import charts, history, querylist, scorer_trial, services
 from searchbench.cases.forms import (
     CaseCreateForm,
     CaseSettingsForm,
@@ -596,15 +596,43 @@ def scorer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/scorer_list.html", {"scorers": scorers})
 
 
+def _own_scorer(request: HttpRequest, scorer_id: int | None) -> Scorer | None:
+    """The custom scorer being edited: only its owner edits; to anyone else it is not there (as
+    an endpoint is not)."""
+    if scorer_id is None:
+        return None
+    return get_object_or_404(
+        Scorer, pk=scorer_id, kind=Scorer.Kind.CUSTOM, owner_id=request.user.pk
+    )
+
+
+def _scorer_page(
+    request: HttpRequest,
+    form: ScorerForm,
+    scorer: Scorer | None,
+    trial: scorer_trial.Trial | None = None,
+) -> HttpResponse:
+    code = form["code"].value() or ""
+    return render(
+        request,
+        "cases/scorer_form.html",
+        {
+            "form": form,
+            "scorer": scorer,
+            "save_url": reverse("cases:scorer_edit", args=[scorer.pk])
+            if scorer
+            else reverse("cases:scorer_new"),
+            "offered": scorer_trial.offered_queries(request.user),
+            "trial": trial,
+            "listing": code.splitlines() if trial and trial.line else [],
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def scorer_edit(request: HttpRequest, scorer_id: int | None = None) -> HttpResponse:
-    scorer = None
-    if scorer_id is not None:
-        # Only the owner edits; to anyone else it is not there (as an endpoint is not).
-        scorer = get_object_or_404(
-            Scorer, pk=scorer_id, kind=Scorer.Kind.CUSTOM, owner_id=request.user.pk
-        )
+    scorer = _own_scorer(request, scorer_id)
     if request.method == "POST":
         form = ScorerForm(request.POST, instance=scorer, user=request.user)
         if form.is_valid():
@@ -616,8 +644,29 @@ def scorer_edit(request: HttpRequest, scorer_id: int | None = None) -> HttpRespo
             messages.success(request, f"Scorer “{saved.name}” saved.")
             return redirect("cases:scorers")
     else:
-        form = ScorerForm(instance=scorer, user=request.user)
-    return render(request, "cases/scorer_form.html", {"form": form, "scorer": scorer})
+        # A new scorer starts from an example written against the scorer API.
+        initial = {} if scorer else {"code": scorer_trial.EXAMPLE}
+        form = ScorerForm(instance=scorer, initial=initial, user=request.user)
+    return _scorer_page(request, form, scorer)
+
+
+@login_required
+@require_POST
+def scorer_test(request: HttpRequest) -> HttpResponse:
+    """The editor's "test on this query": the code in the form (not saved) run on a query of a
+    case the user may search; the form comes back as it was, with the score or the error."""
+    scorer = _own_scorer(request, parse_id(request.POST.get("scorer_id")))
+    query_id = parse_id(request.POST.get("trial_query"))
+    query = Query.objects.filter(pk=query_id).first() if query_id else None
+    case = services.readable_case(request.user, query.case_id) if query else None
+    if query is None or case is None:
+        raise Http404("No such query")
+    if not services.may_search(request.user, case):
+        raise PermissionDenied("Only those who may change this case may search it.")
+    query.case = case
+    form = ScorerForm(request.POST, instance=scorer, user=request.user)
+    trial = scorer_trial.run(query, request.POST.get("code", ""), request.POST.get("name", ""))
+    return _scorer_page(request, form, scorer, trial)
 
 
 @login_required
