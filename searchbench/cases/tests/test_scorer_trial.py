@@ -85,3 +85,12 @@ def test_the_test_needs_csrf(world):
     client.force_login(world.owner)
     response = client.post(reverse(TEST_URL), {**SCORER_POST, "trial_query": str(world.q_boots.pk)})
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_reader_of_a_public_case_may_not_search_through_it(world):
+    world.case.public = True
+    world.case.save()
+    assert trial(world, world.outsider, "setScore(1);").status_code == 403
+    page = parse(client_for(world.outsider).get(reverse("cases:scorer_new")).content)
+    assert page.select("#id_trial_query") == []  # not offered either
