@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 LOCK ?= requirements/dev.lock
 PYTEST_ARGS ?=
 
-.PHONY: help venv demo test test-fast test-engines test-db-matrix fuzz lint format bench image-test clean
+.PHONY: help venv demo test test-fast test-browser test-engines test-db-matrix fuzz lint format bench image-test clean
 
 help:
 	@echo "make demo          run the demo: SQLite + built-in engine + demo case on http://127.0.0.1:8000"
 	@echo "make test          the whole test suite (set-up included)"
+	@echo "make test-browser  the browser tests alone; screenshots in build/screenshots/"
 	@echo "make test-engines  start real Solr/OpenSearch and run the engine conformance suite"
 	@echo "make fuzz          schemathesis against the API on a live server (FUZZ_EXAMPLES=20)"
 	@echo "make image-test    build, lint, push, pull, start and test the container image"
@@ -42,6 +43,12 @@ test: venv
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not engines and not browser and not integration and not fuzz" $(PYTEST_ARGS)
+
+# The browser tests alone (Playwright driving Debian's Chromium); they leave their screenshots
+# in build/screenshots/ (SEARCHBENCH_SCREENSHOTS to put them elsewhere).
+test-browser: venv
+	$(BIN)/python -m pytest -m browser -p no:cacheprovider $(PYTEST_ARGS); status=$$?; \
+		ls $${SEARCHBENCH_SCREENSHOTS:-build/screenshots} 2>/dev/null; exit $$status
 
 # schemathesis alone, with more examples per operation than `make test` runs (2).
 FUZZ_EXAMPLES ?= 20

@@ -88,6 +88,21 @@ def browser_sign_in(page: Any, base: str, username: str, password: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+SCREENSHOTS_ENV = "SEARCHBENCH_SCREENSHOTS"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
+    """Save what a browser test's page shows as ``NAME.png`` for a human look: in
+    ``$SEARCHBENCH_SCREENSHOTS``, by default ``build/screenshots/`` of the checkout (made on
+    demand; ``make test-browser`` leaves them there)."""
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or REPO / "build" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
 @pytest.fixture
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The demo (user demo/demo, index, case with one run) in a fresh data directory; import this

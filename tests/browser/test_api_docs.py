@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchbench.testing import browser_page, browser_sign_in, demo
+from searchbench.testing import browser_page, browser_sign_in, demo, screenshot
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -55,6 +55,7 @@ def _docs(base, demo, page):
         "#operations-cases-list_cases .live-responses-table tbody .response-col_status"
     )
     assert status.strip().startswith("200")
+    screenshot(page, "api-docs")
     assert [u for u in outside if not u.startswith("data:")] == []
     assert problems == [], problems
     assert [u for u in failed if not u.endswith("/favicon.ico")] == []  # the browser's own ask

@@ -1,21 +1,17 @@
 """The case page as a workspace in a real browser: paste 50 queries, page through the list, and
 the header (case score, counts, sparkline) stays in view while the list scrolls.
 
-Leaves a screenshot at /tmp/searchbench-browser-case.png for a human look."""
+Leaves screenshots case.png and case-scrolled.png (searchbench.testing.screenshot)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from searchbench.testing import browser_page, browser_sign_in, demo
+from searchbench.testing import browser_page, browser_sign_in, demo, screenshot
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOT = Path("/tmp/searchbench-browser-case.png")
 
 
 def test_it_pastes_queries_pages_through_them_and_keeps_the_header(live_server, demo, browser_page):
@@ -38,6 +34,7 @@ def _workspace_in_the_browser(base, demo, page):
 
     browser_sign_in(page, base, demo.username, demo.password)
     page.goto(f"{base}/cases/{demo.case_id}/")
+    screenshot(page, "case")
     before = Query.objects.filter(case_id=demo.case_id).count()
 
     pasted = [f"pasted query {n:02d}" for n in range(50)]
@@ -75,4 +72,4 @@ def _workspace_in_the_browser(base, demo, page):
     )
     assert box["top"] == 0 and 0 < box["bottom"] < 300, box
     assert page.is_visible("#case-score .score") and page.is_visible("#case-head h1")
-    page.screenshot(path=str(SCREENSHOT))
+    screenshot(page, "case-scrolled")

@@ -1,22 +1,18 @@
 """Comparing two snapshots in a real browser: pick them on the compare page, see the case-level
 delta with its test, and per query the docs side by side with titles and movements.
 
-Leaves a screenshot at /tmp/searchbench-browser-compare.png for a human look.
+Leaves screenshots tries.png and compare.png.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from searchbench.testing import browser_page, browser_sign_in, demo
+from searchbench.testing import browser_page, browser_sign_in, demo, screenshot
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOT = Path("/tmp/searchbench-browser-compare.png")
 
 
 def test_it_compares_two_snapshots(live_server, demo, browser_page):
@@ -48,6 +44,7 @@ def _compare_in_the_browser(base, demo, page):
     page.wait_for_selector("#case-table")
 
     page.goto(f"{base}/cases/{case.pk}/tries/")
+    screenshot(page, "tries")
     page.click("#compare-link")
     page.select_option("#compare-a", f"snapshot-{first.pk}")
     page.select_option("#compare-b", f"snapshot-{second.pk}")
@@ -75,4 +72,4 @@ def _compare_in_the_browser(base, demo, page):
         "items => items.map(i => i.dataset.move)"
     ))  # fmt: skip
     assert moves - {"same"}
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    screenshot(page, "compare")

@@ -1,17 +1,15 @@
 """The query page's results in a real browser: compact rows and keyboard rating.
 
 Drives Debian's Chromium with Playwright against pytest-django's live server, on the demo case
-(its field spec has a thumbnail and four sub fields, ten rows a query). Screenshots go to
-/tmp/searchbench-browser-results*.png for a human look.
+(its field spec has a thumbnail and four sub fields, ten rows a query). Leaves screenshots
+query-results.png and query-results-keyboard.png.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from searchbench.testing import browser_page, browser_sign_in, demo
+from searchbench.testing import browser_page, browser_sign_in, demo, screenshot
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -19,7 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAPTOP = {"width": 1366, "height": 768}
 MAX_ROW_PX = 80
-SCREENSHOT = Path("/tmp/searchbench-browser-results.png")
 
 
 @pytest.fixture
@@ -48,7 +45,7 @@ def test_at_least_eight_compact_rows_fit_a_laptop_screen(query_page):
     boxes = [row.bounding_box() for row in page.locator("#results li.doc").all()]
     assert len(boxes) >= 8
     heights = [round(b["height"]) for b in boxes]
-    page.screenshot(path=str(SCREENSHOT))
+    screenshot(page, "query-results")
     assert max(heights) <= MAX_ROW_PX, heights
     # Scrolled to the first result, eight or more rows are whole on the screen.
     page.locator("#results li.doc").first.evaluate("el => el.scrollIntoView({block: 'start'})")
@@ -58,7 +55,7 @@ def test_at_least_eight_compact_rows_fit_a_laptop_screen(query_page):
     # The rating control sits at the same place on every row.
     lefts = {round(f.bounding_box()["x"]) for f in page.locator("#results form.rating").all()}
     assert len(lefts) == 1, lefts
-    page.screenshot(path=str(SCREENSHOT))
+    screenshot(page, "query-results")
 
 
 def test_keyboard_rating_rates_the_focused_doc_and_both_scores_change(query_page):
@@ -91,7 +88,7 @@ def test_keyboard_rating_rates_the_focused_doc_and_both_scores_change(query_page
     assert page.evaluate("document.activeElement.dataset.docId") == second
     page.keyboard.press("k")
     assert page.evaluate("document.activeElement.dataset.docId") == doc_id
-    page.screenshot(path="/tmp/searchbench-browser-results-keyboard.png")
+    screenshot(page, "query-results-keyboard")
 
     page.keyboard.press("x")  # clears it
     page.wait_for_selector(f"#results li.doc[data-doc-id='{doc_id}'][data-rating='']")

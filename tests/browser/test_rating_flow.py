@@ -1,22 +1,18 @@
 """A person's whole loop in a real browser: log in, open the demo case, rate a doc, see the score move.
 
 Drives Debian's Chromium (apt-get install chromium) with Playwright against pytest-django's
-live server. Leaves one screenshot at /tmp/searchbench-browser-query.png for a human look.
+live server. Leaves screenshots case-list.png and query.png.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from searchbench.testing import browser_page, demo
+from searchbench.testing import browser_page, demo, screenshot
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOT = Path("/tmp/searchbench-browser-query.png")
 
 
 def test_it_logs_in_rates_and_the_score_changes(live_server, demo, browser_page):
@@ -39,6 +35,7 @@ def _rate_in_the_browser(live_server, demo, page):
     page.fill("#id_password", demo.password)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#case-table")
+    screenshot(page, "case-list")
 
     page.click("#case-table a:has-text('Demo: outdoor gear search')")
     page.wait_for_selector("#queries")
@@ -60,7 +57,7 @@ def _rate_in_the_browser(live_server, demo, page):
     first.locator(f"button.rate[value='{target}']").click()
     # The panel is swapped by fetch(); the chosen button of that doc shows the new rating.
     page.wait_for_selector(f"li.doc[data-doc-id='{doc_id}'][data-rating='{target}']")
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    screenshot(page, "query")
 
     after_query = page.inner_text("#query-score")
     after_case = page.inner_text("#case-score-value")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from searchbench.testing import browser_page, browser_sign_in, demo
+from searchbench.testing import browser_page, browser_sign_in, demo, screenshot
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -40,6 +40,8 @@ def _in_the_browser(live_server: Any, demo: Any, page: Any, tmp: Path, monkeypat
     page.on("console", lambda m: violations.append(m.text) if m.type == "error" else None)
     browser_sign_in(page, live_server.url, demo.username, demo.password)
     page.click("#import-new-link")
+    page.wait_for_selector("#import-form")
+    screenshot(page, "import")
     page.select_option("#id_format", "ratings-csv")
     source = tmp / "party.csv"
     source.write_text("query,docid,rating\nsocks,s1,1\nboots,b1,3\n")
@@ -53,7 +55,7 @@ def _in_the_browser(live_server: Any, demo: Any, page: Any, tmp: Path, monkeypat
     assert imports.run_import(job.pk) == "done"  # app.js's next poll sees it done
     box.locator("a", has_text="open it").wait_for()
     assert "2 ratings added" in box.locator(".job-text").inner_text()
-    page.screenshot(path="/tmp/searchbench-import-job.png", full_page=True)
+    screenshot(page, "import-job", full_page=True)
     box.locator("a", has_text="open it").first.click()
     made = Case.objects.get(name="party")
     page.wait_for_url(f"**/cases/{made.pk}/")

@@ -1,7 +1,7 @@
 """Explain in a real browser: open a doc's breakdown in place, pick two docs, see why one is above.
 
 Drives Debian's Chromium with Playwright against pytest-django's live server and the demo case.
-Leaves screenshots at /tmp/searchbench-explain-*.png for a human look.
+Leaves screenshots explain-doc.png, explain-compare.png and explain-top.png.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from searchbench.testing import browser_page, browser_sign_in
+from searchbench.testing import browser_page, browser_sign_in, screenshot
 
 __all__ = ["browser_page"]  # the fixture, used below
 
@@ -51,7 +51,7 @@ def _explain_in_the_browser(live_server: Any, demo: Any, page: Any) -> None:
     # fetched in place: the clause table appears inside the result row, no navigation
     first.locator("table.clause-table tr.clause").first.wait_for()
     assert page.url.endswith(f"/queries/{query.pk}/")
-    page.screenshot(path="/tmp/searchbench-explain-doc.png", full_page=True)
+    screenshot(page, "explain-doc", full_page=True)
 
     picks = page.locator("input[data-explain-pick]")
     assert picks.count() >= 3
@@ -62,8 +62,8 @@ def _explain_in_the_browser(live_server: Any, demo: Any, page: Any) -> None:
     page.wait_for_selector("#compare-headline")
     assert page.inner_text("#compare-headline").startswith("#1 ")
     assert page.locator("#compare-table tbody tr").count() >= 1
-    page.screenshot(path="/tmp/searchbench-explain-compare.png", full_page=True)
+    screenshot(page, "explain-compare", full_page=True)
 
     page.goto(f"{live_server.url}/explain/cases/{case.pk}/queries/{query.pk}/?n=5")
     assert page.locator("#clause-contributions svg rect").count() >= 1
-    page.screenshot(path="/tmp/searchbench-explain-top.png", full_page=True)
+    screenshot(page, "explain-top", full_page=True)
