@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.djangoenv import scratch_django  # noqa: E402
+from benchmarks.support import load_average  # noqa: E402
 
 GOAL_PAGE_MS = 200.0
 
@@ -117,10 +118,6 @@ def timed_write(
     return Took(time.perf_counter() - started, time.process_time() - cpu), snapshot
 
 
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def page_times(client: Any, url: str, times: int = 7) -> tuple[float, float]:
     samples = []
     for _ in range(times):
@@ -159,7 +156,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     queries = list(case.queries.all())
     print(
         f"{len(queries):,} queries on the demo index ({connection.vendor}, "
-        f"{os.cpu_count()} cores, load average {_load()})\n",
+        f"{os.cpu_count()} cores, load average {load_average()})\n",
         flush=True,
     )
 
@@ -204,7 +201,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     print(
         f"{f'open page {middle}: best / median':<40}{f'{mid_best:.0f} / {mid_median:.0f} ms':>22}"
     )
-    print(f"load average at the end: {_load()}")
+    print(f"load average at the end: {load_average()}")
     verdict = "within" if first_median < GOAL_PAGE_MS else "OVER"
     print(f"\npage 1 median {first_median:.0f} ms ({verdict} the {GOAL_PAGE_MS:.0f} ms goal)")
     if mark:
