@@ -48,6 +48,7 @@ class TrecFormatError(ValueError):
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
+        self.reason = message
 
 
 @dataclass
@@ -403,8 +404,7 @@ def iter_qrels_blocks(
         try:
             yield load_qrels(io.BytesIO(data))
         except TrecFormatError as exc:
-            reason = str(exc).split(": ", 1)[1]
-            raise TrecFormatError(path, line_base + exc.line, reason) from None
+            raise TrecFormatError(path, line_base + exc.line, exc.reason) from None
         line_base += data.count(b"\n")
         if not block:
             return

@@ -35,7 +35,7 @@ def read(source: IO[bytes], name: str) -> CaseData:
                 query = queries.setdefault(qid, QueryData(qid, qid=qid, where=f"row {row}"))
                 query.ratings.append(RatingData(doc_id, float(rel), where=f"row {row}"))
     except TrecFormatError as exc:
-        problems.line(exc.line, str(exc).split(": ", 1)[1])
+        problems.line(exc.line, exc.reason)
     except UnicodeDecodeError as exc:
         problems.add(f"row {row + 1}", f"not UTF-8 text ({exc.reason})")
     problems.raise_if_any()
