@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, ProtectedError, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Schema
 from pydantic import AfterValidator
@@ -87,6 +87,14 @@ def case_for(request: HttpRequest, case_id: int, *, write: bool = False) -> Case
     if write and not services.can_write(request.user, case):
         raise ApiError(403, "this case is read-only for you")
     return case
+
+
+def delete_unless_used(obj: Model, message: str) -> None:
+    """Delete ``obj``; 409 with ``message`` while rows that protect it (tries, cases) use it."""
+    try:
+        obj.delete()
+    except ProtectedError:
+        raise ApiError(409, message) from None
 
 
 # --- preconditions ----------------------------------------------------------------------------

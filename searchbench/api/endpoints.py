@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db import transaction
-from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -18,11 +16,12 @@ from searchbench.api.common import (
     answers,
     changes_of,
     check_if_match,
+    delete_unless_used,
     paginate,
     with_etag,
 )
 from searchbench.api.errors import ApiError, not_found
-from searchbench.api.forms import bind
+from searchbench.api.forms import bind, save
 from searchbench.cases import services
 from searchbench.cases.forms import EndpointForm
 from searchbench.cases.models import SearchEndpoint
@@ -123,16 +122,6 @@ def _own(request: HttpRequest, endpoint_id: int) -> SearchEndpoint:
     return endpoint
 
 
-def _save(form: EndpointForm, owner: Any = None) -> SearchEndpoint:
-    saved = form.save(commit=False)
-    if owner is not None:
-        saved.owner = owner
-    with transaction.atomic():
-        saved.save()
-        form.save_m2m()
-    return saved
-
-
 @router.get("", response=answers(Page[EndpointOut]), operation_id="list_endpoints")
 def list_endpoints(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     """Endpoints you may use: yours and those shared with your teams."""
@@ -146,7 +135,7 @@ def create_endpoint(request: HttpRequest, payload: EndpointIn) -> Status:
     Static results are named by ``static://NAME`` of a set you may use; uploading one is a web
     page's (or the CLI's) job."""
     form = bind(EndpointForm, payload.dict(), user=request.user)
-    return Status(201, endpoint_out(_save(form, owner=request.user), request.user))
+    return Status(201, endpoint_out(save(form, owner=request.user), request.user))
 
 
 @router.get("/{id:endpoint_id}", response=answers(EndpointOut), operation_id="get_endpoint")
@@ -163,17 +152,14 @@ def update_endpoint(
     check_if_match(request, endpoint_out(endpoint, request.user))
     changes = changes_of(payload, nullable=("requests_per_minute",))
     form = bind(EndpointForm, changes, instance=endpoint, user=request.user)
-    return with_etag(response, endpoint_out(_save(form), request.user))
+    return with_etag(response, endpoint_out(save(form), request.user))
 
 
 @router.delete("/{id:endpoint_id}", response=answers(None, 204), operation_id="delete_endpoint")
 def delete_endpoint(request: HttpRequest, endpoint_id: Id) -> Status:
     """Delete one of your endpoints (409 while a try uses it)."""
     endpoint = _own(request, endpoint_id)
-    try:
-        endpoint.delete()
-    except ProtectedError:
-        raise ApiError(409, "tries use this endpoint; it cannot be deleted") from None
+    delete_unless_used(endpoint, "tries use this endpoint; it cannot be deleted")
     return Status(204, None)
 
 

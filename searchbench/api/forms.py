@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.db import transaction
 
 from searchbench.api.errors import ApiError
 
@@ -50,3 +51,15 @@ def bind(
         where = f"{first['field']}: " if first["field"] else ""
         raise ApiError(422, f"{where}{first['message']}", details=details)
     return form
+
+
+def save(form: Any, owner: Any = None) -> Any:
+    """The valid ``form``'s object and its many-to-many fields, saved in one transaction; with
+    ``owner``, the object is theirs (a create)."""
+    saved = form.save(commit=False)
+    if owner is not None:
+        saved.owner = owner
+    with transaction.atomic():
+        saved.save()
+        form.save_m2m()
+    return saved

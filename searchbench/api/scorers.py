@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -18,11 +16,12 @@ from searchbench.api.common import (
     answers,
     changes_of,
     check_if_match,
+    delete_unless_used,
     paginate,
     with_etag,
 )
 from searchbench.api.errors import ApiError, not_found
-from searchbench.api.forms import bind
+from searchbench.api.forms import bind, save
 from searchbench.cases import services
 from searchbench.cases.forms import ScorerForm
 from searchbench.cases.models import Scorer
@@ -88,13 +87,18 @@ def _form_changes(changes: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _own(request: HttpRequest, scorer_id: int) -> Scorer:
-    """One of your custom scorers: 404 for a scorer you may not use (its existence is not
-    disclosed), 403 for one you may use but not change (a built-in, a teammate's), as for
-    endpoints and cases."""
+def _usable(request: HttpRequest, scorer_id: int) -> Scorer:
+    """A scorer you may use: 404 for any other (its existence is not disclosed)."""
     scorer = services.usable_scorers(request.user).filter(pk=scorer_id).first()
     if scorer is None:
         raise not_found("scorer")
+    return scorer
+
+
+def _own(request: HttpRequest, scorer_id: int) -> Scorer:
+    """One of your custom scorers: 404 for a scorer you may not use, 403 for one you may use but
+    not change (a built-in, a teammate's), as for endpoints and cases."""
+    scorer = _usable(request, scorer_id)
     if scorer.kind != Scorer.Kind.CUSTOM or scorer.owner_id != request.user.pk:
         raise ApiError(403, "only a custom scorer's owner changes it")
     return scorer
@@ -115,20 +119,12 @@ def list_scorers(
 def create_scorer(request: HttpRequest, payload: ScorerIn) -> Status:
     """A custom JavaScript scorer (the code is tried on a sample query first)."""
     form = bind(ScorerForm, _form_changes(payload.dict()), user=request.user)
-    with transaction.atomic():
-        scorer = form.save(commit=False)
-        scorer.owner = request.user
-        scorer.save()
-        form.save_m2m()
-    return Status(201, scorer_out(scorer))
+    return Status(201, scorer_out(save(form, owner=request.user)))
 
 
 @router.get("/{id:scorer_id}", response=answers(ScorerOut), operation_id="get_scorer")
 def get_scorer(request: HttpRequest, scorer_id: Id, response: HttpResponse) -> dict[str, Any]:
-    scorer = services.usable_scorers(request.user).filter(pk=scorer_id).first()
-    if scorer is None:
-        raise not_found("scorer")
-    return with_etag(response, scorer_out(scorer))
+    return with_etag(response, scorer_out(_usable(request, scorer_id)))
 
 
 @router.patch("/{id:scorer_id}", response=answers(ScorerOut), operation_id="update_scorer")
@@ -140,8 +136,7 @@ def update_scorer(
     check_if_match(request, scorer_out(scorer))
     changes = _form_changes(changes_of(payload))
     form = bind(ScorerForm, changes, instance=scorer, user=request.user)
-    with transaction.atomic():
-        form.save()
+    save(form)
     scorer.refresh_from_db()
     return with_etag(response, scorer_out(scorer))
 
@@ -150,8 +145,5 @@ def update_scorer(
 def delete_scorer(request: HttpRequest, scorer_id: Id) -> Status:
     """Delete one of your custom scorers (409 while a case uses it)."""
     scorer = _own(request, scorer_id)
-    try:
-        scorer.delete()
-    except ProtectedError:
-        raise ApiError(409, "cases use this scorer: give them another first") from None
+    delete_unless_used(scorer, "cases use this scorer: give them another first")
     return Status(204, None)
