@@ -169,6 +169,7 @@ def test_neighbours_seek_the_position_index_instead_of_scanning_the_case(world):
         pytest.skip("the query plans checked here are SQLite's and PostgreSQL's")
     with CaptureQueriesContext(connection) as captured:
         services.query_neighbours(world.q_tent)
+    assert captured.captured_queries  # else the loop below checks nothing
     for query in captured.captured_queries:
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
