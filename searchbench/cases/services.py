@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 
 from searchbench import loop
 from searchbench.cases import history as history_store
+from searchbench.cases import scorepack
 from searchbench.cases.models import (
     Case,
     Query,
@@ -340,7 +341,8 @@ def stored_query_result(case: Case, query: Query) -> StoredQueryResult:
     from searchbench.engines.base import build_doc
 
     last = history_store.latest(case)
-    score = last.per_query.get(str(query.pk)) if last is not None else None
+    # One query's score, read from the packed arrays without building the case's dicts.
+    score = scorepack.score_of(last.packed, query.pk) if last is not None and last.packed else None
     stored = newest_snapshot_query(case, query)
     if stored is None:
         return StoredQueryResult(None, score, None)

@@ -144,3 +144,13 @@ def test_the_request_sent_to_the_engine_is_shown_for_debugging(world):
     raw = _panel(world, world.q_boots).one("details#raw-request")
     assert "red boots" in raw.one("pre.raw-sent").text
     assert "ms" in raw.one("summary").text
+
+
+@pytest.mark.django_db
+def test_the_stored_score_is_the_newest_runs_score_of_that_query(world):
+    services.run_case(world.case)
+    last = services.latest_history(world.case)
+    for query in (world.q_boots, world.q_tent):
+        stored = services.stored_query_result(world.case, query)
+        assert stored.score == last.per_query.get(str(query.pk))
+    assert stored.score is not None
