@@ -77,14 +77,15 @@ def create_token(user: Any, name: str, scope: str, expires_in_days: int | None) 
 def authenticate(text: str) -> ApiToken | None:
     """The active token ``text`` is, with its user, or None (unknown, wrong secret, revoked,
     expired, or its user deactivated). Records the use."""
-    match = TOKEN_RE.match(text.strip())
+    text = text.strip()
+    match = TOKEN_RE.match(text)
     if not match:
         return None
     token = ApiToken.objects.select_related("user").filter(key_id=match.group(1)).first()
     if token is None:
         digest(text)  # as long as a found row takes: the answer's time says nothing
         return None
-    if not hmac.compare_digest(token.digest, digest(text.strip())):
+    if not hmac.compare_digest(token.digest, digest(text)):
         return None
     if not token.active or not token.user.is_active:
         return None

@@ -82,6 +82,18 @@ def test_it_records_the_last_use(world: World) -> None:
     assert ApiToken.objects.get(pk=made.token.pk).last_used_at is not None
 
 
+def test_it_writes_the_last_use_at_most_once_a_minute(world: World) -> None:
+    made = tokens.create_token(world.owner, "CI", "read", None)
+    earlier = timezone.now() - tokens.LAST_USED_EVERY / 2
+    ApiToken.objects.filter(pk=made.token.pk).update(last_used_at=earlier)
+    assert tokens.authenticate(made.secret) is not None
+    assert ApiToken.objects.get(pk=made.token.pk).last_used_at == earlier  # no UPDATE yet
+    stale = timezone.now() - tokens.LAST_USED_EVERY * 2
+    ApiToken.objects.filter(pk=made.token.pk).update(last_used_at=stale)
+    assert tokens.authenticate(f"  {made.secret}\n") is not None  # around it: still the token
+    assert ApiToken.objects.get(pk=made.token.pk).last_used_at > stale
+
+
 def test_a_session_reads_and_writes_only_with_the_csrf_token(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.owner)
