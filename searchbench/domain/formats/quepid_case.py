@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
+from searchbench.domain import safejson
 from searchbench.domain.formats.interchange import (
     CaseData,
     EndpointData,
@@ -172,7 +173,8 @@ def _endpoint(r: _Reader, item: dict[str, Any]) -> EndpointData | None:
     raw_headers = item.get("custom_headers")
     if isinstance(raw_headers, str) and raw_headers.strip():
         try:
-            parsed = json.loads(raw_headers)
+            # safejson: a string nested thousands deep would crash json.loads (RecursionError)
+            parsed = safejson.loads(raw_headers)
         except json.JSONDecodeError:
             parsed = None
         if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):

@@ -197,3 +197,23 @@ def test_text_formats_are_read_as_they_go_not_whole() -> None:
     stream = io.BytesIO(b"".join(b"q 0 d%d 1\n" % i for i in range(500_000)))
     first = next(iter_qrels_blocks(stream, "f", block_size=1 << 16))
     assert stream.tell() <= 1 << 16 and len(first.qids) == 1
+
+
+def test_quepid_custom_headers_nested_deep_are_a_problem_not_a_crash() -> None:
+    """custom_headers is JSON inside a JSON string: json.loads of one nested 200,000 deep raised
+    RecursionError (a server error) instead of naming the field."""
+    import json
+
+    from searchbench.domain.formats import quepid_case
+
+    endpoint = {
+        "search_engine": "solr",
+        "endpoint_url": "http://localhost:8983/solr/x/select",
+        "custom_headers": "[" * 200_000 + "]" * 200_000,
+    }
+    doc = {"case_name": "c", "try": {"name": "t", "search_endpoint": endpoint}}
+    with pytest.raises(FormatError) as info:
+        _read(quepid_case, json.dumps(doc))
+    assert info.value.problems == [
+        ("try.search_endpoint.custom_headers", "expected a JSON object of header: value")
+    ]
