@@ -58,9 +58,6 @@ MEASURE_PREFIX = "measure:"  # a measure whose name Quepid also uses for its own
 DEFAULT_SCORER = "quepid:AP@10"  # Quepid's default for a new case
 BATCH = 1000
 RATING_COLUMNS = ["query", "doc_id", "rating", "rated_by", "rater_email", "rated_at"]
-# Multi-row INSERTs of ready values: over a million ratings in a 100 MB file, which Django's
-# bulk_create prepares field by field (three quarters of the import's time).
-insert_rows = services.insert_rows
 
 __all__ = [
     "FORMATS",
@@ -406,7 +403,8 @@ class _Applier:
 
     @staticmethod
     def _flush(new: list[tuple[Any, ...]], changed: list[Rating], report: ImportReport) -> None:
-        insert_rows(Rating, RATING_COLUMNS, new)
+        # Ready values, many a row an INSERT: a 100 MB file holds over a million ratings.
+        services.insert_rows(Rating, RATING_COLUMNS, new)
         Rating.objects.bulk_update(changed, ["rating", "rated_by", "rater_email"])
         report.ratings_added += len(new)
         report.ratings_changed += len(changed)
@@ -474,7 +472,7 @@ class _Applier:
             for row, item in zip(rows, data.queries, strict=True)
             for d in item.docs
         ]
-        insert_rows(SnapshotDoc, ["snapshot_query", "doc_id", "position", "fields"], docs)
+        services.insert_rows(SnapshotDoc, ["snapshot_query", "doc_id", "position", "fields"], docs)
 
 
 # --- export ------------------------------------------------------------------------------------
