@@ -252,12 +252,12 @@ def _fill_texts(case: Case, sides: list[services.CompareSide], rows: list[QueryD
 def _fill_docs(sides: list[services.CompareSide], rows: list[QueryDelta]) -> None:
     """Each snapshot side's top docs for the shown queries; movements when both are snapshots."""
     docs: list[dict[str, list[services.ShownDoc]] | None] = []
+    ids = [int(r.key[1:]) for r in rows if r.key.startswith("q")]
+    texts = [r.key[2:] for r in rows if r.key.startswith("t:")]
     for side in sides:
         if side.snapshot is None:
             docs.append(None)
             continue
-        ids = [int(r.key[1:]) for r in rows if r.key.startswith("q")]
-        texts = [r.key[2:] for r in rows if r.key.startswith("t:")]
         page_rows = side.snapshot.queries.filter(
             Q(query_id__in=ids) | Q(query_id__isnull=True, query_text__in=texts)
         )
