@@ -197,9 +197,10 @@ def update_query(
         if changes:
             bind(QueryNotesForm, changes, instance=query).save()
         if text is not None:
-            text = " ".join(text.split())
-            if not text:
-                raise ApiError(422, "text: a query needs some text")
+            try:
+                text = services.query_text(text)
+            except services.ServiceError as exc:
+                raise ApiError(422, f"text: {exc}") from None
             Query.objects.filter(pk=query.pk).update(text=text)
         query.refresh_from_db()
     return with_etag(response, query_out(query))

@@ -469,10 +469,17 @@ def rate_doc(
     return obj
 
 
-def add_query(case: Case, text: str, **extra: Any) -> Query:
+def query_text(text: str) -> str:
+    """A query's text as it is stored: runs of whitespace as one space. ServiceError when none
+    is left."""
     text = " ".join(text.split())
     if not text:
         raise ServiceError("a query needs some text")
+    return text
+
+
+def add_query(case: Case, text: str, **extra: Any) -> Query:
+    text = query_text(text)
     last = case.queries.order_by("-position").values_list("position", flat=True).first()
     return Query.objects.create(case=case, text=text, position=(last or 0) + 1, **extra)
 

@@ -35,7 +35,8 @@ def test_queries_crud(world: World, owner_api: Api, teammate_api: Api) -> None:
     assert_error(owner_api.get(f"{base}/{q['id']}"), 404)
     assert_error(owner_api.post(base, {"text": ""}), 422)
     assert_error(owner_api.post(base, {"text": "x" * 501}), 422)
-    assert_error(owner_api.patch(f"{base}/{world.q_boots.pk}", {"text": "   "}), 422)
+    blank = assert_error(owner_api.patch(f"{base}/{world.q_boots.pk}", {"text": "   "}), 422)
+    assert blank["message"] == "text: a query needs some text"
     # A query of another case is not found through this one.
     assert_error(owner_api.get(f"/cases/{world.case.pk + 1}/queries/{world.q_boots.pk}"), 404)
 
