@@ -69,3 +69,27 @@ def test_a_provider_that_cannot_be_reached_is_a_message_not_an_error(settings):
     response = client.get("/accounts/oidc/authenticate/", follow=True)
     assert response.redirect_chain[-1][0] == "/accounts/login/"
     assert "identity provider cannot be reached" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_no_password_log_in_reads_the_discovery_document(settings, django_user_model, monkeypatch):
+    """The test above passes whether or not the provider is asked (an unreachable one is caught):
+    here every fetch of the discovery document is recorded, for good and bad passwords."""
+    settings.SEARCHBENCH_OIDC_ISSUER = "http://127.0.0.1:9/unreachable"
+    settings.SEARCHBENCH_OIDC_CLIENT_ID = "sb"
+    oidc._cache.clear()
+    fetched: list[str] = []
+
+    def record(url: str, **kwargs: object) -> None:
+        fetched.append(url)
+        raise oidc.httpx.ConnectError("not reachable in this test")
+
+    monkeypatch.setattr(oidc.httpx, "get", record)
+    django_user_model.objects.create_user("olive", password="pw-olive")
+    for path in ("/accounts/login/", "/accounts/login/?code=x&state=y"):
+        for password, status in (("pw-olive", 302), ("wrong", 200)):
+            response = Client().post(path, {"username": "olive", "password": password})
+            assert response.status_code == status
+    assert fetched == []
+    Client().get("/accounts/oidc/authenticate/")  # the one door that reads it: the spy works
+    assert fetched == ["http://127.0.0.1:9/unreachable/.well-known/openid-configuration"]
