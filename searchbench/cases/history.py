@@ -94,11 +94,6 @@ def latest(case: Case, *, packed: bool = True) -> ScoreHistory | None:
     return (rows if packed else rows.defer("packed")).first()
 
 
-def current_score(case: Case) -> float | None:
-    """The case score now (None: never run), read from the series index alone."""
-    return case.score_history.values_list("score", flat=True).first()
-
-
 def current_score_for(case: Case, scorer_name: str) -> tuple[float | None, str | None]:
     """The case score now if the newest row was scored with ``scorer_name``: ``(score, None)``;
     else ``(None, that row's scorer name)`` (None: never run) — so no page shows one scorer's

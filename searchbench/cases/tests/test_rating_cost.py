@@ -143,9 +143,11 @@ def test_two_folds_in_a_row_match_a_full_run_with_a_failed_query(world):
 
 @pytest.mark.django_db
 def test_the_query_page_reads_the_case_score_alone(world):
-    assert history.current_score(world.case) is None
+    scorer = world.case.scorer.name
+    assert history.current_score_for(world.case, scorer) == (None, None)
     run = services.run_case(world.case)
-    assert history.current_score(world.case) == run.history.score
+    assert history.current_score_for(world.case, scorer) == (run.history.score, None)
+    assert history.current_score_for(world.case, "another") == (None, scorer)
 
 
 @pytest.mark.django_db
