@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from searchbench.domain.formats.interchange import numbered_rows
+
 REQUIRED_COLUMNS = ("Query Text", "Doc ID", "Doc Position")
 MAX_ERRORS_SHOWN = 20
 _SPACE = re.compile(r"\s+")
@@ -152,23 +154,15 @@ def read_csv(source: Path | str, *, name: str | None = None) -> StaticResults:
 
 
 def _parse_csv(text: str, label: str) -> StaticResults:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[str] = []
     header: list[str] | None = None
     queries: dict[str, StaticQuery] = {}
     positions: dict[str, dict[int, int]] = {}  # query -> position -> line
     doc_ids: dict[str, dict[str, int]] = {}  # query -> doc id -> line
-    line = 0
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(f"{label}:{start}: broken CSV ({exc})")
-            break
-        line = start
+    rows = numbered_rows(
+        io.StringIO(text, newline=""), lambda at, why: problems.append(f"{label}:{at}: {why}")
+    )
+    for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
