@@ -10,9 +10,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
+from searchbench.cases.tests.conftest import quepid_files
+from searchbench.testing import PRODUCTION_SETTINGS, child_env
 
-from searchbench.testing import PRODUCTION_SETTINGS, child_env, service_missing
+__all__ = ["quepid_files"]  # the fixture, used below
 
 
 def sb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -30,14 +31,6 @@ def sb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
-
-
-@pytest.fixture
-def quepid_files(shared_data: Path) -> Path:
-    path = shared_data / "quepid_files"
-    if not path.is_dir():
-        service_missing(f"Quepid's files not found at {path}")
-    return path
 
 
 def test_import_then_export_gives_the_case_back_and_a_broken_file_changes_nothing(
