@@ -4,7 +4,6 @@ disk as it arrives (up to IMPORT_MAX_BYTES), and imported all or nothing."""
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -175,9 +174,8 @@ def export_case(request: HttpRequest, case_id: Id, fmt: str) -> HttpResponse:
     """The case as a file in a format."""
     case = case_for(request, case_id)
     found = _format(fmt)
-    buffer = io.StringIO(newline="")
-    transfer.export(fmt, case, buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=f"{found.media_type}; charset=utf-8")
+    text = transfer.export_text(fmt, case)
+    response = HttpResponse(text, content_type=f"{found.media_type}; charset=utf-8")
     filename = f"case-{case.pk}-{fmt}{found.suffix}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
