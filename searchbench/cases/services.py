@@ -478,10 +478,14 @@ def query_text(text: str) -> str:
     return text
 
 
+def _last_position(case: Case) -> int:
+    """The position of the case's last query (0: none yet); new queries go after it."""
+    return case.queries.order_by("-position").values_list("position", flat=True).first() or 0
+
+
 def add_query(case: Case, text: str, **extra: Any) -> Query:
     text = query_text(text)
-    last = case.queries.order_by("-position").values_list("position", flat=True).first()
-    return Query.objects.create(case=case, text=text, position=(last or 0) + 1, **extra)
+    return Query.objects.create(case=case, text=text, position=_last_position(case) + 1, **extra)
 
 
 def create_try(case: Case, *, parent: Try | None = None, **fields: Any) -> Try:
@@ -888,11 +892,12 @@ def add_queries(case: Case, items: Sequence[dict[str, Any]]) -> list[Query]:
     may carry ``notes``, ``information_need`` and ``options``. A blank text names its item."""
     problems = []
     rows = []
-    last = case.queries.order_by("-position").values_list("position", flat=True).first() or 0
+    last = _last_position(case)
     for n, item in enumerate(items):
-        text = " ".join(str(item.get("text", "")).split())
-        if not text:
-            problems.append(f"queries[{n}]: a query needs some text")
+        try:
+            text = query_text(str(item.get("text", "")))
+        except ServiceError as exc:
+            problems.append(f"queries[{n}]: {exc}")
             continue
         extra = {k: item[k] for k in ("notes", "information_need", "options") if k in item}
         rows.append(Query(case=case, text=text, position=last + len(rows) + 1, **extra))

@@ -290,3 +290,15 @@ def test_a_doc_id_longer_than_the_column_is_refused_clearly(world):
     with pytest.raises(services.ServiceError, match="at most 255"):
         services.rate_doc(world.q_boots, long_id, 1)
     assert not Rating.objects.filter(query=world.q_boots, doc_id__startswith="https").exists()
+
+
+@pytest.mark.django_db
+def test_add_queries_goes_after_the_last_query_all_or_none(world):
+    before = world.case.queries.count()
+    last = max(world.case.queries.values_list("position", flat=True))
+    with pytest.raises(services.ServiceError, match=r"^queries\[1\]: a query needs some text$"):
+        services.add_queries(world.case, [{"text": "fine"}, {"text": "  \t "}])
+    assert world.case.queries.count() == before
+    added = services.add_queries(world.case, [{"text": " two   words "}, {"text": "next"}])
+    assert [(q.text, q.position) for q in added] == [("two words", last + 1), ("next", last + 2)]
+    assert services.add_query(world.case, "third").position == last + 3
