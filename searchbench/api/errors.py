@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
+from searchbench.accounts.services import TeamError
 from searchbench.cases.services import ServiceError
 from searchbench.domain.formats.registry import IMPORT_MAX_BYTES  # an import's body is a file
 from searchbench.web.logging import get_logger
@@ -53,6 +54,9 @@ class ErrorBody(Schema):
 class ErrorOut(Schema):
     error: ErrorBody
 
+
+# A refused team change (accounts.services.TeamError): its code names the status.
+TEAM_STATUS = {"not_found": 404, "forbidden": 403, "invalid": 422, "conflict": 409}
 
 # Every operation declares these answers (its own success codes besides).
 ERROR_CODES = frozenset({400, 401, 403, 404, 409, 412, 413, 422})
@@ -105,6 +109,10 @@ def install(api: NinjaAPI) -> None:
         problems = getattr(exc, "problems", None)  # an import's: (where, reason) pairs
         details = [{"field": w, "message": r} for w, r in problems] if problems else None
         return response(422, str(exc), "unprocessable", details)
+
+    @on(TeamError)
+    def _team_error(request: HttpRequest, exc: TeamError) -> HttpResponse:
+        return response(TEAM_STATUS.get(exc.code, 422), str(exc))
 
     @on(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -1,4 +1,5 @@
-"""Teams and their members (the rules are accounts.services')."""
+"""Teams and their members. The rules are accounts.services'; a change they refuse (TeamError)
+is answered by errors.install."""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ from searchbench.api.common import Id, Page, PageParams, answers, paginate
 from searchbench.api.errors import ApiError
 
 router = Router(tags=["teams"])
-
-STATUS = {"not_found": 404, "forbidden": 403, "invalid": 422, "conflict": 409}
 
 
 class MemberOut(Schema):
@@ -68,15 +67,8 @@ def team_out(team: Team, user: Any) -> dict[str, Any]:
     }
 
 
-def _refused(exc: teams.TeamError) -> ApiError:
-    return ApiError(STATUS.get(exc.code, 422), str(exc))
-
-
 def _team(request: HttpRequest, team_id: int) -> Team:
-    try:
-        return teams.team_for(request.user, team_id)
-    except teams.TeamError as exc:
-        raise _refused(exc) from None
+    return teams.team_for(request.user, team_id)
 
 
 @router.get("", response=answers(Page[TeamOut]), operation_id="list_teams")
@@ -89,10 +81,7 @@ def list_teams(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
 @router.post("", response=answers(TeamOut, 201), operation_id="create_team")
 def create_team(request: HttpRequest, payload: TeamIn) -> Status:
     """A new team; you are its owner."""
-    try:
-        team = teams.create_team(request.user, payload.name, payload.description)
-    except teams.TeamError as exc:
-        raise _refused(exc) from None
+    team = teams.create_team(request.user, payload.name, payload.description)
     return Status(201, team_out(team, request.user))
 
 
@@ -105,10 +94,7 @@ def get_team(request: HttpRequest, team_id: Id) -> dict[str, Any]:
 def add_member(request: HttpRequest, team_id: Id, payload: MemberIn) -> Status:
     """Add an existing user by user name or e-mail (team owners only)."""
     team = _team(request, team_id)
-    try:
-        teams.add_member(request.user, team, payload.user, payload.role)
-    except teams.TeamError as exc:
-        raise _refused(exc) from None
+    teams.add_member(request.user, team, payload.user, payload.role)
     return Status(201, team_out(team, request.user))
 
 
@@ -117,10 +103,7 @@ def add_member(request: HttpRequest, team_id: Id, payload: MemberIn) -> Status:
 def remove_member(request: HttpRequest, team_id: Id, user_id: Id) -> Status:
     """Remove a member (owners), or leave (your own id). A team keeps at least one owner."""
     team = _team(request, team_id)
-    try:
-        teams.remove_member(request.user, team, _member(user_id))
-    except teams.TeamError as exc:
-        raise _refused(exc) from None
+    teams.remove_member(request.user, team, _member(user_id))
     return Status(204, None)
 
 
@@ -137,10 +120,7 @@ def _member(user_id: int) -> Any:
 def set_member_role(request: HttpRequest, team_id: Id, user_id: Id, payload: RoleIn) -> dict:
     """Make a member an owner, or an owner a member (team owners only; a team keeps an owner)."""
     team = _team(request, team_id)
-    try:
-        teams.set_role(request.user, team, _member(user_id), payload.role)
-    except teams.TeamError as exc:
-        raise _refused(exc) from None
+    teams.set_role(request.user, team, _member(user_id), payload.role)
     return team_out(team, request.user)
 
 
@@ -148,8 +128,5 @@ def set_member_role(request: HttpRequest, team_id: Id, user_id: Id, payload: Rol
 def delete_team(request: HttpRequest, team_id: Id) -> Status:
     """Delete a team (its owners only). What was shared with it stays with its owners."""
     team = _team(request, team_id)
-    try:
-        teams.delete_team(request.user, team)
-    except teams.TeamError as exc:
-        raise _refused(exc) from None
+    teams.delete_team(request.user, team)
     return Status(204, None)

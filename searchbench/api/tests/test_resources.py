@@ -149,16 +149,17 @@ def test_teams_and_members(world: World, owner_api: Api, teammate_api: Api, outs
     assert listed["items"][0]["role"] == "owner"
     path = f"/teams/{world.team.pk}"
     assert_error(outsider_api.get(path), 404)
-    assert_error(teammate_api.post(path + "/members", {"user": "oscar"}), 403)
+    assert_error(teammate_api.post(path + "/members", {"user": "oscar"}), 403, "forbidden")
     added = owner_api.post(path + "/members", {"user": "oscar"})
     assert added.status_code == 201, added.content
     assert "oscar" in {m["username"] for m in added.json()["members"]}
-    assert_error(owner_api.post(path + "/members", {"user": "oscar"}), 409)
-    assert_error(owner_api.post(path + "/members", {"user": "nobody"}), 404)
+    assert_error(owner_api.post(path + "/members", {"user": "oscar"}), 409, "conflict")
+    assert_error(owner_api.post(path + "/members", {"user": "nobody"}), 404, "not_found")
     assert outsider_api.get(path).json()["role"] == "member"
     assert owner_api.delete(f"{path}/members/{world.outsider.pk}").status_code == 204
     assert not Membership.objects.filter(team=world.team, user=world.outsider).exists()
-    assert_error(owner_api.delete(f"{path}/members/{world.owner.pk}"), 409)  # the last owner
+    last = assert_error(owner_api.delete(f"{path}/members/{world.owner.pk}"), 409, "conflict")
+    assert "owner" in last["message"]  # the service's reason, as it gave it
     promoted = owner_api.patch(f"{path}/members/{world.teammate.pk}", {"role": "owner"})
     assert promoted.status_code == 200, promoted.content
     assert {m["username"]: m["role"] for m in promoted.json()["members"]}["tom"] == "owner"
