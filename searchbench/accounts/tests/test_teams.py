@@ -14,6 +14,7 @@ from django.utils import timezone
 from searchbench.accounts import services
 from searchbench.accounts.models import Invitation, Membership, Team
 from searchbench.cases.tests.htmlquery import parse
+from searchbench.cases.tests.test_views import client_for
 
 SITE = "http://testserver/"
 
@@ -33,12 +34,6 @@ def team(people):
     team = services.create_team(people["olive"], "relevance")
     services.add_member(people["olive"], team, "tom")
     return team
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def roles(team: Team) -> dict[str, str]:

@@ -6,16 +6,10 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from searchbench.cases.tests.htmlquery import parse
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from searchbench.cases.tests.test_views import client_for
 
 
 def add_url(case) -> str:

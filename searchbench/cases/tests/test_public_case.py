@@ -5,19 +5,13 @@ endpoint. The endpoint here is a real HTTP server that records every request it 
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from searchbench.cases import services
 from searchbench.cases.models import Rating, SearchEndpoint
 from searchbench.cases.tests.htmlquery import parse
+from searchbench.cases.tests.test_views import client_for
 from searchbench.engines.tests.server import start_server
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -4,21 +4,15 @@ owner and the teams they are shared with (before: every user saw and could pick 
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from searchbench.accounts.models import Membership, Team
 from searchbench.cases import services
 from searchbench.cases.models import Case, Scorer
 from searchbench.cases.tests.htmlquery import parse
+from searchbench.cases.tests.test_views import client_for
 
 CODE = "setScore(1);"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

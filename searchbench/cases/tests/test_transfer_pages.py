@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from searchbench.cases import services, transfer
 from searchbench.cases.models import Case, Query, Rating
 from searchbench.cases.tests.htmlquery import parse
+from searchbench.cases.tests.test_views import client_for
 from searchbench.domain.formats.registry import FORMATS
 from searchbench.jobs import imports
 from searchbench.jobs.models import ImportUpload, Job
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def upload(content: bytes, name: str = "ratings.csv") -> SimpleUploadedFile:
