@@ -45,7 +45,6 @@ def test_at_least_eight_compact_rows_fit_a_laptop_screen(query_page):
     boxes = [row.bounding_box() for row in page.locator("#results li.doc").all()]
     assert len(boxes) >= 8
     heights = [round(b["height"]) for b in boxes]
-    screenshot(page, "query-results")
     assert max(heights) <= MAX_ROW_PX, heights
     # Scrolled to the first result, eight or more rows are whole on the screen.
     page.locator("#results li.doc").first.evaluate("el => el.scrollIntoView({block: 'start'})")
