@@ -71,7 +71,7 @@ def test_the_rating_searches_without_explanations(world):
     assert folded is not None
     assert outcome.result.docs and all(d.explain is None for d in outcome.result.docs)
     page = services.search_query(world.case, world.q_boots)  # the query page keeps them
-    assert all(d.explain is not None for d in page.result.docs)
+    assert page.result.docs and all(d.explain is not None for d in page.result.docs)
 
 
 @pytest.mark.django_db

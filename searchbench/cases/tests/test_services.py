@@ -34,7 +34,8 @@ def test_a_run_asks_the_engine_for_no_explanations(world):
     # A run keeps scores, not explanations (the demo's first run, a rating that re-runs the
     # case): explaining was most of the built-in engine's time and debugQuery on Solr.
     run = services.run_case(world.case, user=world.owner)
-    assert all(d.explain is None for o in run.outcomes for d in o.result.docs)
+    docs = [d for o in run.outcomes for d in o.result.docs]
+    assert docs and all(d.explain is None for d in docs)
     assert services.search_query(world.case, world.q_boots).result.docs[0].explain is not None
 
 
