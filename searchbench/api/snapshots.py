@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -12,7 +13,7 @@ from searchbench.api.common import Id, Page, PageParams, answers, case_for, pagi
 from searchbench.api.errors import ApiError, not_found
 from searchbench.api.jobs import JobOut, job_out
 from searchbench.cases import services
-from searchbench.cases.models import Case, Snapshot, SnapshotQuery
+from searchbench.cases.models import Case, Snapshot, SnapshotDoc, SnapshotQuery
 from searchbench.jobs import services as jobs
 
 router = Router(tags=["snapshots"])
@@ -162,17 +163,21 @@ def list_snapshot_queries(
 ) -> dict[str, Any]:
     """The snapshot's queries with their scores and top doc ids."""
     snapshot = _snapshot(case_for(request, case_id), snapshot_id)
-    rows = snapshot.queries.order_by("id")
+    # The page's docs in one query, not one a row.
+    docs = SnapshotDoc.objects.order_by("position").only("snapshot_query_id", "doc_id")
+    rows = snapshot.queries.order_by("id").prefetch_related(
+        Prefetch("docs", queryset=docs, to_attr="ranked_docs")
+    )
 
     def out(sq: SnapshotQuery) -> dict[str, Any]:
-        docs = sq.docs.order_by("position").values_list("doc_id", flat=True)[:TOP_DOCS]
+        docs = [d.doc_id for d in sq.ranked_docs[:TOP_DOCS]]  # type: ignore[attr-defined]
         return {
             "query_id": sq.query_id,
             "query_text": sq.query_text,
             "score": sq.score,
             "num_results": sq.num_results,
             "error": sq.error,
-            "top_docs": list(docs),
+            "top_docs": docs,
         }
 
     return paginate(rows, page, out)

@@ -52,6 +52,31 @@ def test_snapshots_take_list_show_compare_delete(world: World, owner_api: Api) -
     assert_error(owner_api.post(base, {"name": ""}), 422)
 
 
+def test_listing_a_snapshots_queries_costs_the_same_sql_for_any_page_size(
+    world: World, owner_api: Api
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from searchbench.cases import services
+
+    base = f"/cases/{world.case.pk}/snapshots"
+
+    def statements_to_list(name: str) -> tuple[int, list[dict]]:
+        job = owner_api.post(base, {"name": name}).json()
+        snapshot_id = owner_api.get(f"/jobs/{job['id']}").json()["result"]["snapshot_id"]
+        with CaptureQueriesContext(connection) as captured:
+            items = owner_api.get(f"{base}/{snapshot_id}/queries").json()["items"]
+        return len(captured.captured_queries), items
+
+    small, items = statements_to_list("two queries")
+    assert len(items) == 2 and items[0]["top_docs"]
+    services.add_queries(world.case, [{"text": f"boots {i}"} for i in range(12)])
+    big, items = statements_to_list("fourteen queries")
+    assert len(items) == 14 and items[0]["top_docs"][:2] in (["b1", "b2"], ["b2", "b1"])
+    assert big == small
+
+
 def test_a_snapshot_keeps_explanations_only_when_asked(world: World, owner_api: Api) -> None:
     base = f"/cases/{world.case.pk}/snapshots"
     for name, explain in (("plain", False), ("explained", True)):
