@@ -15,6 +15,8 @@ class Job(models.Model):
         RUN = "run", "Run"
         SNAPSHOT = "snapshot", "Snapshot"
         IMPORT = "import", "Import"  # a file into a case (jobs/imports.py)
+        INDEX = "index", "Index build"  # a built-in engine index from an uploaded file
+        JUDGE = "judge", "Judging"  # an LLM judge on a book's pairs (params: book, judge)
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

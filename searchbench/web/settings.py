@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "searchbench.accounts",
     "searchbench.cases",
     "searchbench.explain",
+    "searchbench.books",
     "django_q",
     "searchbench.jobs",
     "ninja",  # its templates and static files: the API docs page without a CDN

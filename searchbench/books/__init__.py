@@ -1,0 +1,1 @@
+"""Books: pools of query–doc pairs judged apart from tuning, by several people and LLM judges."""
