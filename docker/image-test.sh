@@ -46,6 +46,10 @@ declare -A SUMMARY=()
 log() { printf '\n== %s [%s]\n' "$*" "$(date -u +%H:%M:%S)"; }
 fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
+# How many lines of stdin match: reads it all. (`producer | grep -q` under pipefail fails when
+# grep stops at the first match and the producer is still writing: SIGPIPE, status 141.)
+count_lines() { grep -c -e "$1" || true; }
+has_line() { [ "$(count_lines "$1")" -gt 0 ]; }
 since() { "$PY" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$(now)"; }
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -141,7 +145,7 @@ log "1. build $IMAGE:$TAG1"
 t=$(now)
 build "$TAG1" "$REVISION"
 SUMMARY[cold_build]="$(since "$t") s"
-if grep -A1 'pip install' "$WORK/build-$TAG1.log" | grep -q 'Using cache'; then
+if grep -A1 'pip install' "$WORK/build-$TAG1.log" | has_line 'Using cache'; then
     SUMMARY[cold_build]="${SUMMARY[cold_build]} (deps cached)"
 fi
 SIZE_BYTES=$(podman image inspect --format '{{.Size}}' "$IMAGE:$TAG1")
@@ -162,7 +166,7 @@ for i in "${!L1[@]}"; do
     shared=$((shared + 1))
 done
 grep -q 'Using cache' "$WORK/build-$TAG2.log" || fail "the rebuild used no cached step"
-grep -E 'COPY --from=builder /opt/venv' -A1 "$WORK/build-$TAG2.log" | grep -q 'Using cache' \
+grep -E 'COPY --from=builder /opt/venv' -A1 "$WORK/build-$TAG2.log" | has_line 'Using cache' \
     || fail "the dependency layer (COPY --from=builder /opt/venv) was rebuilt"
 [ "$shared" -ge 3 ] || fail "the images share only $shared layers; base, user and venv expected"
 echo "rebuilt in ${SUMMARY[rebuild]}; dependency layer reused: ${L1[2]} (shared layers: $shared of ${#L1[@]})"
@@ -342,12 +346,12 @@ log "4. stack 1: worker"
 CONTAINERS+=("$RUN_ID-worker1")
 podman run -d --name "$RUN_ID-worker1" $(run_common 1) "${LOGS_MOUNT[@]}" "$REF1" worker >/dev/null
 for _ in $(seq 150); do
-    podman logs "$RUN_ID-worker1" 2>&1 | grep -q 'worker_ready' && break
+    podman logs "$RUN_ID-worker1" 2>&1 | has_line 'worker_ready' && break
     [ "$(podman inspect --format '{{.State.Running}}' "$RUN_ID-worker1")" = "true" ] \
         || fail "the worker exited while starting"
     sleep 0.2
 done
-podman logs "$RUN_ID-worker1" 2>&1 | grep -q 'worker_ready' || fail "the worker did not say worker_ready"
+podman logs "$RUN_ID-worker1" 2>&1 | has_line 'worker_ready' || fail "the worker did not say worker_ready"
 echo "worker 1 running"
 
 # ---- 5. integration tests -----------------------------------------------------------------------
@@ -452,7 +456,7 @@ COMPOSE_PORT=$(free_port)
     echo "POSTGRES_PASSWORD=$("$PY" -c 'import secrets; print(secrets.token_hex(16))')"
     echo "POSTGRES_BASE_IMAGE=$BASE_IMAGE"
     echo "SEARCHBENCH_DB_WAIT=60"
-    echo "SEARCHBENCH_JOB_CHUNK_SIZE=10"  # 12 chunks of the 120-query case, for 3 workers to share
+    echo "SEARCHBENCH_JOB_CHUNK_SIZE=10"  # 60 chunks of the 600-query case (a few seconds' work), for 3 workers to share
     echo "SEARCHBENCH_WORKER_PROCESSES=1"
 } >"$COMPOSE_DIR/.env"
 compose() { (cd "$COMPOSE_DIR" && "$VENV/bin/podman-compose" -f compose.yaml -f docker/compose.debian-db.yaml "$@"); }
@@ -489,17 +493,32 @@ podman exec -e "DJANGO_SUPERUSER_PASSWORD=$LOGIN_PASSWORD" "$WEB_C" django-admin
 podman exec -i "$WEB_C" sh -c 'cat >/tmp/corpus.jsonl && searchbench index create integration --from /tmp/corpus.jsonl --quiet' \
     <"$WORK/corpus.jsonl" || fail "index create in the compose stack"
 
+# Every worker must be taking tasks before the run is queued: a worker still booting when the
+# chunks are queued would leave them to the others.
+for _ in $(seq 300); do
+    ready=0
+    for w in "${WORKERS[@]}"; do
+        podman logs "$w" 2>&1 | has_line '"event": "worker_ready"' && ready=$((ready + 1))
+    done
+    [ "$ready" -eq "${#WORKERS[@]}" ] && break
+    sleep 0.2
+done
+[ "$ready" -eq "${#WORKERS[@]}" ] || fail "only $ready of ${#WORKERS[@]} compose workers said worker_ready"
+
 log "9. compose: a case run through the workers"
 "$PY" -m tests.integration.compose_run --base-url "http://127.0.0.1:$COMPOSE_PORT" \
-    --login "$LOGIN_USER:$LOGIN_PASSWORD" --local-index integration --queries 120 \
+    --login "$LOGIN_USER:$LOGIN_PASSWORD" --local-index integration --queries 600 \
     || { for w in "${WORKERS[@]}"; do podman logs --tail 20 "$w"; done; fail "the case run through the compose workers"; }
 busy=0
+per_worker=()
 for w in "${WORKERS[@]}"; do
-    podman logs "$w" 2>&1 | grep -q '"event": "chunk_done"' && busy=$((busy + 1))
+    n=$(podman logs "$w" 2>&1 | count_lines '"event": "chunk_done"')
+    per_worker+=("$n")
+    [ "$n" -gt 0 ] && busy=$((busy + 1))
 done
-echo "workers that ran chunks: $busy of ${#WORKERS[@]}"
+echo "workers that ran chunks: $busy of ${#WORKERS[@]} (chunks each: ${per_worker[*]})"
 [ "$busy" -ge 2 ] || fail "only $busy of 3 workers ran a chunk of the case"
-SUMMARY[compose_workers]="$busy of 3 ran chunks"
+SUMMARY[compose_workers]="$busy of 3 ran chunks (${per_worker[*]})"
 t=$(now)
 compose down -v >"$WORK/compose-down.log" 2>&1 || { tail -n 20 "$WORK/compose-down.log"; fail "compose down"; }
 COMPOSE_UP=0
