@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,6 +75,22 @@ def role_of(user: AnyUser, team: Team) -> str | None:
 
 def is_owner(user: AnyUser, team: Team) -> bool:
     return role_of(user, team) == Role.OWNER
+
+
+def own_or_shared(rows: QuerySet[Any], user: AnyUser) -> QuerySet[Any]:
+    """The rows (of a model with ``owner`` and ``teams``) the user owns or that are shared with
+    one of their teams: the one sharing rule of cases, endpoints, scorers, static sets, books."""
+    if not user.is_authenticated:
+        return rows.none()
+    return rows.filter(Q(owner=user) | Q(teams__memberships__user=user)).distinct()
+
+
+def owns_or_shares(user: AnyUser, row: Any) -> bool:
+    """Whether ``row`` (with ``owner`` and ``teams``) is the user's or shared with one of their
+    teams — ``own_or_shared`` for one row already read."""
+    if not user.is_authenticated:
+        return False
+    return row.owner_id == user.pk or row.teams.filter(memberships__user=user).exists()
 
 
 def members(team: Team) -> QuerySet[Membership]:

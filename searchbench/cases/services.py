@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from searchbench import loop
+from searchbench.accounts.services import own_or_shared, owns_or_shares
 from searchbench.cases import history as history_store
 from searchbench.cases import scorepack
 from searchbench.cases.models import (
@@ -65,11 +66,8 @@ def readable_case(user: AbstractBaseUser | AnonymousUser, case_id: int) -> Case 
 
 
 def can_write(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
-    if not user.is_authenticated:
-        return False
-    if case.owner_id == user.pk:
-        return True
-    return case.teams.filter(memberships__user=user).exists()
+    """The owner and the members of the case's teams (not a public case's other readers)."""
+    return owns_or_shares(user, case)
 
 
 def may_search(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
@@ -83,7 +81,7 @@ def may_search(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
 def usable_endpoints(user: AbstractBaseUser | AnonymousUser) -> QuerySet[SearchEndpoint]:
     """Endpoints the user may list, test and pick for a try: own, or shared with their team.
     (Only the owner edits one: its credentials are theirs.)"""
-    return _own_or_shared(SearchEndpoint.objects.all(), user)
+    return own_or_shared(SearchEndpoint.objects.all(), user)
 
 
 def usable_scorers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Scorer]:
@@ -103,14 +101,7 @@ def usable_static_sets(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Stati
     by nobody on the web, staff included, until the operator assigns it — the one rule that cannot
     leak an operator's data to whoever guesses its name first.
     """
-    return _own_or_shared(StaticResultSet.objects.all(), user)
-
-
-def _own_or_shared(rows: QuerySet[Any], user: AbstractBaseUser | AnonymousUser) -> QuerySet[Any]:
-    """The rows the user owns or that are shared with one of their teams."""
-    if not user.is_authenticated:
-        return rows.none()
-    return rows.filter(Q(owner=user) | Q(teams__memberships__user=user)).distinct()
+    return own_or_shared(StaticResultSet.objects.all(), user)
 
 
 def may_use_static(user: AbstractBaseUser | AnonymousUser, name: str) -> bool:

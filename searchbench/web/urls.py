@@ -16,6 +16,7 @@ urlpatterns = [
     path("teams/", include("searchbench.accounts.team_urls")),
     path("admin/", admin.site.urls),
     path("explain/", include("searchbench.explain.urls")),
+    path("books/", include("searchbench.books.urls")),
     path("", include("searchbench.jobs.urls")),
     path("", include("searchbench.cases.urls")),
 ]

@@ -251,6 +251,7 @@ PAGES: dict[str, dict[str, Rule]] = {
         "GET": G["405"],
         "POST": G["case_write"],
     },
+    "books/": {"GET": G["signed_in"], "POST": G["signed_in"]},
     "scorers/": {"GET": G["signed_in"], "POST": G["signed_in"]},
     "scorers/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
     # names no query in the matrix's posts: 404 (the tests try the case rules with a query)
