@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "run": "searchbench.cli.run_cmd",
     "eval": "searchbench.cli.eval_cmd",
     "compare": "searchbench.cli.compare_cmd",
+    "agreement": "searchbench.cli.agreement_cmd",
     "index": "searchbench.cli.index_cmd",
     "serve": "searchbench.cli.serve_cmd",
     "worker": "searchbench.cli.worker_cmd",

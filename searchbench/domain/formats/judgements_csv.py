@@ -140,6 +140,17 @@ def read(source: IO[bytes], name: str) -> list[JudgementRow]:
     return rows
 
 
+def check_scale(rows: Iterable[JudgementRow], scale: Iterable[float], name: str) -> None:
+    """Raise ``FormatError`` naming the line of every rating that is not a grade of ``scale``."""
+    grades = set(scale)
+    problems = Problems(name)
+    shown = ", ".join(number_text(g) for g in sorted(grades))
+    for row in rows:
+        if row.rating is not None and row.rating not in grades:
+            problems.line(row.line, f"rating {number_text(row.rating)} is not on the scale {shown}")
+    problems.raise_if_any()
+
+
 def write(rows: Iterable[JudgementRow], out: IO[str], *, explanation: bool = True) -> None:
     """Judgements as CSV, header first; ``explanation=False`` leaves that column out."""
     writer = csv.writer(out, lineterminator="\n")
