@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ from searchbench.cases.models import (
 from searchbench.domain.scoring import ScorerRef
 from searchbench.domain.search import ExplainNode
 from searchbench.loop import Plan, PlannedQuery, QueryResult, RunResult
+from searchbench.web.ids import parse_id
 from searchbench.web.logging import get_logger
 
 log = get_logger("searchbench.cases")
@@ -998,6 +1000,21 @@ class CompareSide:
     scores: dict[str, float]
     snapshot: Snapshot | None = None
     run: ScoreHistory | None = None
+
+
+_SIDE_KEY = re.compile(r"(try|snapshot)-([0-9]+)")
+
+
+def side_of(case: Case, key: str) -> Try | Snapshot | None:
+    """What a compare side's key names in this case: ``try-N`` (the try numbered N) or
+    ``snapshot-ID``; None for anything else, or another case's."""
+    match = _SIDE_KEY.fullmatch(key)
+    number = parse_id(match.group(2)) if match else None
+    if match is None or number is None:
+        return None
+    if match.group(1) == "try":
+        return case.tries.select_related("endpoint").filter(number=number).first()
+    return case.snapshots.select_related("try_ref").filter(pk=number).first()
 
 
 def snapshot_side(snapshot: Snapshot) -> CompareSide:

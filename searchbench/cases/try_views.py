@@ -6,7 +6,6 @@ Thin like views.py: access through ``views._case_for``, the work in ``services``
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +23,10 @@ from searchbench.cases.views import _case_for, _run_message
 from searchbench.domain.movements import Movement, movements
 from searchbench.domain.stats import CORRECTIONS, TESTS
 from searchbench.jobs import services as jobs
-from searchbench.web.ids import parse_id
 
 TRY_NAME_CHARS = 200
 COMPARE_PAGE_SIZE = 50  # queries per compare page
 COMPARE_TOP_DOCS = 10  # docs shown side by side per query
-_SIDE = re.compile(r"(try|snapshot)-([0-9]+)")
 
 
 def _try_of(case: Case, number: int) -> Try:
@@ -140,62 +137,93 @@ def try_rename(request: HttpRequest, case_id: int, number: int) -> HttpResponse:
 
 def _side(case: Case, value: str) -> services.CompareSide:
     """``try-N`` (its newest run) or ``snapshot-ID`` of this case; 404 for anything else."""
-    match = _SIDE.fullmatch(value)
-    number = parse_id(match.group(2)) if match else None
-    if match is None or number is None:
+    found = services.side_of(case, value)
+    if found is None:
         raise Http404("No such try or snapshot")
-    if match.group(1) == "try":
-        found = case.tries.filter(number=number).first()
-        if found is None:
-            raise Http404("No such try")
+    if isinstance(found, Try):
         return services.try_side(found)
-    snapshot = case.snapshots.select_related("try_ref").filter(pk=number).first()
-    if snapshot is None:
-        raise Http404("No such snapshot")
-    return services.snapshot_side(snapshot)
+    return services.snapshot_side(found)
+
+
+@dataclass
+class SideDocs:
+    """One side's top docs for a query (None: the side stored none, a try's run), each with its
+    movement against the baseline's (None on the baseline, or when either side has no docs), and
+    the baseline's docs this side no longer has."""
+
+    side: services.CompareSide
+    docs: list[tuple[services.ShownDoc, Movement | None]] | None
+    dropped: list[services.ShownDoc]
 
 
 @dataclass
 class QueryDelta:
     key: str
     text: str
-    a: float
-    b: float
-    delta: float
-    left: list[tuple[services.ShownDoc, Movement | None]] | None = None
-    right: list[tuple[services.ShownDoc, Movement | None]] | None = None
+    scores: list[float]  # per side, the baseline first
+    deltas: list[float]  # per side but the baseline, against it
+    delta: float  # the biggest change of any side (its sign kept): the sort key
+    sides: list[SideDocs] | None = None  # per side when any side stored docs
+    compared: list[services.CompareSide] | None = None  # the sides but the baseline
+
+    @property
+    def query_id(self) -> int | None:
+        return int(self.key[1:]) if self.key.startswith("q") else None
+
+    @property
+    def others(self) -> list[tuple[services.CompareSide, float, float]]:
+        """(side, score, delta) of each side but the baseline."""
+        return list(zip(self.compared or [], self.scores[1:], self.deltas, strict=True))
+
+
+MAX_SIDES = 8  # a baseline and up to seven others on one page
 
 
 @login_required
 @require_GET
 def compare(request: HttpRequest, case_id: int) -> HttpResponse:
-    """Two tries (their newest runs) or snapshots, or one of each: the case-level delta with its
-    test, CI and correction, then every query's delta, biggest change first, and for snapshots
-    the docs side by side with their movements."""
+    """Two or more tries (their newest runs) or snapshots, mixed: the first (``a``) is the
+    baseline, every ``b`` is compared with it. The case-level delta of each with its test, CI and
+    the correction over the family of them; then every query's scores and deltas, biggest change
+    of any side first, and for snapshot sides the docs side by side with their movements."""
     case = _case_for(request, case_id)
     test = request.GET.get("test") if request.GET.get("test") in TESTS else "ttest"
     correction = request.GET.get("correction")
     correction = correction if correction in CORRECTIONS else "holm"
-    a, b = request.GET.get("a", ""), request.GET.get("b", "")
+    a = request.GET.get("a", "")
+    others = [b for b in request.GET.getlist("b") if b]
     context: dict[str, Any] = {
         "case": case,
         "choices": _choices(case),
         "a": a,
-        "b": b,
+        "b": others,
+        "b_selects": [*others, ""] if len(others) < MAX_SIDES - 1 else others,
         "test": test,
         "correction": correction,
         "tests": TESTS.values(),
         "corrections": CORRECTIONS.values(),
+        "query_string": _query_string(a, others, test, correction),
     }
-    if a and b:
+    if len(others) >= MAX_SIDES:
+        context["error"] = (
+            f"compare at most {MAX_SIDES} sides at once (a baseline and {MAX_SIDES - 1} others)"
+        )
+    elif a and others:
         try:
-            sides = [_side(case, a), _side(case, b)]
+            sides = [_side(case, a), *(_side(case, b) for b in others)]
             result = services.compare_sides(sides[0], sides[1:], test=test, correction=correction)
         except services.ServiceError as exc:
             context["error"] = str(exc)
         else:
             context.update(_comparison(case, result, request.GET.get("page")))
     return render(request, "cases/compare.html", context)
+
+
+def _query_string(a: str, others: list[str], test: str, correction: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode([("a", a), *(("b", b) for b in others), ("test", test),
+                      ("correction", correction)])  # fmt: skip
 
 
 def _choices(case: Case) -> list[tuple[str, str]]:
@@ -213,24 +241,38 @@ def _choices(case: Case) -> list[tuple[str, str]]:
 
 
 def _comparison(case: Case, result: services.SideComparison, page_number: Any) -> dict[str, Any]:
-    base, other = result.rows
-    rows = [QueryDelta(k, "", a, b, b - a) for k, (a, b) in result.per_query()]
-    rows.sort(key=lambda r: (-abs(r.delta), r.key))
-    page = Paginator(rows, COMPARE_PAGE_SIZE).get_page(page_number)
-    shown: list[QueryDelta] = list(page.object_list)
+    import numpy as np
+
+    # Every query's deltas (vectorised: 10,000 queries), sorted; rows made for the shown page only.
+    scores = np.array([[s.scores.get(k, 0.0) for k in result.keys] for s in result.sides])
+    deltas = scores[1:] - scores[0]
+    biggest = deltas[np.abs(deltas).argmax(axis=0), np.arange(len(result.keys))]
+    order = np.argsort(-np.abs(biggest), kind="stable")  # ties: by key, as keys are sorted
+    page = Paginator(order, COMPARE_PAGE_SIZE).get_page(page_number)
+    shown = [
+        QueryDelta(result.keys[i], "", scores[:, i].tolist(), deltas[:, i].tolist(),
+                   float(biggest[i]), compared=result.sides[1:])
+        for i in page.object_list
+    ]  # fmt: skip
     _fill_texts(case, result.sides, shown)
     _fill_docs(result.sides, shown)
     return {
         "sides": result.sides,
-        "base": base,
-        "other": other,
-        "p_value": None if math.isnan(other.p_value) else other.p_value,
-        "p_adjusted": None if math.isnan(other.p_adjusted) else other.p_adjusted,
+        "summary": [
+            (
+                side,
+                row,
+                None if math.isnan(row.p_value) else row.p_value,
+                None if math.isnan(row.p_adjusted) else row.p_adjusted,
+            )
+            for side, row in zip(result.sides, result.rows, strict=True)
+        ],  # fmt: skip
         "num_queries": len(result.keys),
         "scorers_differ": len({s.scorer_name for s in result.sides}) > 1,
         "rows": shown,
         "page": page,
-        "changed": sum(1 for r in rows if r.delta),
+        "changed": int(np.count_nonzero(np.any(deltas != 0, axis=0))),
+        "columns": 2 * len(result.sides),
     }
 
 
@@ -250,31 +292,44 @@ def _fill_texts(case: Case, sides: list[services.CompareSide], rows: list[QueryD
 
 
 def _fill_docs(sides: list[services.CompareSide], rows: list[QueryDelta]) -> None:
-    """Each snapshot side's top docs for the shown queries; movements when both are snapshots."""
-    docs: list[dict[str, list[services.ShownDoc]] | None] = []
-    ids = [int(r.key[1:]) for r in rows if r.key.startswith("q")]
+    """Each snapshot side's top docs for the shown queries; against a snapshot baseline, each
+    other snapshot's movements (new, up, down, same) and what it dropped."""
+    if not any(side.snapshot is not None for side in sides):
+        return
+    ids = [r.query_id for r in rows if r.query_id is not None]
     texts = [r.key[2:] for r in rows if r.key.startswith("t:")]
-    for side in sides:
-        if side.snapshot is None:
-            docs.append(None)
-            continue
-        page_rows = side.snapshot.queries.filter(
-            Q(query_id__in=ids) | Q(query_id__isnull=True, query_text__in=texts)
-        )
-        by_key = {}
-        for pk, query_id, text in page_rows.values_list("pk", "query_id", "query_text"):
-            by_key[f"q{query_id}" if query_id is not None else f"t:{text}"] = pk
-        keys = [r.key for r in rows if r.key in by_key]
-        found = services.snapshot_docs(side.snapshot, [by_key[k] for k in keys], COMPARE_TOP_DOCS)
-        docs.append({k: found.get(by_key[k], []) for k in keys})
-    left_docs, right_docs = docs
+    docs = [_side_docs(side.snapshot, rows, ids, texts) if side.snapshot else None
+            for side in sides]  # fmt: skip
+    base_docs = docs[0]
     for r in rows:
-        left = left_docs.get(r.key, []) if left_docs is not None else None
-        right = right_docs.get(r.key, []) if right_docs is not None else None
-        if left is not None and right is not None:
-            moved_left, moved_right = movements([d.id for d in left], [d.id for d in right])
-            r.left = list(zip(left, moved_left, strict=True))
-            r.right = list(zip(right, moved_right, strict=True))
-        else:
-            r.left = [(d, None) for d in left] if left is not None else None
-            r.right = [(d, None) for d in right] if right is not None else None
+        base = base_docs.get(r.key, []) if base_docs is not None else None
+        r.sides = [SideDocs(sides[0], _unmoved(base), [])]
+        for side, side_docs in zip(sides[1:], docs[1:], strict=True):
+            mine = side_docs.get(r.key, []) if side_docs is not None else None
+            if mine is None or base is None:
+                r.sides.append(SideDocs(side, _unmoved(mine), []))
+                continue
+            left, right = movements([d.id for d in base], [d.id for d in mine])
+            dropped = [d for d, m in zip(base, left, strict=True) if m.kind == "dropped"]
+            r.sides.append(SideDocs(side, list(zip(mine, right, strict=True)), dropped))
+
+
+def _unmoved(
+    docs: list[services.ShownDoc] | None,
+) -> list[tuple[services.ShownDoc, Movement | None]] | None:
+    return [(d, None) for d in docs] if docs is not None else None
+
+
+def _side_docs(
+    snapshot: Any, rows: list[QueryDelta], ids: list[int], texts: list[str]
+) -> dict[str, list[services.ShownDoc]]:
+    """A snapshot's top docs of the shown queries, by query key."""
+    page_rows = snapshot.queries.filter(
+        Q(query_id__in=ids) | Q(query_id__isnull=True, query_text__in=texts)
+    )
+    by_key = {}
+    for pk, query_id, text in page_rows.values_list("pk", "query_id", "query_text"):
+        by_key[f"q{query_id}" if query_id is not None else f"t:{text}"] = pk
+    keys = [r.key for r in rows if r.key in by_key]
+    found = services.snapshot_docs(snapshot, [by_key[k] for k in keys], COMPARE_TOP_DOCS)
+    return {k: found.get(by_key[k], []) for k in keys}

@@ -617,6 +617,25 @@ def compare(a: ExplainNode, b: ExplainNode) -> Comparison:
     return Comparison(a_total=a.value, b_total=b.value, rows=tuple(rows))
 
 
+@dataclass(frozen=True)
+class FieldGap:
+    field: str  # the clauses' field, or "(kind)" for clauses on none (functions, constants)
+    before: float  # its clauses' summed contribution in the first tree
+    after: float  # … in the second
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+
+def breakdown_by_field(before: ExplainNode, after: ExplainNode) -> list[FieldGap]:
+    """Per field, what one doc's score took from it in two explanations (a doc's score under two
+    tries), the biggest change first: which fields gained or lost."""
+    fb, fa = breakdown(before).by_field(), breakdown(after).by_field()
+    gaps = [FieldGap(f, fb.get(f, 0.0), fa.get(f, 0.0)) for f in dict.fromkeys([*fb, *fa])]
+    return sorted(gaps, key=lambda g: (-abs(g.change), g.field))
+
+
 # --- contributions over the top N ----------------------------------------------------------------
 
 

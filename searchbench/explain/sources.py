@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 
 from searchbench.cases import services
-from searchbench.cases.models import Case, Query, Rating, SnapshotQuery
+from searchbench.cases.models import Case, Query, Rating, Snapshot, SnapshotQuery, Try
 from searchbench.domain.explain_analysis import (
     ExplainFormatError,
     TreeRow,
@@ -84,9 +84,9 @@ def query_for(case: Case, query_id: int) -> Query:
     return query
 
 
-def live(case: Case, query: Query) -> ExplainSource:
-    """Search the query again with the case's current try, explain on."""
-    try_ = case.current_try()
+def live(case: Case, query: Query, try_: Try | None = None) -> ExplainSource:
+    """Search the query again with ``try_`` (the case's current try by default), explain on."""
+    try_ = try_ or case.current_try()
     if try_ is None:
         return ExplainSource(label="no try", error=f"case {case.name!r} has no try yet")
     label = f"try {try_.number} on {try_.endpoint.name} ({try_.endpoint.kind})"
@@ -169,6 +169,27 @@ def load(
             )
         return snapshot(case, query, stored.snapshot_id)
     return live(case, query)
+
+
+def side(case: Case, query: Query, found: Try | Snapshot, *, live_allowed: bool) -> ExplainSource:
+    """One side of a comparison (``services.side_of``) for this query: a try searched now with
+    explain on (its runs keep scores only), or what a snapshot stored. A side that cannot say is
+    a source with an error, so the other side still shows."""
+    if isinstance(found, Snapshot):
+        try:
+            return snapshot(case, query, found.pk)
+        except Http404:
+            return ExplainSource(
+                label=f"snapshot “{found.name}”",
+                error="this snapshot has no results for this query",
+                snapshot_id=found.pk,
+            )
+    if not live_allowed:
+        return ExplainSource(
+            label=f"try {found.number}",
+            error="a try is searched live, which only the case's owner and teammates may do",
+        )
+    return live(case, query, found)
 
 
 @dataclass

@@ -9,4 +9,5 @@ urlpatterns = [
     path("cases/<id:case_id>/queries/<id:query_id>/", views.query_explain, name="query"),
     path("cases/<id:case_id>/queries/<id:query_id>/doc", views.doc_explain, name="doc"),
     path("cases/<id:case_id>/queries/<id:query_id>/compare", views.compare_docs, name="compare"),
+    path("cases/<id:case_id>/queries/<id:query_id>/moved", views.doc_moved, name="moved"),
 ]

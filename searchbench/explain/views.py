@@ -6,17 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from searchbench.cases import services
 from searchbench.domain.explain_analysis import (
     CLAUSE_KINDS,
     FACTOR_LABELS,
     breakdown,
+    breakdown_by_field,
     compare,
     summarize,
 )
+from searchbench.domain.movements import movements
 from searchbench.explain import charts, serialize, sources
 
 DEFAULT_TOP_N = 10
@@ -160,3 +163,57 @@ def compare_docs(request: HttpRequest, case_id: int, query_id: int) -> HttpRespo
         return JsonResponse(serialize.comparison(cmp, above.id, below.id, headline))
     ctx.update(above=above, below=below, comparison=cmp, headline=headline, rows=rows)
     return render(request, "explain/compare.html", ctx)
+
+
+@login_required
+@require_GET
+def doc_moved(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    """Why did this doc move between two tries or snapshots (``?a=SIDE&b=SIDE[&doc=ID]``, as the
+    compare page names them): both sides' results for the query with each doc's movement, and for
+    the doc asked for its rank, score and explanation in each with the clauses and fields that
+    gained or lost. A try is searched now, explain on (runs keep scores only)."""
+    case = sources.case_for(request.user, case_id)
+    query = sources.query_for(case, query_id)
+    found = [services.side_of(case, request.GET.get(k, "")) for k in ("a", "b")]
+    if found[0] is None or found[1] is None:
+        raise Http404("No such try or snapshot")
+    live_allowed = services.may_search(request.user, case)
+    a, b = (sources.side(case, query, f, live_allowed=live_allowed) for f in found)
+    left, right = movements([d.id for d in a.docs], [d.id for d in b.docs])
+    doc_id = request.GET.get("doc")
+    ctx: dict[str, Any] = {
+        "case": case,
+        "query": query,
+        "a": a,
+        "b": b,
+        "a_key": request.GET["a"],
+        "b_key": request.GET["b"],
+        "sides": [
+            (a, list(zip(a.docs, left, strict=True)), "a"),
+            (b, list(zip(b.docs, right, strict=True)), "b"),
+        ],
+        "doc_id": doc_id,
+    }
+    if doc_id:
+        ctx.update(_why_moved(a, b, doc_id))
+    return render(request, "explain/moved.html", ctx)
+
+
+def _why_moved(a: sources.ExplainSource, b: sources.ExplainSource, doc_id: str) -> dict[str, Any]:
+    """One doc on both sides: where it is and, when both explain it, the clause-by-clause and
+    field-by-field difference of its score (A is the baseline ``a``, B the other side)."""
+    in_a, in_b = a.find(doc_id), b.find(doc_id)
+    out: dict[str, Any] = {"in_a": in_a, "in_b": in_b}
+    if in_a is None and in_b is None:
+        out["problem"] = f"doc {doc_id!r} is in neither side's results"
+    elif in_a is None or in_b is None:
+        where = a.label if in_a is None else b.label
+        out["problem"] = f"doc {doc_id!r} is not among the results of {where}"
+    elif in_a.tree is None or in_b.tree is None:
+        out["problem"] = f"doc {doc_id!r} has no score explanation on both sides"
+    else:
+        cmp = compare(in_b.tree, in_a.tree)
+        out["comparison"] = cmp
+        out["headline"] = cmp.headline(b.label, a.label)
+        out["fields"] = breakdown_by_field(in_a.tree, in_b.tree)
+    return out

@@ -133,3 +133,84 @@ def test_outsiders_and_other_cases_objects_are_404(world):
     assert owner.get(url, {"a": "try-99", "b": params["b"]}).status_code == 404
     assert owner.get(url, {"a": "snapshot-x", "b": params["b"]}).status_code == 404
     assert owner.get(url, params).status_code == 200
+
+
+def test_three_sides_each_against_the_baseline_with_the_correction_over_the_family(world):
+    """A baseline and two others: every other side's delta, CI and p-value as
+    ``domain.stats.compare`` gives them for the three samples at once (Holm over two p-values),
+    the per-query table with a score and delta column per side sorted by the biggest change of
+    any, and each snapshot's docs with their movements and drops against the baseline's."""
+    base = services.take_snapshot(world.case, "title boost")
+    _try2(world)  # body only
+    body = services.take_snapshot(world.case, "body only")
+    _try2(world, '{"query": "socks", "fields": ["title"]}')  # finds the socks whatever the query
+    socks = services.take_snapshot(world.case, "socks")
+    sides = [f"snapshot-{s.pk}" for s in (base, body, socks)]
+    url = reverse("cases:compare", args=[world.case.pk])
+    response = client_for(world.owner).get(url, [("a", sides[0]), ("b", sides[1]), ("b", sides[2])])
+    assert response.status_code == 200
+    page = parse(response.content.decode())
+
+    keys = sorted(f"q{q.pk}" for q in (world.q_boots, world.q_tent))
+    scores = [services.snapshot_side(s).scores for s in (base, body, socks)]
+    samples = {str(i): [s.get(k, 0.0) for k in keys] for i, s in enumerate(scores)}
+    expected = compare(samples, test="ttest", correction="holm")
+    rows = page.select("#compare-summary tr.compare-other")
+    assert [r.attrs["data-side"] for r in rows] == sides[1:]
+    assert [r.attrs["id"] for r in rows] == ["compare-other", "compare-other-2"]
+    for row, want in zip(rows, expected[1:], strict=True):
+        assert row.one("td.delta").text == f"{want.delta:+.4f}".replace("+0.0000", "0.0000")
+        if row.one("td.p-adjusted").attrs["data-p"]:
+            assert float(row.one("td.p-adjusted").attrs["data-p"]) == pytest.approx(want.p_adjusted)
+    # Per query: baseline, then (score, delta) per other side; sorted by the biggest change.
+    queries = page.select("#compare-queries tr.compare-query")
+    assert len(page.select("#compare-queries thead th")) == 1 + 1 + 2 * 2
+    biggest = []
+    for tr in queries:
+        i = keys.index(tr.attrs["data-key"])
+        deltas = [samples["1"][i] - samples["0"][i], samples["2"][i] - samples["0"][i]]
+        shown = [float(td.text.strip()) for td in tr.select("td.delta")]
+        assert shown == pytest.approx(deltas, abs=5e-4)
+        biggest.append(max(deltas, key=abs))
+        assert float(tr.attrs["data-delta"]) == pytest.approx(biggest[-1])
+    assert [abs(b) for b in biggest] == sorted((abs(b) for b in biggest), reverse=True)
+    # Docs: the baseline's, then each other side's with its movements against the baseline.
+    from searchbench.cases.models import SnapshotQuery
+    from searchbench.domain.movements import movements
+
+    def ranking(snapshot):
+        row = SnapshotQuery.objects.get(snapshot=snapshot, query=world.q_boots)
+        return [d.doc_id for d in row.docs.order_by("position")][:10]
+
+    trs = page.select("#compare-queries tbody tr")
+    boots = page.one(f"tr.compare-query[data-key=q{world.q_boots.pk}]")
+    docs_row = trs[trs.index(boots) + 1]
+    assert [ol.attrs["data-side"] for ol in docs_row.select("ol")] == sides
+    for snapshot, side in ((body, sides[1]), (socks, sides[2])):
+        left, right = movements(ranking(base), ranking(snapshot))
+        ol = docs_row.one(f"ol.docs-b[data-side={side}]")
+        assert [(li.attrs["data-doc-id"], li.attrs["data-move"]) for li in ol.select("li")] == [
+            (m.doc_id, m.kind) for m in right
+        ]
+        dropped = [m.doc_id for m in left if m.kind == "dropped"]
+        assert ol.parent is not None
+        shown = [s.attrs["data-doc-id"] for s in ol.parent.select("p.dropped span")]
+        assert shown == dropped
+    # The socks lose the boots: something is dropped there; each doc links to "why it moved".
+    socks_side = docs_row.one(f"ol[data-side={sides[2]}]").parent
+    assert socks_side is not None and socks_side.select("p.dropped span")
+    link = docs_row.one(f"ol[data-side={sides[2]}] li a").attrs["href"]
+    assert link.startswith(reverse("explain:moved", args=[world.case.pk, world.q_boots.pk]))
+    assert f"a={sides[0]}" in link and f"b={sides[2]}" in link and "doc=" in link
+    # The pager keeps every side.
+    assert page.one("#compare-b2 option[selected]").attrs["value"] == sides[2]
+    assert page.one("#compare-b3 option[selected]").attrs["value"] == ""  # add one more
+
+
+def test_too_many_sides_is_an_error_on_the_page(world):
+    snapshot = services.take_snapshot(world.case, "base")
+    key = f"snapshot-{snapshot.pk}"
+    url = reverse("cases:compare", args=[world.case.pk])
+    params = [("a", key)] + [("b", key)] * 8
+    page = parse(client_for(world.owner).get(url, params).content.decode())
+    assert "at most 8 sides" in page.one("#compare-error").text

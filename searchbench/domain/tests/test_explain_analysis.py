@@ -17,6 +17,7 @@ from searchbench.domain.explain_analysis import (
     MAX_DEPTH,
     ExplainFormatError,
     breakdown,
+    breakdown_by_field,
     compare,
     summarize,
     tree_from_json,
@@ -134,6 +135,29 @@ def test_compare_is_antisymmetric_and_reports_only_in_b() -> None:
     assert next(r for r in ba.rows if r.label == "title:similar").reasons == ("matches only in B",)
     fn = next(r for r in ab.rows if r.kind == "function")
     assert fn.reasons[0] == "function adds 21.67 vs 17.43"
+
+
+def test_breakdown_by_field_says_which_fields_gained_or_lost_between_two_explanations() -> None:
+    before, after = parse_lucene_explain(T.SOLR_B), parse_lucene_explain(T.SOLR_A)
+    gaps = breakdown_by_field(before, after)
+    by_field = {g.field: g for g in gaps}
+    # The fields' sums are those of each tree's own breakdown.
+    assert {f: g.before for f, g in by_field.items() if g.before} == pytest.approx(
+        breakdown(before).by_field()
+    )
+    assert {f: g.after for f, g in by_field.items() if g.after} == pytest.approx(
+        breakdown(after).by_field()
+    )
+    # title matched nothing before (B has no title terms): all of it is gained.
+    assert by_field["title"].before == 0.0
+    assert (
+        by_field["title"].change == pytest.approx(by_field["title"].after)
+        and by_field["title"].change > 0
+    )
+    assert sum(g.change for g in gaps) == pytest.approx(
+        breakdown(after).explained - breakdown(before).explained
+    )
+    assert [abs(g.change) for g in gaps] == sorted((abs(g.change) for g in gaps), reverse=True)
 
 
 def test_equal_scores_have_a_plain_headline() -> None:

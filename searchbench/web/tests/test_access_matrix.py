@@ -219,6 +219,11 @@ PAGES: dict[str, dict[str, Rule]] = {
         "GET": G["case_read_stored"],
         "POST": G["case_read_stored"],
     },
+    # A try side is searched live only for those who may search; others see it as an error.
+    "explain/cases/<id:case_id>/queries/<id:query_id>/moved": {
+        "GET": G["case_read"],
+        "POST": G["405"],
+    },
     "jobs/<id:job_id>.json": {"GET": G["job"], "POST": G["405"]},
     "jobs/<id:job_id>/cancel": {"GET": G["405"], "POST": G["job"]},
     "cases/<id:case_id>/nightly": {"GET": G["405"], "POST": G["case_write_404"]},
@@ -667,6 +672,7 @@ QUERY = {  # query strings some routes need to do their work
     "explain/cases/<id:case_id>/queries/<id:query_id>/doc": "?doc=b1",
     "explain/cases/<id:case_id>/queries/<id:query_id>/compare": "?doc=b1&doc=b2",
     "cases/<id:case_id>/compare": "?a=try-1&b=try-1",
+    "explain/cases/<id:case_id>/queries/<id:query_id>/moved": "?a=try-1&b=try-1&doc=b1",
 }
 
 
