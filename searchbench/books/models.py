@@ -59,6 +59,9 @@ class Pair(models.Model):
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="pairs")
     query_text = models.CharField(max_length=500)
     information_need = models.TextField(blank=True)
+    # The query's notes and options as the case had them (Quepid copies both onto its pairs).
+    notes = models.TextField(blank=True)
+    options = models.JSONField(default=dict, blank=True)
     doc_id = models.CharField(max_length=255)
     # The doc's fields as the field spec names them ({"title": …, "thumb": …}), kept at populate.
     doc_fields = models.JSONField(default=dict, blank=True)

@@ -115,7 +115,9 @@ def get_format(name: str, *, reading: bool = False) -> Format:
 
 
 @contextmanager
-def _opened(source: IO[bytes] | Path | str) -> Iterator[tuple[IO[bytes], str]]:
+def opened_source(source: IO[bytes] | Path | str) -> Iterator[tuple[IO[bytes], str]]:
+    """A path opened (a file that cannot be read is a TransferError) or a stream as it is, and
+    its name for messages; also books/transfer.py's."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
@@ -127,6 +129,29 @@ def _opened(source: IO[bytes] | Path | str) -> Iterator[tuple[IO[bytes], str]]:
         yield source, getattr(source, "name", None) or "<upload>"
 
 
+def column_problem(model: type[Any], name: str, value: str | None) -> str | None:
+    """Why a text does not fit its column (PostgreSQL and MariaDB refuse a longer one; SQLite
+    would store it), or None when it fits."""
+    limit = model._meta.get_field(name).max_length or 0
+    if value and limit and len(value) > limit:
+        label = f"{model._meta.verbose_name} {model._meta.get_field(name).verbose_name}"
+        return f"{label} is {len(value)} characters; at most {limit}"
+    return None
+
+
+def users_by_email(emails: Iterable[str | None]) -> dict[str, Any]:
+    """E-mail -> the one user with it (case-insensitive), or None (kept as the e-mail)."""
+    wanted = {e for e in emails if e}
+    users: dict[str, list[Any]] = {}
+    for user in (
+        get_user_model()
+        .objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in={e.lower() for e in wanted})
+    ):
+        users.setdefault(user.email.lower(), []).append(user)
+    return {e: (found[0] if len(found := users.get(e.lower(), [])) == 1 else None) for e in wanted}
+
+
 # --- import ------------------------------------------------------------------------------------
 
 
@@ -134,7 +159,7 @@ def read_file(fmt_name: str, source: IO[bytes] | Path | str) -> CaseData:
     """Parse a file (nothing touches the database); TransferError lists every problem."""
     fmt = get_format(fmt_name, reading=True)
     assert fmt.read is not None
-    with _opened(source) as (stream, label):
+    with opened_source(source) as (stream, label):
         try:
             return fmt.read(stream, label)
         except FormatError as exc:
@@ -199,14 +224,11 @@ class _Applier:
         return report
 
     def _fits(self, model: type[Any], name: str, value: str | None, where: str) -> bool:
-        """Whether a text fits its column (PostgreSQL and MariaDB refuse a longer one; SQLite
-        would store it), else a problem naming where the file has it."""
-        limit = model._meta.get_field(name).max_length or 0
-        if value and limit and len(value) > limit:
-            label = f"{model._meta.verbose_name} {model._meta.get_field(name).verbose_name}"
-            self.problems.append((where, f"{label} is {len(value)} characters; at most {limit}"))
-            return False
-        return True
+        """Whether a text fits its column, else a problem naming where the file has it."""
+        problem = column_problem(model, name, value)
+        if problem:
+            self.problems.append((where, problem))
+        return problem is None
 
     # the case, its scorer and try
 
@@ -358,7 +380,7 @@ class _Applier:
     ) -> None:
         """Insert new ratings and update changed ones, a batch at a time (a 100 MB file holds
         over a million: model instances for all of them at once took gigabytes)."""
-        raters = self._raters(r.rater for item in items for r in item.ratings if r.rater)
+        raters = users_by_email(r.rater for item in items for r in item.ratings if r.rater)
         report.raters_kept_by_email = sorted(e for e, u in raters.items() if u is None)
         scale = {float(v) for v in case.scorer.scale or []}
         # (query id, doc id) -> (row id, rating, rater id, rater e-mail) of the stored ratings
@@ -421,20 +443,6 @@ class _Applier:
             # Kept as the file has it (Quepid does not check either); the person is told.
             report.off_scale += 1
         return True
-
-    def _raters(self, emails: Iterable[str | None]) -> dict[str, Any]:
-        """E-mail -> the one user with it (case-insensitive), or None (kept as the e-mail)."""
-        wanted = {e for e in emails if e}
-        users: dict[str, list[Any]] = {}
-        for user in (
-            get_user_model()
-            .objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower__in={e.lower() for e in wanted})
-        ):
-            users.setdefault(user.email.lower(), []).append(user)
-        return {
-            e: (found[0] if len(found := users.get(e.lower(), [])) == 1 else None) for e in wanted
-        }
 
     # snapshots
 

@@ -1,5 +1,7 @@
 """The import/export formats, one row each: the CLI's choices, the API's, the docs' list and the
-service layer (``cases/transfer.py``) are all read from FORMATS."""
+service layer (``cases/transfer.py``) are all read from FORMATS; a book's formats likewise from
+BOOK_FORMATS (service layer ``books/transfer.py``). No name is in both tables: the CLI's
+``import``/``export`` take either."""
 
 from __future__ import annotations
 
@@ -8,20 +10,25 @@ from dataclasses import dataclass
 from typing import IO
 
 from searchbench.domain.formats import (
+    bookdata,
     information_needs,
     ltr,
+    quepid_book,
     quepid_case,
     ratings_csv,
     rre,
     snapshot_csv,
     trec_qrels,
 )
+from searchbench.domain.formats.bookdata import BookData
 from searchbench.domain.formats.interchange import CaseData
 
 IMPORT_MAX_BYTES = 100 * 1024 * 1024  # the largest file an import takes (read in pieces)
 
 Reader = Callable[[IO[bytes], str], CaseData]
 Writer = Callable[[CaseData, IO[str]], None]
+BookReader = Callable[[IO[bytes], str], BookData]
+BookWriter = Callable[[BookData, IO[str]], None]
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,42 @@ FORMATS: dict[str, Format] = {
             "query,information_need",
             information_needs.read,
             information_needs.write,
+            ".csv",
+            "text/csv",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class BookFormat:
+    name: str
+    title: str
+    read: BookReader
+    write: BookWriter
+    suffix: str
+    media_type: str
+    whole_book: bool = False  # carries a book's name and scale (import may make a new book)
+
+
+BOOK_FORMATS: dict[str, BookFormat] = {
+    f.name: f
+    for f in (
+        BookFormat(
+            "quepid-book",
+            "Quepid book JSON (current and older shape, zipped or not): name, scale and labels, "
+            "query-doc pairs with doc fields and every rater's judgement",
+            quepid_book.read,
+            quepid_book.write,
+            ".json",
+            "application/json",
+            whole_book=True,
+        ),
+        BookFormat(
+            "judgements-csv",
+            "query,docid,rater,rating[,explanation] (cant_rate for can't rate)",
+            bookdata.read_judgements_csv,
+            bookdata.write_judgements_csv,
             ".csv",
             "text/csv",
         ),
