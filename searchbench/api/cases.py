@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery
@@ -36,6 +37,8 @@ from searchbench.web.ids import MAX_ID
 
 router = Router(tags=["cases"])
 
+UnratedRule = Literal["count_zero", "leave_out"]  # scoring.UNRATED_RULES
+
 
 class CaseOut(Schema):
     id: int
@@ -45,6 +48,9 @@ class CaseOut(Schema):
     archived: bool
     public: bool
     options: dict[str, Any]
+    unrated_queries: UnratedRule = Field(
+        ..., description="how queries with no rating count in the case score"
+    )
     teams: list[int]
     current_try: int | None
     queries: int
@@ -69,6 +75,11 @@ class CasePatch(Schema):
     archived: bool | None = None
     public: bool | None = None
     options: JsonObject | None = None
+    unrated_queries: UnratedRule | None = Field(
+        None,
+        description="count_zero: an unrated query counts 0 (Quepid's rule); leave_out: it is "
+        "not in the case score. A change re-scores the case (a run job).",
+    )
     teams: list[Id] | None = None
 
 
@@ -125,6 +136,7 @@ def case_out(case: Case, user: Any) -> dict[str, Any]:
         "archived": case.archived,
         "public": case.public,
         "options": case.options or {},
+        "unrated_queries": case.unrated_queries,
         "teams": sorted(t.pk for t in case.teams.all()),
         "current_try": number,
         "queries": queries,
@@ -188,8 +200,9 @@ def get_case(request: HttpRequest, case_id: Id, response: HttpResponse) -> dict[
 def update_case(
     request: HttpRequest, case_id: Id, payload: CasePatch, response: HttpResponse
 ) -> dict[str, Any]:
-    """Change a case's name, scorer, options, teams; archive it (``archived: true``) or make it
-    public. Send If-Match with the ETag you read: 412 if it changed since."""
+    """Change a case's name, scorer, options, how unrated queries count, teams; archive it
+    (``archived: true``) or make it public. A new scorer or unrated rule re-scores the case (a
+    run job, as on the web). Send If-Match with the ETag you read: 412 if it changed since."""
     changes = changes_of(payload)
     with transaction.atomic():
         case = locked_match(
@@ -200,6 +213,10 @@ def update_case(
         form = bind(CaseSettingsForm, changes, instance=case, user=request.user)
         form.save()
     case.refresh_from_db()
+    if form.rescores():
+        # No try yet: nothing is scored, so there is nothing to score again.
+        with contextlib.suppress(services.ServiceError):
+            jobs.start_run(case, user=request.user)
     return with_etag(response, case_out(case, request.user))
 
 

@@ -87,8 +87,14 @@ class CaseSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = ["name", "scorer", "public", "archived", "teams", "options"]
-        widgets = {"teams": forms.CheckboxSelectMultiple}
+        fields = ["name", "scorer", "unrated_queries", "public", "archived", "teams", "options"]
+        widgets = {"teams": forms.CheckboxSelectMultiple, "unrated_queries": forms.RadioSelect}
+
+    # What scoring reads: a change re-scores the case (web and API), so the score shown follows.
+    RESCORING = ("scorer", "unrated_queries")
+
+    def rescores(self) -> bool:
+        return any(name in self.changed_data for name in self.RESCORING)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

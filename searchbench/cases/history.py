@@ -16,12 +16,12 @@ from typing import NamedTuple, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from searchbench.cases import scorepack
-from searchbench.cases.models import Case, Query, ScoreHistory, Scorer, Try
-from searchbench.domain.scoring import case_mean_from_total
+from searchbench.cases.models import Case, Query, Rating, ScoreHistory, Scorer, Try
+from searchbench.domain.scoring import UNRATED_COUNT_ZERO, UNRATED_LEAVE_OUT, case_mean_from_total
 
 
 class ScoredRun(Protocol):
@@ -105,9 +105,11 @@ def current_score_for(case: Case, scorer_name: str) -> tuple[float | None, str |
     return (score, None) if name == scorer_name else (None, name)
 
 
-def fold_rating(row: ScoreHistory, outcome: ScoredQuery) -> ScoreHistory | None:
+def fold_rating(
+    row: ScoreHistory, outcome: ScoredQuery, unrated_rule: str = UNRATED_COUNT_ZERO
+) -> ScoreHistory | None:
     """Put one query's new outcome into ``row`` (the case's newest) and re-take the case score
-    over the case's queries now; None, with nothing changed, when a query of the case other
+    over the case's queries now, their unrated ones counted by ``unrated_rule`` (the case's); None, with nothing changed, when a query of the case other
     than this one has no entry in the row (added since the run: the case needs a whole run).
     The caller holds the case's lock.
 
@@ -119,10 +121,17 @@ def fold_rating(row: ScoreHistory, outcome: ScoredQuery) -> ScoreHistory | None:
     """
     entries = scorepack.Entries.read(row.packed)
     key = int(outcome.key)
+    # The unrated are counted in the same statement, and only when the rule leaves them out.
+    unrated = (
+        {"unrated": Count("pk", filter=~Exists(Rating.objects.filter(query=OuterRef("pk"))))}
+        if unrated_rule == UNRATED_LEAVE_OUT
+        else {}
+    )
     counts = Query.objects.filter(case_id=row.case_id).aggregate(
         this=Count("pk", filter=Q(pk=key)),
         below=Count("pk", filter=Q(pk__lte=entries.top) & ~Q(pk=key)),
         above=Count("pk", filter=Q(pk__gt=entries.top) & ~Q(pk=key)),
+        **unrated,
     )
     if counts["above"]:
         return None
@@ -142,7 +151,9 @@ def fold_rating(row: ScoreHistory, outcome: ScoredQuery) -> ScoreHistory | None:
     row.num_queries, row.num_errors = len(entries), entries.num_errors
     row.__dict__.pop("_unpacked", None)  # the per-query dicts read before
     # The one rule over the case's queries (a failed query counts 0), from the arrays' sum.
-    row.score = case_mean_from_total(entries.total(), live)
+    row.score = case_mean_from_total(
+        entries.total(), live, unrated=counts.get("unrated", 0), rule=unrated_rule
+    )
     row.rated_at = timezone.now()
     row.save(update_fields=["packed", "num_queries", "num_errors", "score", "rated_at"])
     return row

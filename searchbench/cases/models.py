@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Max
 
 from searchbench.cases import scorepack
+from searchbench.domain.scoring import UNRATED_COUNT_ZERO, UNRATED_LEAVE_OUT
 from searchbench.web import crypto
 
 User = settings.AUTH_USER_MODEL
@@ -215,6 +216,17 @@ class Case(models.Model):
     archived = models.BooleanField(default=False)
     public = models.BooleanField(default=False, help_text="Anyone logged in may read it.")
     options = models.JSONField(default=dict, blank=True)
+    unrated_queries = models.CharField(
+        "unrated queries",
+        max_length=16,
+        choices=[
+            (UNRATED_COUNT_ZERO, "count as 0 (Quepid's rule)"),
+            (UNRATED_LEAVE_OUT, "leave out of the case score"),
+        ],
+        default=UNRATED_COUNT_ZERO,
+        help_text="How queries with no rating count in the case score: as 0, so adding queries "
+        "lowers it until they are rated, or not at all.",
+    )
     # Header values of imported files the case does not model otherwise (RRE's id_field, index,
     # template), by format, written back when the case is exported in that format (transfer.py).
     file_headers = models.JSONField(default=dict, blank=True, editable=False)

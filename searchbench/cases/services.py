@@ -228,6 +228,7 @@ def plan_case(case: Case, try_: Try, queries: Sequence[Query], *, explain: bool 
         ],
         options=dict(case.options or {}),
         concurrency=settings.SEARCHBENCH_ENGINE_CONCURRENCY,
+        unrated_rule=case.unrated_queries,
     )
 
 
@@ -389,7 +390,7 @@ def rescore_query(
             last = latest_history(case)
             # The last record may have changed while the engine answered (another try, scorer).
             if not _needs_full_run(case, chosen, last):
-                folded = history_store.fold_rating(last, outcome)
+                folded = history_store.fold_rating(last, outcome, case.unrated_queries)
                 if folded is not None:
                     return outcome, folded
         # A query added since the last record has no score there: leaving it out would make the
@@ -839,6 +840,7 @@ def clone_case(
             owner=owner,
             scorer=case.scorer,
             options=dict(case.options or {}),
+            unrated_queries=case.unrated_queries,
         )
         old_tries = list(case.tries.order_by("number"))
         new_tries = {

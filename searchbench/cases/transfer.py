@@ -52,6 +52,7 @@ from searchbench.domain.formats.interchange import (
 )
 from searchbench.domain.formats.registry import FORMATS, Format
 from searchbench.domain.formats.snapshot_csv import format_time, parse_time
+from searchbench.domain.scoring import UNRATED_COUNT_ZERO
 
 QUEPID_PREFIX = "quepid:"
 MEASURE_PREFIX = "measure:"  # a measure whose name Quepid also uses for its own scorer
@@ -250,6 +251,7 @@ class _Applier:
             archived=bool(data.archived),
             public=bool(data.public),
             options=data.options or {},
+            unrated_queries=data.unrated_queries or UNRATED_COUNT_ZERO,
         )
 
     def _scorer(self, name: str | None) -> Scorer | None:
@@ -522,6 +524,7 @@ def case_data(case: Case) -> CaseData:
         options=dict(case.options or {}),
         archived=case.archived,
         public=case.public,
+        unrated_queries=case.unrated_queries,
         owner_email=case.owner.email or None,
         headers=dict(case.file_headers or {}),
         queries=[

@@ -40,6 +40,7 @@ from searchbench.cases.models import (
 from searchbench.domain import safejson
 from searchbench.domain.fieldspec import parse_field_spec
 from searchbench.domain.formats.registry import FORMATS
+from searchbench.domain.scoring import UNRATED_RULES
 from searchbench.jobs import services as jobs
 from searchbench.jobs.models import Job
 from searchbench.web.csp import image_src
@@ -121,6 +122,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {
         "case_score": last.score if last and scored_with is None else None,
         "scored_with": scored_with,
+        "unrated_rule": UNRATED_RULES[case.unrated_queries],
         "case": case,
         "current_try": case.current_try(),
         "last": last,
@@ -567,16 +569,17 @@ def case_settings(request: HttpRequest, case_id: int) -> HttpResponse:
         form = CaseSettingsForm(request.POST, instance=case, user=request.user)
         if form.is_valid():
             form.save()
-            messages.success(request, _rescore_after_settings(request, case, form.changed_data))
+            messages.success(request, _rescore_after_settings(request, case, form))
             return redirect("cases:detail", case_id=case.pk)
     else:
         form = CaseSettingsForm(instance=case, user=request.user)
     return render(request, "cases/case_settings.html", {"case": case, "form": form})
 
 
-def _rescore_after_settings(request: HttpRequest, case: Case, changed: list[str]) -> str:
-    """A new scorer re-scores the case at once (a run job), so its scores follow the scorer."""
-    if "scorer" not in changed:
+def _rescore_after_settings(request: HttpRequest, case: Case, form: CaseSettingsForm) -> str:
+    """A new scorer, or a new rule for unrated queries, re-scores the case at once (a run job),
+    so its scores follow the settings."""
+    if not form.rescores():
         return "Case settings saved. Run the case to score it with them."
     try:
         job = jobs.start_run(case, user=request.user)

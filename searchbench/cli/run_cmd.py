@@ -231,6 +231,7 @@ def _run(args: argparse.Namespace, err: Console) -> int:
         ],
         options=case.options,
         concurrency=concurrency,
+        unrated_rule=case.unrated_queries,
     )
     result = _execute(plan, case.name, err, args.quiet)
     outcomes = result.queries

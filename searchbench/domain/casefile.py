@@ -30,7 +30,7 @@ from yaml.constructor import ConstructorError
 from searchbench.domain import safejson
 from searchbench.domain.engine_kinds import ENGINES
 from searchbench.domain.ratings import RatingsFormatError, read_ratings_csv
-from searchbench.domain.scoring import ScorerRef
+from searchbench.domain.scoring import UNRATED_COUNT_ZERO, UNRATED_RULES, ScorerRef
 from searchbench.domain.search import EndpointConfig, TryConfig
 
 MAX_ROWS = 10_000
@@ -79,6 +79,7 @@ class CaseFile:
     measures: list[str]
     queries: list[QuerySpec]
     options: dict[str, Any] = field(default_factory=dict)
+    unrated_queries: str = UNRATED_COUNT_ZERO  # scoring.UNRATED_RULES
     description: str = ""
     warnings: list[str] = field(default_factory=list)
     # "try.template" -> line, so that later checks (the template, the engine) can point at the line.
@@ -103,6 +104,7 @@ TOP_KEYS = {
     "scorer": True,
     "measures": False,
     "options": False,
+    "unrated_queries": False,
     "queries": False,
     "queries_tsv": False,
     "ratings_csv": False,
@@ -407,6 +409,15 @@ def parse_case(
             if m not in measures:
                 measures.append(m)
     options = r.plain_mapping(top["options"], "options") if "options" in top else {}
+    unrated_rule = UNRATED_COUNT_ZERO
+    if "unrated_queries" in top:
+        unrated_rule = r.string(top["unrated_queries"], "unrated_queries").strip()
+        if unrated_rule not in UNRATED_RULES:
+            raise r.error(
+                top["unrated_queries"],
+                "unrated_queries",
+                f"{unrated_rule[:40]!r}: one of {', '.join(UNRATED_RULES)}",
+            )
 
     warnings: list[str] = []
     queries: list[QuerySpec] = []
@@ -502,7 +513,10 @@ def parse_case(
     unrated = [q.id for q in queries if not q.ratings]
     if unrated:
         sample = ", ".join(repr(u) for u in unrated[:5]) + (" ..." if len(unrated) > 5 else "")
-        warnings.append(f"{shown}: {len(unrated)} query(ies) have no ratings and score 0: {sample}")
+        counted = "score 0" if unrated_rule == UNRATED_COUNT_ZERO else "are left out of the score"
+        warnings.append(
+            f"{shown}: {len(unrated)} query(ies) have no ratings and {counted}: {sample}"
+        )
     scored = [("scorer", scorer)]
     scored += [("measures", ScorerRef.parse(m, check=False)) for m in measures]
     warnings += _rows_warnings(shown, lines, try_.rows, scored)
@@ -515,6 +529,7 @@ def parse_case(
         measures=measures,
         queries=queries,
         options=options,
+        unrated_queries=unrated_rule,
         description=description,
         warnings=warnings,
         lines=lines,

@@ -10,8 +10,9 @@ name, ``ScorerRef.javascript`` for code); ``score_case`` dispatches on its kind:
   score ``len(docs) - i``. ``ranked_run`` gives exactly that run, so a TREC run file written
   from it re-evaluates (``searchbench eval -c``) to the same numbers.
 
-The case score is the mean over every query given in ``results``; a query with no ratings scores
-0 (it is still a query of the case), as does one with no results. Scorer failures on one query
+The case score is the mean over every query given in ``results`` (:func:`case_mean`); a query
+with no ratings scores 0 (it is still a query of the case), as does one with no results. A case
+may leave its unrated queries out of the mean instead (``UNRATED_RULES``). Scorer failures on one query
 (a JavaScript exception) are recorded in ``CaseScore.errors`` and score 0, so a run goes on.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -222,22 +223,56 @@ def _qrel_value(rating: float) -> int:
     return int(rating)
 
 
-def case_mean(per_query: Mapping[str, float], keys: Iterable[str]) -> float:
-    """The case score, one rule for every door: the mean over every query in ``keys``, where a
-    query with no score in ``per_query`` (it failed at the engine or in the scorer) counts 0, as
-    does a query with no ratings (scored 0 by every scorer). So a broken engine can never raise a
-    case score, and adding unrated queries lowers it, as in Quepid. No query: 0, so that a new
-    case shows a number."""
-    values = [per_query.get(key, 0.0) for key in keys]
-    return case_mean_from_total(sum(values), len(values))
+# How a case counts its unrated queries (queries with no rating at all), a setting of each case:
+# Quepid's rule, where an unrated query scores 0 and is in the mean, so adding queries lowers the
+# score until they are rated; or leaving them out of the mean, so the score is over what was rated.
+UNRATED_COUNT_ZERO = "count_zero"
+UNRATED_LEAVE_OUT = "leave_out"
+UNRATED_RULES = {
+    UNRATED_COUNT_ZERO: "unrated count as 0",
+    UNRATED_LEAVE_OUT: "unrated left out",
+}
 
 
-def case_mean_from_total(total: float, queries: int) -> float:
+def check_unrated_rule(rule: str) -> str:
+    if rule not in UNRATED_RULES:
+        raise ValueError(f"unrated rule {rule!r}: one of {', '.join(UNRATED_RULES)}")
+    return rule
+
+
+def case_mean(
+    per_query: Mapping[str, float],
+    keys: Iterable[str],
+    *,
+    unrated: Collection[str] = (),
+    rule: str = UNRATED_COUNT_ZERO,
+) -> float:
+    """The case score, one rule for every door: the mean over the queries in ``keys``, where a
+    query with no score in ``per_query`` (it failed at the engine or in the scorer) counts 0, so
+    a broken engine can never raise a case score. ``unrated`` names the queries with no rating:
+    with ``rule`` UNRATED_COUNT_ZERO (Quepid's) they are in the mean with 0, so adding unrated
+    queries lowers it; with UNRATED_LEAVE_OUT they are not in it at all. No query counted: 0, so
+    that a new case shows a number."""
+    counted = list(keys)
+    left_out = 0
+    if check_unrated_rule(rule) == UNRATED_LEAVE_OUT and unrated:
+        kept = [key for key in counted if key not in unrated]
+        left_out, counted = len(counted) - len(kept), kept
+    total = sum(per_query.get(key, 0.0) for key in counted)
+    return case_mean_from_total(total, len(counted) + left_out, unrated=left_out, rule=rule)
+
+
+def case_mean_from_total(
+    total: float, queries: int, *, unrated: int = 0, rule: str = UNRATED_COUNT_ZERO
+) -> float:
     """:func:`case_mean` from its parts, for a caller that holds the scores as arrays
     (cases/history.py): ``total`` is the sum of the scored queries' scores, ``queries`` how many
-    queries the case has; a failed or unscored query is in the count and not in the total, so it
-    counts 0."""
-    return total / queries if queries else 0.0
+    queries the case has, ``unrated`` how many of them have no rating. A failed or unscored query
+    is in the count and not in the total, so it counts 0; an unrated query scores 0 with every
+    scorer, so ``total`` is the same with or without it, and ``rule`` decides whether it is
+    counted."""
+    counted = queries - unrated if check_unrated_rule(rule) == UNRATED_LEAVE_OUT else queries
+    return total / counted if counted > 0 else 0.0
 
 
 def score_case(

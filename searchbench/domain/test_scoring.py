@@ -10,6 +10,8 @@ from searchbench.domain.scoring import (
     InvalidScorerError,
     ScorerRef,
     UnknownScorerError,
+    UNRATED_COUNT_ZERO,
+    UNRATED_LEAVE_OUT,
     case_mean,
     case_mean_from_total,
     check_scorer,
@@ -75,6 +77,22 @@ def test_the_case_score_counts_every_query_a_missing_one_as_zero() -> None:
     # The same rule from a sum and a count (the score history's packed arrays).
     assert case_mean_from_total(1.0 + 0.5, 3) == pytest.approx((1 + 0 + 0.5) / 3)
     assert case_mean_from_total(0.0, 0) == 0.0
+
+
+def test_unrated_queries_count_zero_or_are_left_out_by_the_case_rule() -> None:
+    # q1 rated and scored 1.0; q2 rated, failed at the engine (no score); q3 unrated (0).
+    scores, keys, unrated = {"q1": 1.0, "q3": 0.0}, ["q1", "q2", "q3"], {"q3"}
+    assert case_mean(scores, keys, unrated=unrated) == pytest.approx((1 + 0 + 0) / 3)
+    assert case_mean(scores, keys, unrated=unrated, rule=UNRATED_COUNT_ZERO) == pytest.approx(1 / 3)
+    # Left out: the mean over q1 and q2 (a failed rated query still counts 0).
+    assert case_mean(scores, keys, unrated=unrated, rule=UNRATED_LEAVE_OUT) == pytest.approx(1 / 2)
+    assert case_mean(scores, ["q3"], unrated=unrated, rule=UNRATED_LEAVE_OUT) == 0.0  # none rated
+    # From a sum and counts: 3 queries, 1 unrated.
+    assert case_mean_from_total(1.0, 3, unrated=1) == pytest.approx(1 / 3)
+    assert case_mean_from_total(1.0, 3, unrated=1, rule=UNRATED_LEAVE_OUT) == pytest.approx(1 / 2)
+    assert case_mean_from_total(0.0, 2, unrated=2, rule=UNRATED_LEAVE_OUT) == 0.0
+    with pytest.raises(ValueError, match="one of count_zero, leave_out"):
+        case_mean(scores, keys, rule="skip")
 
 
 @pytest.mark.parametrize("scorer", ["nDCG@10", "quepid:P@10", "js"])

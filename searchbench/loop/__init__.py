@@ -13,7 +13,8 @@ record what was searched before scoring), and records the :class:`RunResult` its
 - **Score** with every scorer of the plan (measures share one evaluation pass); a scorer that
   fails on a query records the error for that query and the run goes on.
 - **One case-score rule** (:func:`searchbench.domain.scoring.case_mean`): the mean over every
-  query of the plan, where a query that failed (engine or scorer) or has no ratings counts 0.
+  query of the plan, where a query that failed (engine or scorer) counts 0, and one with no
+  ratings counts 0 too or is left out, by the plan's ``unrated_rule`` (the case's setting).
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from searchbench.domain.scorers import RankedDoc, ScorerError
-from searchbench.domain.scoring import InvalidScorerError, ScorerRef, case_mean, score_case_many
+from searchbench.domain.scoring import (
+    UNRATED_COUNT_ZERO,
+    InvalidScorerError,
+    ScorerRef,
+    case_mean,
+    score_case_many,
+)
 from searchbench.domain.search import QueryContext, SearchResult, TryConfig
 from searchbench.engines.base import Engine
 from searchbench.engines.http import RateLimitPolicy, current_rate_limit_policy
@@ -51,6 +58,9 @@ class Plan:
     options: Mapping[str, Any] = field(default_factory=dict)  # the case options scorers read
     concurrency: int = 8
     retries: int = DEFAULT_RETRIES
+    unrated_rule: str = (
+        UNRATED_COUNT_ZERO  # how queries with no rating count (scoring.UNRATED_RULES)
+    )
 
 
 @dataclass
@@ -156,9 +166,13 @@ def score(plan: Plan, results: Sequence[SearchResult]) -> RunResult:
             qr.error = scorer_errors[main][qr.key]
             qr.scores.clear()  # a query the case scorer failed on counts 0 everywhere
     keys = [q.key for q in plan.queries]
+    unrated = {q.key for q in plan.queries if not q.ratings}
     case_scores = {
         ref.name: case_mean(
-            {q.key: q.scores[ref.name] for q in queries if ref.name in q.scores}, keys
+            {q.key: q.scores[ref.name] for q in queries if ref.name in q.scores},
+            keys,
+            unrated=unrated,
+            rule=plan.unrated_rule,
         )
         for ref in plan.scorers
     }

@@ -139,6 +139,7 @@ class CaseData:
     archived: bool | None = None
     public: bool | None = None
     owner_email: str | None = None
+    unrated_queries: str | None = None  # scoring.UNRATED_RULES; searchbench's own, not Quepid's
     try_: TryData | None = None
     snapshots: list[SnapshotData] = field(default_factory=list)
     # Header values a format carries that the case does not model otherwise (RRE's id_field,

@@ -1,6 +1,7 @@
 """Quepid's case JSON (its "Export case" download, format of ``export/cases/show.json``).
 
-Kept: the case name, options, archived and public flags, the scorer by name, every query (text,
+Kept: the case name, options, archived and public flags, how unrated queries count
+(``unrated_queries``, searchbench's own key: Quepid ignores it), the scorer by name, every query (text,
 options, notes, information need) in order with its ratings and their raters' e-mails, and the
 try (name, query parameters, field spec, rows, escaping, curator variables) with its endpoint
 (name, URL, engine, HTTP method, custom headers, options, requests per minute). What Quepid
@@ -25,6 +26,7 @@ from searchbench.domain.formats.interchange import (
     json_number,
     read_json,
 )
+from searchbench.domain.scoring import UNRATED_COUNT_ZERO, UNRATED_RULES
 
 # Quepid's search_engine -> searchbench's engine kind (and back).
 ENGINES = {
@@ -70,7 +72,12 @@ def read(source: IO[bytes], name: str) -> CaseData:
         archived=r.get(data, "archived", "", bool, None),
         public=r.get(data, "public", "", bool, None),
         owner_email=r.get(data, "owner_email", "", str, None),
+        unrated_queries=r.get(data, "unrated_queries", "", str, None),
     )
+    if case.unrated_queries is not None and case.unrated_queries not in UNRATED_RULES:
+        problems.add(
+            "unrated_queries", f"{case.unrated_queries[:40]!r}: one of {', '.join(UNRATED_RULES)}"
+        )
     if not (case.name or "").strip():
         problems.add("case_name", "the case has no name")
     scorer = r.get(data, "scorer", "", dict, None)
@@ -227,6 +234,10 @@ def write(case: CaseData, out: IO[str]) -> None:
             for position, query in enumerate(case.queries, start=1)
         ],
     }
+    if case.unrated_queries not in (None, UNRATED_COUNT_ZERO):
+        # Not Quepid's (it always counts them as 0, and ignores the key): written only when the
+        # case leaves them out, so a file for Quepid stays as Quepid writes it otherwise.
+        document["unrated_queries"] = case.unrated_queries
     if case.try_ is not None:
         document["try"] = _write_try(case.try_)
     out.write(json.dumps(document, indent=2, ensure_ascii=False))
