@@ -14,6 +14,7 @@ in the same query order, and the difference is ``d = b - a``. All p-values are t
   patterns, when that is no more than ``n_resamples``; otherwise seeded random flips).
 - :func:`bootstrap_ci` is the seeded percentile bootstrap of the mean difference.
 - :func:`adjust` applies Holm or Bonferroni to a family of p-values.
+- :func:`kendall_tau` is Kendall's τ-b between two orders (scipy's ``kendalltau`` default).
 """
 
 from __future__ import annotations
@@ -268,6 +269,23 @@ def bootstrap_ci(
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(means, [tail, 1.0 - tail])
     return (float(low), float(high))
+
+
+def kendall_tau(x: Sequence[float] | Vector, y: Sequence[float] | Vector) -> float | None:
+    """Kendall's τ-b of two scorings of the same things: (concordant − discordant pairs) over
+    the square root of (pairs not tied in x) × (pairs not tied in y). 1: the same order, −1: the
+    reverse. None when undefined: fewer than two things, or every value tied in x or in y.
+    All pairs at once (O(n²) memory): meant for tens of things, such as a case's tries."""
+    a, b = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError("kendall_tau needs two equally long 1-d sequences")
+    upper = np.triu_indices(a.size, k=1)
+    da = np.sign(a[:, None] - a[None, :])[upper]
+    db = np.sign(b[:, None] - b[None, :])[upper]
+    untied_a, untied_b = np.count_nonzero(da), np.count_nonzero(db)
+    if untied_a == 0 or untied_b == 0:
+        return None
+    return float((da * db).sum() / math.sqrt(untied_a * untied_b))
 
 
 # -- multiple comparisons ------------------------------------------------------------------------

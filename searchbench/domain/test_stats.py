@@ -122,6 +122,31 @@ def test_bootstrap_ci_is_seeded_and_covers_the_mean_difference() -> None:
     assert high == pytest.approx(ref.confidence_interval.high, abs=0.01)
 
 
+def test_kendall_tau_matches_scipys_tau_b_with_ties() -> None:
+    rng = np.random.default_rng(7)
+    for size in (2, 3, 5, 8, 20):
+        for _ in range(50):
+            x = rng.integers(0, 4, size).astype(float)  # ties on purpose
+            y = x + rng.integers(-2, 3, size)
+            ours = stats.kendall_tau(x, y)
+            theirs = sps.kendalltau(x, y).statistic
+            if math.isnan(theirs):
+                assert ours is None
+            else:
+                assert ours is not None and abs(ours - theirs) < 1e-12
+
+
+def test_kendall_tau_by_hand_and_when_undefined() -> None:
+    assert stats.kendall_tau([0.3, 0.5, 0.4], [0.2, 0.6, 0.5]) == 1.0  # same order
+    assert stats.kendall_tau([1, 2, 3], [3, 2, 1]) == -1.0
+    # one swap among 3 tries: 2 concordant pairs, 1 discordant → (2 − 1) / 3
+    assert stats.kendall_tau([1, 2, 3], [1, 3, 2]) == pytest.approx(1 / 3)
+    assert stats.kendall_tau([1.0], [2.0]) is None
+    assert stats.kendall_tau([1, 1, 1], [1, 2, 3]) is None
+    with pytest.raises(ValueError):
+        stats.kendall_tau([1, 2], [1, 2, 3])
+
+
 def test_holm_and_bonferroni_adjust_like_the_textbook() -> None:
     p = [0.01, 0.04, 0.03, 0.005]
     # Holm: sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1, made monotone.
