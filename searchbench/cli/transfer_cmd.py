@@ -1,6 +1,7 @@
-"""`searchbench import` and `searchbench export`: a case in one of the formats of
-``domain/formats/registry.py``, against the configured database, through ``cases/transfer.py``
-(the same service the API and the web app call). An import is all-or-nothing."""
+"""`searchbench import` and `searchbench export`: a case or a book in one of the formats of
+``domain/formats/registry.py`` (FORMATS for cases, BOOK_FORMATS for books), against the
+configured database, through ``cases/transfer.py`` or ``books/transfer.py`` (the same services
+the API and the web app call). An import is all-or-nothing."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from searchbench.domain.formats.registry import FORMATS
+from searchbench.domain.formats.registry import BOOK_FORMATS, FORMATS
 
+READABLE = [n for n, f in FORMATS.items() if f.read] + list(BOOK_FORMATS)
 IMPORT_HELP = (
-    "Import a file into a case (new, or --case NAME), all or nothing: "
-    + ", ".join(n for n, f in FORMATS.items() if f.read)
+    "Import a file into a case (new, or --case NAME) or a book (new, or --book NAME), all or "
+    "nothing: " + ", ".join(READABLE) + "."
+)
+EXPORT_HELP = (
+    "Export a case (--case NAME) or a book (BOOK) in a format: "
+    + ", ".join([*FORMATS, *BOOK_FORMATS])
     + "."
 )
-EXPORT_HELP = "Export a case in a format: " + ", ".join(FORMATS) + "."
 
 
 class CommandError(Exception):
@@ -25,12 +30,7 @@ class CommandError(Exception):
 
 
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "format",
-        choices=[n for n, f in FORMATS.items() if f.read],
-        metavar="FORMAT",
-        help="one of: %(choices)s",
-    )
+    parser.add_argument("format", choices=READABLE, metavar="FORMAT", help="one of: %(choices)s")
     parser.add_argument("file", type=Path, metavar="FILE", help="the file to import")
     parser.add_argument(
         "--case",
@@ -39,21 +39,38 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
         "that name (quepid-case: always a new case of that name). Default: a new case named as "
         "the file says (quepid-case) or after the file",
     )
+    parser.add_argument(
+        "--book",
+        metavar="NAME",
+        help=f"for {' and '.join(BOOK_FORMATS)}: the book to import into (its name or id); a name "
+        "no book has makes a new book of that name. Default: a new book named as the file says "
+        "(quepid-book) or after the file",
+    )
     _owner_argument(
         parser,
-        "who owns the case (a new case is theirs; an existing one must be theirs or their team's)",
+        "who owns the case or book (a new one is theirs; an existing one must be theirs or their "
+        "team's)",
     )
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "format", choices=list(FORMATS), metavar="FORMAT", help="one of: %(choices)s"
+        "format",
+        choices=[*FORMATS, *BOOK_FORMATS],
+        metavar="FORMAT",
+        help="one of: %(choices)s",
     )
-    parser.add_argument("--case", metavar="NAME", required=True, help="the case (its name or id)")
+    parser.add_argument(
+        "book",
+        nargs="?",
+        metavar="BOOK",
+        help=f"for {' and '.join(BOOK_FORMATS)}: the book (its name or id)",
+    )
+    parser.add_argument("--case", metavar="NAME", help="the case (its name or id)")
     parser.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)"
     )
-    _owner_argument(parser, "whose case, when several have that name")
+    _owner_argument(parser, "whose case or book, when several have that name")
 
 
 def _owner_argument(parser: argparse.ArgumentParser, text: str) -> None:
@@ -94,18 +111,23 @@ def _user(name: str | None) -> Any:
     return only[0]
 
 
-def _find_case(ref: str, owner: Any | None) -> Any | None:
-    from searchbench.cases.models import Case
-
-    rows = Case.objects.filter(pk=int(ref)) if ref.isdigit() else Case.objects.filter(name=ref)
-    if owner is not None:
+def _find(kind: str, ref: str, owner: Any | None) -> Any | None:
+    """The case or book (``kind``) of that id or name, among those ``owner`` may change when
+    given; CommandError when several have the name."""
+    if kind == "case":
         from searchbench.cases import services
+        from searchbench.cases.models import Case as Model
+    else:
+        from searchbench.books import services  # type: ignore[no-redef]
+        from searchbench.books.models import Book as Model  # type: ignore[assignment]
 
-        rows = rows.filter(pk__in=[c.pk for c in rows if services.can_write(owner, c)])
+    rows = Model.objects.filter(pk=int(ref)) if ref.isdigit() else Model.objects.filter(name=ref)
+    if owner is not None:
+        rows = rows.filter(pk__in=[r.pk for r in rows if services.can_write(owner, r)])
     found = list(rows.order_by("id")[:10])
     if len(found) > 1:
-        ids = ", ".join(f"{c.pk} ({c.owner})" for c in found)
-        raise CommandError(f"--case: several cases are named {ref!r} (ids {ids}); give the id")
+        ids = ", ".join(f"{r.pk} ({r.owner})" for r in found)
+        raise CommandError(f"--{kind}: several {kind}s are named {ref!r} (ids {ids}); give the id")
     return found[0] if found else None
 
 
@@ -114,20 +136,35 @@ def _fail(command: str, exc: Exception, code: int) -> int:
     return code
 
 
+def _import_target(args: argparse.Namespace, user: Any) -> Any:
+    """What the file goes into: an existing case or book, a new one's name, or None (the name
+    the file gives)."""
+    is_book = args.format in BOOK_FORMATS
+    wrong = "--case" if is_book and args.case else "--book" if not is_book and args.book else ""
+    if wrong:
+        kind = "a case" if wrong == "--book" else "a book"
+        raise CommandError(f"{wrong}: {args.format} goes into {kind}")
+    kind, ref = ("book", args.book) if is_book else ("case", args.case)
+    whole = BOOK_FORMATS[args.format].whole_book if is_book else FORMATS[args.format].whole_case
+    if ref and whole and not is_book:
+        return ref  # a whole case is always a new one: this is its name
+    if ref:
+        return _find(kind, ref, user) or ref
+    return None if whole else args.file.stem
+
+
 def run_import(args: argparse.Namespace) -> int:
     _setup()
+    from searchbench.books import transfer as book_transfer
     from searchbench.cases import transfer
 
     try:
         user = _user(args.owner)
-        target: Any = None
-        if args.case and FORMATS[args.format].whole_case:
-            target = args.case  # a whole case is always a new one: this is its name
-        elif args.case:
-            target = _find_case(args.case, user) or args.case
-        elif not FORMATS[args.format].whole_case:
-            target = args.file.stem
-        report = transfer.import_into(args.format, args.file, user=user, case=target)
+        target = _import_target(args, user)
+        if args.format in BOOK_FORMATS:
+            report: Any = book_transfer.import_book(args.format, args.file, user=user, book=target)
+        else:
+            report = transfer.import_into(args.format, args.file, user=user, case=target)
     except CommandError as exc:
         return _fail("import", exc, 2)
     except transfer.TransferError as exc:
@@ -140,20 +177,38 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exporter(args: argparse.Namespace) -> Any:
+    """A function writing the chosen case or book to a text stream."""
+    from searchbench.books import transfer as book_transfer
+    from searchbench.cases import transfer
+
+    owner = _user(args.owner) if args.owner else None
+    if args.format in BOOK_FORMATS:
+        if args.case or not args.book:
+            raise CommandError(f"{args.format} exports a book: give BOOK (its name or id)")
+        book = _find("book", args.book, owner)
+        if book is None:
+            raise CommandError(f"no book {args.book!r}")
+        return lambda out: book_transfer.export_book(args.format, book, out)
+    if args.book or not args.case:
+        raise CommandError(f"{args.format} exports a case: give --case NAME (not BOOK)")
+    case = _find("case", args.case, owner)
+    if case is None:
+        raise CommandError(f"--case: no case {args.case!r}")
+    return lambda out: transfer.export(args.format, case, out)
+
+
 def run_export(args: argparse.Namespace) -> int:
     _setup()
     from searchbench.cases import transfer
 
     try:
-        owner = _user(args.owner) if args.owner else None
-        case = _find_case(args.case, owner)
-        if case is None:
-            raise CommandError(f"--case: no case {args.case!r}")
+        write = _exporter(args)
         if args.output is None:
-            transfer.export(args.format, case, sys.stdout)
+            write(sys.stdout)
             return 0
         with args.output.open("w", encoding="utf-8", newline="") as out:
-            transfer.export(args.format, case, out)
+            write(out)
     except CommandError as exc:
         return _fail("export", exc, 2)
     except transfer.TransferError as exc:
