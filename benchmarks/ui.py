@@ -14,7 +14,9 @@ times through Django's test client **in-process** (the whole server side: middle
 access check, queries, template; no HTTP server, no network):
 
 - the case page, the query page, the tries page;
-- the compare page: the two snapshots, and the two tries (their newest runs);
+- the compare page: the two snapshots, the two tries (their newest runs), three sides (the two
+  snapshots and try 2), each after a first view (its statistics are kept per set of sides), and
+  the two snapshots' first view (the statistics computed in the request);
 - a rating, posted as the query page's JavaScript posts it (``X-Requested-With: fetch``; the
   answer is the re-scored query panel): a doc of the query's results, grades 0-3 in turn.
 
@@ -193,11 +195,27 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
                 f"{compare_url}?a=snapshot-{snap_a.pk}&b=snapshot-{snap_b.pk}",
             ),
             ("compare: two tries", f"{compare_url}?a=try-{first.number}&b=try-{second.number}"),
+            (
+                "compare: three sides",
+                f"{compare_url}?a=snapshot-{snap_a.pk}&b=snapshot-{snap_b.pk}"
+                f"&b=try-{second.number}",
+            ),
         ]
         rows = [
             timed(f"  {label}", GOAL_PAGE_MS, args.samples, lambda _n, u=url: client.get(u))
             for label, url in pages
         ]
+        # The statistics are kept per set of sides (services._compared): the first view of a
+        # comparison computes them, as every request did before.
+        two = dict(pages)["compare: two snapshots"]
+        rows.append(
+            timed(
+                "  compare: two snapshots, first view",
+                GOAL_PAGE_MS,
+                args.samples,
+                lambda _n, u=two: (services._compared.cache_clear(), client.get(u))[1],
+            )
+        )
         rows.append(
             timed(
                 "  rating (POST, re-scored panel)",

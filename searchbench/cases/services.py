@@ -3,6 +3,7 @@ they know nothing about HTTP."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import math
@@ -1062,10 +1063,7 @@ class SideComparison:
     test: str
     correction: str
     alpha: float
-
-    def per_query(self) -> list[tuple[str, list[float]]]:
-        """(key, each side's score) for every query."""
-        return [(k, [s.scores.get(k, 0.0) for s in self.sides]) for k in self.keys]
+    scores: tuple[tuple[float, ...], ...]  # per side, per key
 
 
 def compare_sides(
@@ -1080,19 +1078,39 @@ def compare_sides(
     """Each side's per-query scores against the first's, paired by query, through the statistics
     `searchbench compare` uses (domain.stats.compare): means, deltas, bootstrap CIs, corrected
     p-values."""
-    from searchbench.domain.stats import compare
-
     sides = [base, *others]
     keys = sorted(set().union(*(s.scores for s in sides)))
     if not keys:
         raise ServiceError("there are no queries to compare")
     # Positions keep the names apart when one side is compared with itself.
-    samples = {f"{i}: {s.key}": [s.scores.get(k, 0.0) for k in keys] for i, s in enumerate(sides)}
+    samples = tuple(
+        (f"{i}: {s.key}", tuple(s.scores.get(k, 0.0) for k in keys)) for i, s in enumerate(sides)
+    )
     try:
-        rows = compare(samples, test=test, correction=correction, alpha=alpha, seed=seed)
+        rows = _compared(samples, test, correction, alpha, seed)
     except ValueError as exc:
         raise ServiceError(str(exc)) from None
-    return SideComparison(sides, keys, rows, test, correction, alpha)
+    scores = tuple(sample for _name, sample in samples)
+    return SideComparison(sides, keys, list(rows), test, correction, alpha, scores)
+
+
+@functools.lru_cache(maxsize=8)
+def _compared(
+    samples: tuple[tuple[str, tuple[float, ...]], ...],
+    test: str,
+    correction: str,
+    alpha: float,
+    seed: int,
+) -> tuple[Any, ...]:
+    """domain.stats.compare, once per set of paired samples: its bootstrap resamples every query
+    10,000 times (about 0.4 s a side at 10,000 queries), and the compare page asks for the same
+    sides again on each of its pages. Keyed by the scores themselves, so a rating folded into a
+    try's run, or a rescore, is a new key; per process, the last 8 sets of sides."""
+    from searchbench.domain.stats import compare
+
+    return tuple(
+        compare(dict(samples), test=test, correction=correction, alpha=alpha, seed=seed)
+    )
 
 
 def compare_snapshots(

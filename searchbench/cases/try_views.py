@@ -244,7 +244,7 @@ def _comparison(case: Case, result: services.SideComparison, page_number: Any) -
     import numpy as np
 
     # Every query's deltas (vectorised: 10,000 queries), sorted; rows made for the shown page only.
-    scores = np.array([[s.scores.get(k, 0.0) for k in result.keys] for s in result.sides])
+    scores = np.array(result.scores)
     deltas = scores[1:] - scores[0]
     biggest = deltas[np.abs(deltas).argmax(axis=0), np.arange(len(result.keys))]
     order = np.argsort(-np.abs(biggest), kind="stable")  # ties: by key, as keys are sorted

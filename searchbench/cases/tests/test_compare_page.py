@@ -214,3 +214,30 @@ def test_too_many_sides_is_an_error_on_the_page(world):
     params = [("a", key)] + [("b", key)] * 8
     page = parse(client_for(world.owner).get(url, params).content.decode())
     assert "at most 8 sides" in page.one("#compare-error").text
+
+
+def test_the_statistics_are_computed_once_per_set_of_sides_not_per_page(world, monkeypatch):
+    """The bootstrap is the page's cost at 10,000 queries: the next page, a reload or another
+    test/correction choice's second view reuse it; other scores are another computation."""
+    from searchbench.domain import stats
+
+    calls = []
+    real = stats.compare
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("test"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stats, "compare", counting)
+    services._compared.cache_clear()
+    first = services.take_snapshot(world.case, "title boost")
+    _try2(world)
+    second = services.take_snapshot(world.case, "body only")
+    owner = client_for(world.owner)
+    sides = {"a": f"snapshot-{first.pk}", "b": f"snapshot-{second.pk}"}
+    summary = _page(owner, world, **sides).one("#compare-summary").text
+    assert _page(owner, world, **sides, page="2").one("#compare-summary").text == summary
+    assert len(calls) == 1
+    _page(owner, world, **sides, test="wilcoxon")
+    _page(owner, world, a=sides["b"], b=sides["a"])  # the other way round: other samples
+    assert calls == ["ttest", "wilcoxon", "ttest"]
