@@ -28,8 +28,9 @@ INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r7
 CACHE = Path(__file__).resolve().parent / ".cache"
 # What fails a screen: axe's two upper impact levels. "moderate" and "minor" are reported only.
 FAILING = ("serious", "critical")
-# WCAG 2.1 A and AA (labels, names, contrast, focusable controls, landmarks' basics).
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# WCAG 2.1 A and AA (labels, names, contrast, focusable controls) and axe's best practices
+# (no positive tabindex, landmarks, headings).
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
 def axe_source() -> str:
@@ -72,10 +73,12 @@ def violations(page: Any) -> list[dict[str, Any]]:
     return list(found)
 
 
-def serious(page: Any, screen: str) -> list[str]:
-    """The serious and critical violations on ``page``, one line each, named after ``screen``."""
-    return [
-        f"{screen}: {v['impact']} {v['id']} ({v['help']}) at {', '.join(v['targets'])}"
-        for v in violations(page)
-        if v["impact"] in FAILING
-    ]
+def findings(page: Any, screen: str) -> tuple[list[str], list[str]]:
+    """axe's violations on ``page``, one line each, named after ``screen``: those that fail (serious
+    and critical) and the others (moderate and minor, to be read)."""
+    failing: list[str] = []
+    others: list[str] = []
+    for v in violations(page):
+        line = f"{screen}: {v['impact']} {v['id']} ({v['help']}) at {', '.join(v['targets'])}"
+        (failing if v["impact"] in FAILING else others).append(line)
+    return failing, others
