@@ -126,6 +126,19 @@ def _reply_of(body: Any, resp: http.HttpResponse, attempts: int) -> Reply:
     )
 
 
+def _error_text(resp: http.HttpResponse) -> str:
+    """The server's own message when the body is OpenAI's ``{"error": {"message": …}}``."""
+    try:
+        body = resp.json()
+    except http.BadResponse:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    if isinstance(message, str) and message.strip():
+        return f"HTTP {resp.status} from {resp.url}: {message.strip()[:300]}"
+    return http.error_text(resp)
+
+
 def complete(
     config: ClientConfig,
     messages: Sequence[Mapping[str, Any]],
@@ -169,7 +182,7 @@ def complete(
                     return _reply_of(resp.json(), resp, attempts)
                 except http.BadResponse as exc:
                     raise CallFailed(str(exc)) from None
-            problem = http.error_text(resp)
+            problem = _error_text(resp)
             if resp.status == 400 and not json_mode_dropped and "response_format" in resp.text:
                 body = {k: v for k, v in body.items() if k != "response_format"}
                 json_mode_dropped = True

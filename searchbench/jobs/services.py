@@ -144,6 +144,12 @@ def job_for(user: User, job_id: int) -> Job | None:
     job = Job.objects.select_related("case", "try_ref").filter(pk=job_id).first()
     if job is None or user is None:
         return None
+    if job.kind == Job.Kind.JUDGE:  # a book's judging: whoever may change the book
+        from searchbench.books import services as book_services
+        from searchbench.books.models import Book
+
+        book = Book.objects.filter(pk=job.params.get("book")).first()
+        return job if book is not None and book_services.can_write(user, book) else None
     if job.case is None:  # an import into a new case, not done yet: its starter's alone
         return job if job.created_by_id == getattr(user, "pk", None) else None
     if not case_services.can_write(user, job.case):
@@ -202,6 +208,8 @@ def describe(job: Job, eta: int | None = None) -> str:
         if job.status == Job.Status.RUNNING:
             return f"importing {job.params.get('file', 'the file')}"
         return str(job.result.get("summary", "imported"))
+    if job.kind == Job.Kind.JUDGE:
+        return _describe_judging(job, eta)
     if job.kind == Job.Kind.SNAPSHOT and job.status == Job.Status.RUNNING:
         return f"taking the snapshot of {job.total} quer{'y' if job.total == 1 else 'ies'}"
     parts = [f"{job.done} of {job.total} quer{'y' if job.total == 1 else 'ies'}"]
@@ -213,6 +221,23 @@ def describe(job: Job, eta: int | None = None) -> str:
         parts.append(f"about {_duration(eta)} left")
     if job.status == Job.Status.DONE and "score" in job.result:
         parts.append(f"score {job.result['score']:.3f}")
+    return " · ".join(parts)
+
+
+def _describe_judging(job: Job, eta: int | None) -> str:
+    """"40 of 100 pairs · 2 failed · 3 can't rate · 12,345 tokens · about 1 min left"."""
+    parts = [f"{job.done} of {job.total} pair{'' if job.total == 1 else 's'}"]
+    if job.failed:
+        parts.append(f"{job.failed} failed")
+    if job.result.get("cant_rate"):
+        parts.append(f"{job.result['cant_rate']} can't rate")
+    parts.append(f"{job.result.get('tokens', 0):,} tokens")
+    if job.cancel_requested and job.active:
+        parts.append("cancelling")
+    elif eta is not None:
+        parts.append(f"about {_duration(eta)} left")
+    if job.result.get("stopped"):
+        parts.append(f"stopped: {job.result['stopped']}")
     return " · ".join(parts)
 
 
