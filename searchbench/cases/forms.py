@@ -90,11 +90,15 @@ class CaseSettingsForm(forms.ModelForm):
         fields = ["name", "scorer", "unrated_queries", "public", "archived", "teams", "options"]
         widgets = {"teams": forms.CheckboxSelectMultiple, "unrated_queries": forms.RadioSelect}
 
-    # What scoring reads: a change re-scores the case (web and API), so the score shown follows.
-    RESCORING = ("scorer", "unrated_queries")
-
     def rescores(self) -> bool:
-        return any(name in self.changed_data for name in self.RESCORING)
+        """Whether what scoring reads changed (the scorer, how unrated queries count): the case
+        is then re-scored (web and API), so the score shown follows the settings."""
+        rule = self.cleaned_data.get("unrated_queries")
+        return "scorer" in self.changed_data or rule != self.initial.get("unrated_queries")
+
+    def clean_unrated_queries(self) -> str:
+        # Left out of a post (a form from before the setting existed): the case's rule stays.
+        return self.cleaned_data.get("unrated_queries") or self.instance.unrated_queries
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,6 +107,7 @@ class CaseSettingsForm(forms.ModelForm):
         self.fields["teams"].queryset = Team.objects.filter(
             Q(pk__in=user_teams(user).values("pk")) | Q(pk__in=current)
         )
+        self.fields["unrated_queries"].required = False
         # The case's scorer stays pickable for a teammate who may not use it otherwise.
         scorer = [self.instance.scorer_id] if self.instance.pk else []
         self.fields["scorer"].queryset = Scorer.objects.filter(

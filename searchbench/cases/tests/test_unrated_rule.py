@@ -177,3 +177,21 @@ def test_a_clone_keeps_the_rule(world):
     Case.objects.filter(pk=world.case.pk).update(unrated_queries="leave_out")
     world.case.refresh_from_db()
     assert services.clone_case(world.case, owner=world.owner).unrated_queries == "leave_out"
+
+
+@pytest.mark.django_db
+def test_a_settings_post_without_the_rule_keeps_it_and_does_not_rescore(world):
+    from searchbench.cases.models import Case
+
+    Case.objects.filter(pk=world.case.pk).update(unrated_queries="leave_out")
+    data = settings_data(world, "leave_out")
+    del data["unrated_queries"]
+    data["name"] = "Renamed"
+    response = client_for(world.owner).post(
+        reverse("cases:settings", args=[world.case.pk]), data, follow=True
+    )
+    world.case.refresh_from_db()
+    assert (world.case.name, world.case.unrated_queries) == ("Renamed", "leave_out")
+    said = [m.text for m in parse(response.content).select("ul.messages li")]
+    assert said == ["Case settings saved. Run the case to score it with them."]
+    assert not world.case.score_history.exists()
