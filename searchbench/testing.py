@@ -58,11 +58,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+def chromium_path() -> str:
+    """Debian's Chromium (``/usr/bin/chromium``, else ``chromium`` on the PATH); without it the
+    browser tests skip on a laptop and fail in CI (``service_missing``)."""
+    found = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not found:
+        service_missing("Chromium not installed (apt-get install -y chromium)")
+    return found
+
+
 @pytest.fixture
 def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A Playwright page in Debian's headless Chromium; import this fixture into a browser test."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        service_missing("Chromium not installed (apt-get install -y chromium)")
+    executable = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -70,7 +78,7 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     # Playwright's sync API runs an event loop in this thread; the ORM calls in tests are sync.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.set_default_timeout(15_000)
         try:
