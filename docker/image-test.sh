@@ -310,7 +310,7 @@ setup_stack() {  # setup_stack N REF: migrate, create the login user and the loc
         >"$WORK/createuser$n.log" 2>&1 || { cat "$WORK/createuser$n.log"; fail "createsuperuser (stack $n)"; }
     "$PY" -m tests.integration.corpus >"$WORK/corpus.jsonl"
     podman run --rm $(run_common "$n") -v "$WORK/corpus.jsonl:/tmp/corpus.jsonl:ro" "$ref" \
-        searchbench index create integration --from /tmp/corpus.jsonl --quiet \
+        searchbench index create integration --from /tmp/corpus.jsonl --quiet --owner "$LOGIN_USER" \
         >"$WORK/index$n.log" 2>&1 || { tail -n 30 "$WORK/index$n.log"; fail "index create (stack $n)"; }
 }
 
@@ -490,7 +490,7 @@ echo "compose up in ${SUMMARY[compose_up]}: $WEB_C, ${WORKERS[*]}"
 podman exec -e "DJANGO_SUPERUSER_PASSWORD=$LOGIN_PASSWORD" "$WEB_C" django-admin createsuperuser \
     --noinput --username "$LOGIN_USER" --email it@example.invalid >/dev/null \
     || fail "createsuperuser in the compose stack"
-podman exec -i "$WEB_C" sh -c 'cat >/tmp/corpus.jsonl && searchbench index create integration --from /tmp/corpus.jsonl --quiet' \
+podman exec -i "$WEB_C" sh -c 'cat >/tmp/corpus.jsonl && searchbench index create integration --from /tmp/corpus.jsonl --quiet --owner '"$LOGIN_USER" \
     <"$WORK/corpus.jsonl" || fail "index create in the compose stack"
 
 # Every worker must be taking tasks before the run is queued: a worker still booting when the

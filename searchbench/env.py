@@ -270,6 +270,14 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
     ),
     Setting(
+        "SEARCHBENCH_INDEX_UPLOAD_MAX_MB",
+        "int",
+        200,
+        "Largest file (MB) a user may upload to build a built-in engine index from (JSONL or "
+        "CSV), on the Indexes page. At most 2000 (the build's progress counts bytes).",
+        minimum=1,
+    ),
+    Setting(
         "SEARCHBENCH_SIGNUP",
         "bool",
         False,

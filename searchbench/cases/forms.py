@@ -294,7 +294,30 @@ class EndpointForm(forms.ModelForm):
             self._clean_static(cleaned, url, upload)
         elif engine.remote:
             self._check_url_policy(url)
+        elif engine.scheme:
+            self._clean_index(cleaned, url)
         return cleaned
+
+    def _clean_index(self, cleaned: dict[str, Any], url: str) -> None:
+        """A built-in engine endpoint names a built index the user may use (own or their team's).
+        Messages name only indexes the user may use, never where the server keeps them."""
+        from searchbench.engines.local.index import LocalIndexError, index_exists, index_name
+
+        try:
+            name = index_name(url)
+        except LocalIndexError as exc:
+            self.add_error("url", str(exc))
+            return
+        cleaned["url"] = f"local://{name}"
+        if not services.may_use_data(self.user, "local", name):
+            yours = services.usable_data(self.user, "local").values_list("name", flat=True)
+            self.add_error(
+                "url",
+                f"no built-in index named {name!r} that you may use "
+                f"(yours: {', '.join(yours) or 'none'}); make one on the Indexes page",
+            )
+        elif not index_exists(name):
+            self.add_error("url", f"index {name!r} is not built yet; see it on the Indexes page")
 
     def _check_url_policy(self, url: str) -> None:
         """The outbound-URL policy, checked on save so a denied host is named on the form rather
@@ -321,7 +344,7 @@ class EndpointForm(forms.ModelForm):
             return
         cleaned["url"] = f"static://{name}"
         if upload:
-            taken = services.static_name_taken(self.user, name)
+            taken = services.data_name_taken(self.user, "static", name)
             if taken:
                 self.add_error("url", taken)
                 return
@@ -333,8 +356,8 @@ class EndpointForm(forms.ModelForm):
             return
         if "results" in (cleaned.get("options") or {}):
             return  # a snapshot's frozen results, kept in the options (before sets had owners)
-        if not services.may_use_static(self.user, name):
-            yours = services.usable_static_sets(self.user).values_list("name", flat=True)
+        if not services.may_use_data(self.user, "static", name):
+            yours = services.usable_data(self.user, "static").values_list("name", flat=True)
             self.add_error(
                 "url",
                 f"no static results named {name!r} that you may use "

@@ -146,7 +146,7 @@ class StaticResultSet(models.Model):
     by the static engine in the data directory, indexed by query).
 
     The owner and members of the set's teams may point their endpoints at it (the rule:
-    services.may_use_static). A set without an owner is the operator's — imported with
+    services.usable_data). A set without an owner is the operator's — imported with
     ``searchbench index import-static`` without ``--owner``, or by a version before sets had owners
     — and usable by nobody on the web until an owner is assigned (``--owner``, or the admin).
     Names are one namespace: the first to upload a name owns it.

@@ -97,30 +97,49 @@ def usable_scorers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Scorer]:
     ).distinct()
 
 
-def usable_static_sets(user: AbstractBaseUser | AnonymousUser) -> QuerySet[StaticResultSet]:
-    """Static result sets the user may point an endpoint at: own, or shared with their team.
+# Data kept on the server that an endpoint's URL names (``static://NAME``, ``local://NAME``), by
+# engine kind: (the model saying who may use it, the engine's "is NAME stored?"). Each model has a
+# unique name, an owner (None: the operator's) and teams; the rule below is the same for all.
+STORED_DATA: dict[str, tuple[str, str]] = {
+    "static": ("cases.StaticResultSet", "searchbench.engines.static:exists"),
+    "local": ("indexes.LocalIndex", "searchbench.engines.local.index:index_exists"),
+}
 
-    A set without an owner is the operator's (imported with the CLI without ``--owner``): usable
-    by nobody on the web, staff included, until the operator assigns it — the one rule that cannot
+
+def _stored_model(kind: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model(STORED_DATA[kind][0])
+
+
+def usable_data(user: AbstractBaseUser | AnonymousUser, kind: str) -> QuerySet[Any]:
+    """Stored data of an engine ``kind`` (static result sets, built-in indexes) the user may
+    point an endpoint at: own, or shared with their team.
+
+    Data without an owner is the operator's (made with the CLI without ``--owner``): usable by
+    nobody on the web, staff included, until the operator assigns it — the one rule that cannot
     leak an operator's data to whoever guesses its name first.
     """
-    return own_or_shared(StaticResultSet.objects.all(), user)
+    return own_or_shared(_stored_model(kind).objects.all(), user)
 
 
-def may_use_static(user: AbstractBaseUser | AnonymousUser, name: str) -> bool:
-    return usable_static_sets(user).filter(name=name).exists()
+def may_use_data(user: AbstractBaseUser | AnonymousUser, kind: str, name: str) -> bool:
+    return usable_data(user, kind).filter(name=name).exists()
 
 
-def static_name_taken(user: AbstractBaseUser | AnonymousUser, name: str) -> str | None:
-    """Why ``user`` may not store results as static://NAME (None: theirs, or free). Another
-    user's set and the operator's are refused alike, without saying whose it is."""
-    from searchbench.engines.static import exists
+def data_name_taken(user: AbstractBaseUser | AnonymousUser, kind: str, name: str) -> str | None:
+    """Why ``user`` may not store data of ``kind`` as NAME (None: theirs, or free). Another
+    user's and the operator's (a row without owner, or files without a row) are refused alike,
+    without saying whose it is."""
+    import importlib
 
-    row = StaticResultSet.objects.filter(name=name).first()
+    module, _, func = STORED_DATA[kind][1].partition(":")
+    stored = getattr(importlib.import_module(module), func)
+    row = _stored_model(kind).objects.filter(name=name).first()
     mine = row is not None and row.owner_id is not None and row.owner_id == user.pk
-    if mine or (row is None and not exists(name)):
+    if mine or (row is None and not stored(name)):
         return None
-    return f"static://{name} is taken; choose another name"
+    return f"{kind}://{name} is taken; choose another name"
 
 
 def check_endpoint_data(endpoint: SearchEndpoint) -> None:
@@ -136,7 +155,7 @@ def check_endpoint_data(endpoint: SearchEndpoint) -> None:
         name = static_name(endpoint.url)
     except StaticResultsError as exc:
         raise EngineError(str(exc)) from None
-    if not may_use_static(endpoint.owner, name):
+    if not may_use_data(endpoint.owner, "static", name):
         raise EngineError(f"static://{name} is not a result set the endpoint's owner may use")
 
 
@@ -701,7 +720,7 @@ def store_static_set(
 
     with transaction.atomic():
         row = StaticResultSet.objects.select_for_update().filter(name=name).first()
-        problem = None if operator else static_name_taken(owner, name)
+        problem = None if operator else data_name_taken(owner, "static", name)
         if problem:
             raise ServiceError(problem)
         if row is None:
@@ -760,7 +779,7 @@ def _snapshot_set_name(snapshot: Snapshot, owner: AbstractBaseUser) -> str:
     base = f"snapshot-{snapshot.pk}"
     for n in range(1, 100):
         name = base if n == 1 else f"{base}-{n}"
-        if static_name_taken(owner, name) is None:
+        if data_name_taken(owner, "static", name) is None:
             return name
     raise ServiceError(f"no free static results name for snapshot {snapshot.name!r}")
 

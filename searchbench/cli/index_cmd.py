@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -30,10 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sub = parser.add_subparsers(dest="index_command", metavar="ACTION", required=True)
 
-    create = sub.add_parser("create", help="build (or rebuild) an index from a JSONL file")
+    create = sub.add_parser("create", help="build (or rebuild) an index from a JSONL or CSV file")
     create.add_argument("name", help="index name; endpoints refer to it as local://NAME")
     create.add_argument(
-        "--from", dest="source", type=Path, required=True, help="JSON Lines file, one doc a line"
+        "--from",
+        dest="source",
+        type=Path,
+        required=True,
+        help="JSON Lines file (one doc a line), or CSV with a header row (a .csv name)",
     )
     create.add_argument(
         "--id-field", default="id", help="the field holding each doc's unique id (default: id)"
@@ -54,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     create.add_argument(
         "--quiet", action="store_true", help="no progress bar, and nothing printed on success"
     )
+    _owner_arguments(create, "index")
 
     sub.add_parser("list", help="list the local indexes")
 
@@ -79,18 +84,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     static.add_argument("name", help="results name; endpoints refer to it as static://NAME")
     static.add_argument("file", type=Path, help="the CSV file (UTF-8, with or without BOM)")
-    static.add_argument(
+    _owner_arguments(static, "set")
+
+
+def _owner_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
         "--owner",
         metavar="USERNAME",
-        help="the web app user who owns the set (recorded in the web app's database); without "
-        "it the set is the operator's: usable by the command line, by nobody on the web",
+        help=f"the web app user who owns the {what} (recorded in the web app's database); "
+        f"without it the {what} is the operator's: usable by the command line, by nobody on the "
+        "web (a rebuild without it keeps the owner it has)",
     )
-    static.add_argument(
+    parser.add_argument(
         "--team",
         action="append",
         default=[],
         metavar="TEAM",
-        help="share the set with this team (repeat for more; needs --owner)",
+        help=f"share the {what} with this team (repeat for more; needs --owner)",
     )
 
 
@@ -121,13 +131,23 @@ def _data_dir(args: argparse.Namespace) -> Path | None:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from searchbench.engines.local import create_index
+    from searchbench.engines.local.index import LocalIndexError, create_index, index_name
 
     fields = [f.strip() for f in args.fields.split(",") if f.strip()]
+    owner: Any = None
+    teams: list[Any] = []
+    if args.team and args.owner is None:
+        raise LocalIndexError("--team shares an index with an owner: give --owner too")
+    if args.owner is not None:  # checked before any work: nothing is built for a wrong name
+        index_name(args.name)
+        owner, teams, problems = _owner_and_teams(args)
+        if problems:
+            raise LocalIndexError("; ".join(problems))
     if args.quiet:
         create_index(
             args.name, args.source, args.id_field, fields, _data_dir(args), analyzer=args.analyzer
         )
+        _record_index(args, owner, teams)
         return 0
     with Progress(
         TextColumn("indexing [bold]{task.description}"),
@@ -151,6 +171,7 @@ def _create(args: argparse.Namespace) -> int:
             progress,
             analyzer=args.analyzer,
         )
+    _record_index(args, owner, teams)
     Console().print(
         f"index [bold]{info.name}[/bold]: {info.doc_count} docs, fields {', '.join(info.fields)}, "
         f"built in {info.build_seconds:.2f} s → endpoint url local://{info.name}",
@@ -291,28 +312,11 @@ def _import_static(args: argparse.Namespace) -> int:
 def _import_owned(args: argparse.Namespace) -> StaticResults:
     """Import a set and record its owner and teams in the web app's database; all checked first,
     nothing stored on any problem. The operator may give any name to anyone."""
-    from django.apps import apps
-
-    if not apps.ready:
-        if args.data_dir:  # one data directory: the set's file and the default SQLite database
-            os.environ["SEARCHBENCH_DATA_DIR"] = str(_data_dir(args))
-        from searchbench.web.bootstrap import setup_django
-
-        setup_django()
-    from django.contrib.auth import get_user_model
-
-    from searchbench.accounts.models import Team
     from searchbench.cases import services
     from searchbench.engines.static import StaticResultsError, read_csv, static_name
 
     name = static_name(args.name)
-    problems = []
-    owner = get_user_model().objects.filter(username=args.owner).first()
-    if owner is None:
-        problems.append(f"--owner: no user named {args.owner!r}")
-    teams = list(Team.objects.filter(name__in=args.team))
-    missing = sorted(set(args.team) - {t.name for t in teams})
-    problems += [f"--team: no team named {t!r}" for t in missing]
+    owner, teams, problems = _owner_and_teams(args)
     if problems:
         raise StaticResultsError(problems)
     results = read_csv(args.file)
@@ -323,6 +327,41 @@ def _import_owned(args: argparse.Namespace) -> StaticResults:
     except services.ServiceError as exc:
         raise StaticResultsError([str(exc)]) from None
     return results
+
+
+def _owner_and_teams(args: argparse.Namespace) -> tuple[Any, list[Any], list[str]]:
+    """The ``--owner`` user and the ``--team`` teams, from the web app's database (started here),
+    and a problem for each that does not exist."""
+    from django.apps import apps
+
+    if not apps.ready:
+        if args.data_dir:  # one data directory: the stored data and the default SQLite database
+            os.environ["SEARCHBENCH_DATA_DIR"] = str(_data_dir(args))
+        from searchbench.web.bootstrap import setup_django
+
+        setup_django()
+    from django.contrib.auth import get_user_model
+
+    from searchbench.accounts.models import Team
+
+    problems = []
+    owner = get_user_model().objects.filter(username=args.owner).first()
+    if owner is None:
+        problems.append(f"--owner: no user named {args.owner!r}")
+    teams = list(Team.objects.filter(name__in=args.team))
+    missing = sorted(set(args.team) - {t.name for t in teams})
+    problems += [f"--team: no team named {t!r}" for t in missing]
+    return owner, teams, problems
+
+
+def _record_index(args: argparse.Namespace, owner: Any, teams: list[Any]) -> None:
+    """Give the built index to ``--owner`` (and ``--team``); without one, nothing changes."""
+    if owner is None:
+        return
+    from searchbench.engines.local.index import index_name
+    from searchbench.indexes.services import assign
+
+    assign(index_name(args.name), owner, teams)
 
 
 _ACTIONS = {

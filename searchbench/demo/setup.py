@@ -19,6 +19,7 @@ from searchbench.accounts.models import Membership, Team
 from searchbench.cases import services
 from searchbench.cases.models import Case, Rating, Scorer, SearchEndpoint
 from searchbench.demo import corpus
+from searchbench.indexes.models import LocalIndex
 
 USERNAME = "demo"
 PASSWORD = "demo"
@@ -78,6 +79,9 @@ def create_objects(echo: Echo) -> tuple[Case, bool]:
         defaults={"kind": "local", "url": f"local://{INDEX}"},
     )
     endpoint.teams.add(team)
+    # The demo user owns the demo index, shared with the demo team: their endpoints may use it.
+    index, _ = LocalIndex.objects.get_or_create(name=INDEX, defaults={"owner": user})
+    index.teams.add(team)
     scorer = Scorer.objects.get(name=SCORER)
     case, created_case = Case.objects.get_or_create(
         name=CASE,

@@ -38,7 +38,7 @@ ENGINES: dict[str, EngineKind] = {
         "local",
         "searchbench.engines.local.engine:LocalEngine",
         "Built-in (tantivy)",
-        "local://NAME (an index made with `searchbench index create`)",
+        "local://NAME (an index from the Indexes page or `searchbench index create`)",
         '{"query": "#$query##", "fields": ["title^2", "body"]}',
         remote=False,
         scheme="local://",

@@ -210,6 +210,8 @@ def describe(job: Job, eta: int | None = None) -> str:
         return str(job.result.get("summary", "imported"))
     if job.kind == Job.Kind.JUDGE:
         return _describe_judging(job, eta)
+    if job.kind == Job.Kind.INDEX:
+        return _describe_index(job)
     if job.kind == Job.Kind.SNAPSHOT and job.status == Job.Status.RUNNING:
         return f"taking the snapshot of {job.total} quer{'y' if job.total == 1 else 'ies'}"
     parts = [f"{job.done} of {job.total} quer{'y' if job.total == 1 else 'ies'}"]
@@ -239,6 +241,16 @@ def _describe_judging(job: Job, eta: int | None) -> str:
     if job.result.get("stopped"):
         parts.append(f"stopped: {job.result['stopped']}")
     return " · ".join(parts)
+
+
+def _describe_index(job: Job) -> str:
+    """An index build's line: what it reads and how far (bytes of the file), or what it made."""
+    if job.status == Job.Status.DONE:
+        docs = job.result.get("docs", 0)
+        return f"{docs} doc{'s' if docs != 1 else ''} indexed in {job.result.get('seconds', 0)} s"
+    percent = round(100 * job.done / job.total) if job.total else 0
+    cancelling = " · cancelling" if job.cancel_requested else ""
+    return f"indexing {job.params.get('file', 'the file')}: {percent} %{cancelling}"
 
 
 def _duration(seconds: int) -> str:

@@ -32,6 +32,8 @@ def _progress(job: Job) -> dict[str, Any]:
     )
     if job.kind == Job.Kind.IMPORT and job.status == Job.Status.DONE and job.case_id:
         data["result_url"] = reverse("cases:detail", args=[job.case_id])  # the case imported into
+    if job.kind == Job.Kind.INDEX and job.params.get("index_id"):
+        data["result_url"] = reverse("indexes:detail", args=[job.params["index_id"]])
     return data
 
 
@@ -51,6 +53,8 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         return JsonResponse(_progress(job))
     if job.status == Job.Status.CANCELLED or job.cancel_requested:
         messages.info(request, "Cancelled." if not job.active else "Cancelling…")
+    if job.kind == Job.Kind.INDEX:
+        return redirect("indexes:detail", index_id=job.params["index_id"])
     return redirect("cases:detail", case_id=job.case_id)
 
 

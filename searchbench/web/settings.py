@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "searchbench.cases",
     "searchbench.explain",
     "searchbench.books",
+    "searchbench.indexes",
     "django_q",
     "searchbench.jobs",
     "ninja",  # its templates and static files: the API docs page without a CDN
@@ -206,6 +207,11 @@ SEARCHBENCH_HISTORY_KEEP_DAYS: int = env.get("SEARCHBENCH_HISTORY_KEEP_DAYS")
 SEARCHBENCH_JOB_CHUNK_SIZE: int = env.get("SEARCHBENCH_JOB_CHUNK_SIZE")
 SEARCHBENCH_NIGHTLY_CRON: str = env.get("SEARCHBENCH_NIGHTLY_CRON")
 SEARCHBENCH_JOBS_KEEP_DAYS: int = env.get("SEARCHBENCH_JOBS_KEEP_DAYS")  # jobs/retention.py
+SEARCHBENCH_INDEX_UPLOAD_MAX_MB: int = env.get("SEARCHBENCH_INDEX_UPLOAD_MAX_MB")  # indexes/
+if SEARCHBENCH_INDEX_UPLOAD_MAX_MB > 2000:  # a build's progress counts bytes in a 32-bit column
+    raise ImproperlyConfigured(
+        f"SEARCHBENCH_INDEX_UPLOAD_MAX_MB={SEARCHBENCH_INDEX_UPLOAD_MAX_MB}: at most 2000"
+    )
 if not croniter.is_valid(SEARCHBENCH_NIGHTLY_CRON):
     raise ImproperlyConfigured(
         f"SEARCHBENCH_NIGHTLY_CRON={SEARCHBENCH_NIGHTLY_CRON!r}: expected a cron expression "

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("explain/", include("searchbench.explain.urls")),
     path("books/", include("searchbench.books.urls")),
+    path("", include("searchbench.indexes.urls")),
     path("", include("searchbench.jobs.urls")),
     path("", include("searchbench.cases.urls")),
 ]

@@ -63,6 +63,7 @@ def world(db: None, tiny_index: str) -> World:
     from searchbench.cases import services
     from searchbench.cases.builtins import sync_builtin_scorers
     from searchbench.cases.models import Case, Rating, Scorer, SearchEndpoint
+    from searchbench.indexes.models import LocalIndex
 
     sync_builtin_scorers()
     User = get_user_model()
@@ -72,6 +73,8 @@ def world(db: None, tiny_index: str) -> World:
     team = Team.objects.create(name="search team")
     Membership.objects.create(team=team, user=owner, role=Membership.Role.OWNER)
     Membership.objects.create(team=team, user=teammate)
+    # olive's index, shared with her team: their endpoints may name it (indexes.LocalIndex)
+    LocalIndex.objects.create(name=tiny_index, owner=owner).teams.add(team)
     endpoint = SearchEndpoint.objects.create(
         name="tiny", kind="local", url=f"local://{tiny_index}", owner=owner
     )

@@ -112,7 +112,7 @@ def _stores_static(world: Any, user: Any) -> bool:
     from searchbench.cases import services
 
     _static_set(world)
-    return user.is_authenticated and services.static_name_taken(user, "frozen") is None
+    return user.is_authenticated and services.data_name_taken(user, "static", "frozen") is None
 
 
 def _sees_jobs(world: Any, user: Any) -> bool:
@@ -183,7 +183,7 @@ def _checks() -> dict[str, Check]:
         ),
         "edit an endpoint, see its basic-auth user": _edits_endpoint,
         "use a static result set (static://NAME)": (
-            lambda w, u: _static_set(w) and services.may_use_static(u, "frozen")
+            lambda w, u: _static_set(w) and services.may_use_data(u, "static", "frozen")
         ),
         "store results under a static set's name": _stores_static,
         "see and cancel a case's jobs (runs, snapshots)": _sees_jobs,

@@ -5,9 +5,13 @@ from searchbench.engines.local.index import (
     LocalIndexError,
     create_index,
     delete_index,
+    index_exists,
     indexes_dir,
     list_indexes,
     open_index,
+    read_info,
+    sample_docs,
+    source_format,
 )
 
 __all__ = [
@@ -15,7 +19,11 @@ __all__ = [
     "LocalIndexError",
     "create_index",
     "delete_index",
+    "index_exists",
     "indexes_dir",
     "list_indexes",
     "open_index",
+    "read_info",
+    "sample_docs",
+    "source_format",
 ]

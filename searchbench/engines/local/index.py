@@ -12,6 +12,7 @@ show any field.
 from __future__ import annotations
 
 import contextlib
+import csv
 import gc
 import json
 import logging
@@ -98,9 +99,12 @@ ANALYZERS: dict[str, tuple[str, Callable[[], tantivy.TextAnalyzer] | None]] = {
     "en_stem": ("tantivy's en_stem: lower-case and English stemming, no stop words", None),
     "default": ("tantivy's default: lower-case only", None),
 }
-_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 Progress = Callable[[int, int], None]  # (bytes read so far, total bytes)
+# Source file formats, by name: what `create_index` reads (one doc a line, or a CSV with a header).
+FORMATS = ("jsonl", "csv")
+Rows = Iterator[tuple[int, int, dict[str, Any]]]  # (line number, bytes read, doc)
 
 
 class LocalIndexError(ValueError):
@@ -158,11 +162,12 @@ def _schema(fields: list[str], analyzer: str) -> tantivy.Schema:
     return builder.build()
 
 
-def _read_jsonl(
-    source: Path, id_field: str, fields: list[str]
-) -> Iterator[tuple[int, int, str, dict[str, Any]]]:
-    """Yield (line number, bytes read, doc id, doc) with clear errors for bad lines."""
-    seen: set[str] = set()
+def source_format(filename: str) -> str:
+    """``csv`` for a ``.csv`` file, else ``jsonl`` (``.jsonl``, ``.ndjson``, ``.json``, …)."""
+    return "csv" if filename.lower().endswith(".csv") else "jsonl"
+
+
+def _jsonl_rows(source: Path, label: str) -> Rows:
     read = 0
     with source.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -172,32 +177,95 @@ def _read_jsonl(
             try:
                 doc = json.loads(raw)
             except (ValueError, UnicodeDecodeError) as exc:
-                raise LocalIndexError(f"{source}:{lineno}: not valid JSON ({exc})") from None
+                raise LocalIndexError(f"{label}:{lineno}: not valid JSON ({exc})") from None
             if not isinstance(doc, dict):
                 raise LocalIndexError(
-                    f"{source}:{lineno}: expected a JSON object, got {type(doc).__name__}"
+                    f"{label}:{lineno}: expected a JSON object, got {type(doc).__name__}"
                 )
-            if id_field not in doc or doc[id_field] in (None, ""):
-                raise LocalIndexError(f"{source}:{lineno}: missing id field {id_field!r}")
-            raw_id = doc[id_field]
-            if isinstance(raw_id, dict | list):
+            yield lineno, read, doc
+
+
+def _csv_rows(source: Path, label: str) -> Rows:
+    """A CSV file with a header row: one doc a row, every cell a text field (empty: absent)."""
+    read = 0
+
+    def lines(fh: Any) -> Iterator[str]:
+        nonlocal read
+        for lineno, raw in enumerate(fh, start=1):
+            read += len(raw)
+            try:
+                yield raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise LocalIndexError(f"{label}:{lineno}: not UTF-8 text ({exc.reason})") from None
+
+    with source.open("rb") as fh:
+        reader = csv.reader(lines(fh), strict=True)
+        header: list[str] | None = None
+        while True:
+            lineno = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise LocalIndexError(f"{label}:{lineno}: broken CSV ({exc})") from None
+            if header is None:
+                header = [cell.strip() for cell in row]
+                if not any(header):
+                    raise LocalIndexError(f"{label}:{lineno}: the header row has no column names")
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
                 raise LocalIndexError(
-                    f"{source}:{lineno}: id field {id_field!r} must be a string or number"
+                    f"{label}:{lineno}: {len(row)} columns, but the header has {len(header)}"
                 )
-            doc_id = str(raw_id)
-            if doc_id in seen:
+            yield lineno, read, {k: v for k, v in zip(header, row, strict=True) if k and v != ""}
+    if header is None:
+        raise LocalIndexError(f"{label}: empty file; expected a header row of column names")
+
+
+_ROWS: dict[str, Callable[[Path, str], Rows]] = {"jsonl": _jsonl_rows, "csv": _csv_rows}
+
+
+def sample_docs(source: Path, fmt: str, limit: int = 5, label: str = "") -> list[dict[str, Any]]:
+    """The first ``limit`` docs of a source file (to show its fields before building); a bad
+    line among them is a LocalIndexError naming it."""
+    docs: list[dict[str, Any]] = []
+    for _lineno, _read, doc in _ROWS[fmt](Path(source), label or Path(source).name):
+        docs.append(doc)
+        if len(docs) >= limit:
+            break
+    return docs
+
+
+def _read_docs(
+    source: Path, id_field: str, fields: list[str], fmt: str, label: str
+) -> Iterator[tuple[int, int, str, dict[str, Any]]]:
+    """Yield (line number, bytes read, doc id, doc) with clear errors for bad lines."""
+    seen: set[str] = set()
+    for lineno, read, doc in _ROWS[fmt](source, label):
+        if id_field not in doc or doc[id_field] in (None, ""):
+            raise LocalIndexError(f"{label}:{lineno}: missing id field {id_field!r}")
+        raw_id = doc[id_field]
+        if isinstance(raw_id, dict | list):
+            raise LocalIndexError(
+                f"{label}:{lineno}: id field {id_field!r} must be a string or number"
+            )
+        doc_id = str(raw_id)
+        if doc_id in seen:
+            raise LocalIndexError(
+                f"{label}:{lineno}: duplicate id {doc_id!r} in field {id_field!r}"
+            )
+        seen.add(doc_id)
+        for name in fields:
+            value = doc.get(name)
+            if value is not None and not isinstance(value, str | int | float | list):
                 raise LocalIndexError(
-                    f"{source}:{lineno}: duplicate id {doc_id!r} in field {id_field!r}"
+                    f"{label}:{lineno}: field {name!r} must be text (or a list of texts), "
+                    f"got {type(value).__name__}"
                 )
-            seen.add(doc_id)
-            for name in fields:
-                value = doc.get(name)
-                if value is not None and not isinstance(value, str | int | float | list):
-                    raise LocalIndexError(
-                        f"{source}:{lineno}: field {name!r} must be text (or a list of texts), "
-                        f"got {type(value).__name__}"
-                    )
-            yield lineno, read, doc_id, doc
+        yield lineno, read, doc_id, doc
 
 
 def _texts(value: Any) -> list[str]:
@@ -216,8 +284,13 @@ def create_index(
     data_dir: Path | None = None,
     progress: Progress | None = None,
     analyzer: str = DEFAULT_ANALYZER,
+    fmt: str | None = None,
+    label: str | None = None,
 ) -> IndexInfo:
-    """Build (or rebuild) index NAME from a JSONL file; the old index stays usable until the end."""
+    """Build (or rebuild) index NAME from a JSONL or CSV file (``fmt``; default: by the file's
+    suffix); the old index stays usable until the end. ``label`` names the file in messages and
+    in the index's metadata (default: its path) — an uploaded file's own name, not where the
+    server keeps it."""
     name = index_name(name)
     if analyzer not in ANALYZERS:
         raise LocalIndexError(f"unknown analyzer {analyzer!r} (known: {', '.join(ANALYZERS)})")
@@ -225,15 +298,19 @@ def create_index(
     if not fields:
         raise LocalIndexError("give at least one field to search (--fields title,body)")
     for f in fields:
-        if not _FIELD.fullmatch(f) or f.startswith("__"):
+        if not FIELD_NAME.fullmatch(f) or f.startswith("__"):
             raise LocalIndexError(
                 f"bad field name {f!r}: use letters, digits and '_', starting with a letter"
             )
     if len(set(fields)) != len(fields):
         raise LocalIndexError(f"a field is listed twice in {','.join(fields)}")
     source = Path(source)
+    label = label or str(source)
+    fmt = fmt or source_format(source.name)
+    if fmt not in _ROWS:
+        raise LocalIndexError(f"unknown source format {fmt!r} (known: {', '.join(FORMATS)})")
     if not source.is_file():
-        raise LocalIndexError(f"{source}: no such file")
+        raise LocalIndexError(f"{label}: no such file")
     total = source.stat().st_size
     root = indexes_dir(data_dir)
     versions = root / ".versions"
@@ -249,7 +326,7 @@ def create_index(
         writer = index.writer(heap_size=64_000_000, num_threads=1)
         count = 0
         last_report = 0
-        for _lineno, read, doc_id, doc in _read_jsonl(source, id_field, fields):
+        for _lineno, read, doc_id, doc in _read_docs(source, id_field, fields, fmt, label):
             tdoc = tantivy.Document()
             tdoc.add_text(ID_FIELD, doc_id)
             for f in fields:
@@ -272,7 +349,7 @@ def create_index(
             fields=fields,
             doc_count=count,
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            source=str(source),
+            source=label,
             build_seconds=round(time.perf_counter() - started, 3),
             extra={"analyzer": analyzer, "tantivy": getattr(tantivy, "__version__", "")},
         )
@@ -296,9 +373,8 @@ def create_index(
 def _swap(root: Path, name: str, target: Path) -> None:
     link = root / name
     if link.exists() and not link.is_symlink():
-        raise LocalIndexError(
-            f"{link} exists and is not an index made by searchbench; move it away"
-        )
+        log.warning("local index %r: %s is not a symlink made by searchbench", name, link)
+        raise LocalIndexError(f"index name {name!r} is taken; choose another name")
     old = link.resolve() if link.is_symlink() else None
     tmp = root / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
     os.symlink(os.path.relpath(target, root), tmp)
@@ -315,13 +391,28 @@ def _read_info(root: Path, name: str) -> IndexInfo:
         meta = json.loads(meta_path.read_text())
     except FileNotFoundError:
         raise LocalIndexError(
-            f"no local index {name!r} (the operator makes one with `searchbench index create`)"
+            f"no local index {name!r} (make one on the Indexes page, or with "
+            "`searchbench index create`)"
         ) from None
     except (OSError, ValueError) as exc:
         log.warning("local index %r: unreadable metadata %s: %s", name, meta_path, exc)
         raise LocalIndexError(f"local index {name!r} has unreadable metadata; rebuild it") from None
     meta.pop("path", None)
     return IndexInfo(path=link, **meta)
+
+
+def index_exists(name: str, data_dir: Path | None = None) -> bool:
+    """Whether anything (a built index, or a stray file) holds NAME in the indexes folder."""
+    link = indexes_dir(data_dir) / index_name(name)
+    return link.is_symlink() or link.exists()
+
+
+def read_info(name: str, data_dir: Path | None = None) -> IndexInfo | None:
+    """Index NAME's metadata, or None when it is not built (or unreadable)."""
+    try:
+        return _read_info(indexes_dir(data_dir), index_name(name))
+    except LocalIndexError:
+        return None
 
 
 def list_indexes(data_dir: Path | None = None) -> list[IndexInfo]:
@@ -342,7 +433,7 @@ def delete_index(name: str, data_dir: Path | None = None) -> None:
     root = indexes_dir(data_dir)
     link = root / name
     if not link.is_symlink():
-        raise LocalIndexError(f"no local index {name!r} in {root}")
+        raise LocalIndexError(f"no local index {name!r}")
     target = link.resolve()
     link.unlink()
     shutil.rmtree(target, ignore_errors=True)

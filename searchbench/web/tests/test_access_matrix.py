@@ -124,6 +124,11 @@ def rules(anon: str) -> dict[str, Rule]:
             "scorer_use", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "scorer"
         ),
         "scorer_own": Rule("scorer_own", s(lambda p, v: OK if p == "owner" else "404"), "scorer"),
+        # Built-in indexes: those who may use one see it; only its owner builds or deletes it.
+        "index_use": Rule(
+            "index_use", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "index"
+        ),
+        "index_own": Rule("index_own", s(lambda p, v: OK if p == "owner" else "404"), "index"),
         "team_member": Rule(
             "team_member", s(lambda p, v: OK if p in ("owner", "member") else "404")
         ),
@@ -266,6 +271,12 @@ PAGES: dict[str, dict[str, Rule]] = {
     "endpoints/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
     "endpoints/<id:endpoint_id>/edit": {"GET": G["endpoint_own"], "POST": G["endpoint_own"]},
     "endpoints/<id:endpoint_id>/ping": {"GET": G["405"], "POST": G["endpoint_use"]},
+    "indexes/": {"GET": G["signed_in"], "POST": G["405"]},
+    "indexes/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
+    "indexes/<id:index_id>/": {"GET": G["index_use"], "POST": G["405"]},
+    # with no upload waiting for its fields, the owner is sent to the index's page
+    "indexes/<id:index_id>/fields": {"GET": G["index_own"], "POST": G["index_own"]},
+    "indexes/<id:index_id>/delete": {"GET": G["405"], "POST": G["index_own"]},
 }
 
 # The API: operationId -> rule (each operation is one method of one path).
@@ -451,6 +462,7 @@ class World:
     runs: dict[str, Any]
     jobs: dict[str, Any]
     endpoints: dict[str, Any]
+    indexes: dict[str, Any]
     scorers: dict[str, Any]
     team: Any
     extra_member: Any
@@ -475,6 +487,7 @@ def _build_world(data_dir: Any) -> World:
     from searchbench.cases.models import Case, Rating, Scorer, SearchEndpoint
     from searchbench.cases.tests.conftest import DOCS
     from searchbench.engines.local import create_index
+    from searchbench.indexes.models import LocalIndex
     from searchbench.jobs import services as jobs
 
     source = data_dir / "tiny.jsonl"
@@ -494,6 +507,17 @@ def _build_world(data_dir: Any) -> World:
     Membership.objects.create(team=team, user=users["owner"], role=Membership.Role.OWNER)
     Membership.objects.create(team=team, user=users["member"])
     Membership.objects.create(team=team, user=extra)
+    # Built-in indexes: tiny is the owner's, shared with the team (what their endpoints use); a
+    # private one of the owner's; the outsider and the admin have one each to make endpoints on.
+    indexes = {
+        "shared": LocalIndex.objects.create(name="tiny", owner=users["owner"]),
+        "private": LocalIndex.objects.create(name="tiny-private", owner=users["owner"]),
+    }
+    indexes["shared"].teams.add(team)
+    for persona in ("outsider", "admin"):
+        name = f"{users[persona].username}-tiny"
+        create_index(name, source, id_field="id", fields=["title", "body"], data_dir=data_dir)
+        LocalIndex.objects.create(name=name, owner=users[persona])
 
     endpoints, scorers = {}, {}
     for variant in ("private", "shared"):
@@ -581,6 +605,7 @@ def _build_world(data_dir: Any) -> World:
         runs=runs,
         jobs=job_rows,
         endpoints=endpoints,
+        indexes=indexes,
         scorers=scorers,
         team=team,
         extra_member=extra,
@@ -629,6 +654,7 @@ def _url(route: Route, w: World, variant: str, children: str | None = None) -> s
         "<fmt>": "ratings-csv",
         "<id:endpoint_id>": endpoint.pk,
         "<id:scorer_id>": scorer.pk,
+        "<id:index_id>": (w.indexes.get(variant) or w.indexes["shared"]).pk,
         "<id:team_id>": w.team.pk,
         "<id:user_id>": team_member.pk,
         "<id:invitation_id>": invitation.pk,
@@ -711,13 +737,20 @@ def _api_body(
         "compare_snapshots": (f"?base={snap.pk}&other={w.other_snapshots[child].pk}", None),
         "create_scorer": ("", {"name": n, "code": "setScore(1);", "scale": [0, 1]}),
         "update_scorer": ("", {"description": n}),
-        "create_endpoint": ("", {"name": n, "kind": "local", "url": "local://tiny"}),
+        "create_endpoint": ("", {"name": n, "kind": "local", "url": _index_url(w, persona)}),
         "update_endpoint": ("", {"name": n}),
         "create_team": ("", {"name": n}),
         "add_member": ("", {"user": "oscar"}),
         "set_member_role": ("", {"role": "member"}),
     }
     return bodies.get(op, ("", None))
+
+
+def _index_url(w: World, persona: str) -> str:
+    """local://NAME of an index the persona may use."""
+    if persona in ("owner", "member"):
+        return "local://tiny"
+    return f"local://{w.users[persona].username}-tiny" if persona in w.users else "local://tiny"
 
 
 def _request(
@@ -751,7 +784,7 @@ def _client(w: World, persona: str, *, csrf: bool = False) -> Client:
 def _variants(rule: Rule) -> tuple[str, ...]:
     if rule.over == "case":
         return tuple(CASE_READERS)
-    if rule.over in ("endpoint", "scorer"):
+    if rule.over in ("endpoint", "scorer", "index"):
         return tuple(SHARED_USERS)
     return ("shared",)
 

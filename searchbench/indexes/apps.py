@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IndexesConfig(AppConfig):
+    name = "searchbench.indexes"
+    label = "indexes"
+    verbose_name = "Built-in engine indexes"
