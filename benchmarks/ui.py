@@ -13,7 +13,8 @@ try 2 (title and description) is made, run and frozen; then each page is request
 times through Django's test client **in-process** (the whole server side: middleware, session,
 access check, queries, template; no HTTP server, no network):
 
-- the case page, the query page, the tries page;
+- the case page (as it opens, and sorted by last rated and by the change since the previous try),
+  the query page, the tries page;
 - the compare page: the two snapshots, the two tries (their newest runs), three sides (the two
   snapshots and try 2), each after a first view (its statistics are kept per set of sides), and
   the two snapshots' first view (the statistics computed in the request);
@@ -188,6 +189,8 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
         rate_url = reverse("cases:rate", args=[case.pk, query.pk])
         pages = [
             ("case page", case_url),
+            ("case page, last rated first", f"{case_url}?sort=changed"),
+            ("case page, by change since try 1", f"{case_url}?sort=change"),
             ("query page", query_url),
             ("tries page", reverse("cases:tries", args=[case.pk])),
             (

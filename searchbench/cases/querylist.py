@@ -1,19 +1,22 @@
 """The case page's query list: one page of a case's queries, filtered and sorted on the server.
 
 What it costs is the page, not the case: a fixed number of SQL queries (the count and the page's
-rows; sorting by score reads the matching ids once and sorts them here by the newest run's
-scores), and only the page's rows are turned into objects. A 10,000-query case lists 100 at a
-time.
+rows; sorting by score, or by the change since the previous try, reads the matching ids once and
+sorts them here by the newest runs' packed scores), and only the page's rows are turned into
+objects. A 10,000-query case lists 100 at a time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+import numpy as np
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet
 from django.db.models.functions import Lower
 
+from searchbench.cases import scorepack
 from searchbench.cases.models import Case, Query, Rating, ScoreHistory
 
 PAGE_SIZE = 100
@@ -23,6 +26,9 @@ SORTS = {
     "-score": "highest score first",
     "name": "name",
     "unrated": "unrated first",
+    "changed": "last rated first",
+    "change": "biggest drop since the previous try",
+    "-change": "biggest gain since the previous try",
 }
 SHOWS = {"all": "all queries", "unrated": "unrated only", "errors": "errors only"}
 
@@ -65,6 +71,8 @@ class Row:
     score: float | None
     error: str | None
     rated: int
+    change: float | None = None  # since the previous try (when the list is sorted by it)
+    last_rated: datetime | None = None  # when the list is sorted by it
 
 
 @dataclass(frozen=True)
@@ -111,32 +119,83 @@ def page(case: Case, last: ScoreHistory | None, listing: Listing) -> Page:
         matching = matching.filter(~_rated())
     elif listing.show == "errors":
         matching = matching.filter(pk__in=[int(k) for k in errors])
-    if listing.sort in ("score", "-score"):
+    changes: dict[int, float] = {}
+    if listing.sort in ("change", "-change"):
+        changes = try_changes(case, last)
+    if listing.sort in ("score", "-score", "change", "-change"):
         ids = list(matching.order_by().values_list("pk", flat=True))
         total = len(ids)
         number, pages, offset = _bounds(listing.page, total)
         missing = float("inf")  # not scored (never run, or an error): after every score
         if listing.sort == "score":
             ids.sort(key=lambda pk: (scores.get(str(pk), missing), pk))
-        else:
+        elif listing.sort == "-score":
             ids.sort(key=lambda pk: (-scores.get(str(pk), -missing), pk))
+        elif listing.sort == "change":
+            ids.sort(key=lambda pk: (changes.get(pk, missing), pk))
+        else:
+            ids.sort(key=lambda pk: (-changes.get(pk, -missing), pk))
         wanted = ids[offset : offset + PAGE_SIZE]
         found = {q.pk: q for q in _with_counts(matching.filter(pk__in=wanted))}
         queries = [found[pk] for pk in wanted if pk in found]
     else:
         total = matching.count()
         number, pages, offset = _bounds(listing.page, total)
+        shown = _with_counts(matching)
+        if listing.sort == "changed":
+            shown = shown.annotate(last_rated=Max("ratings__rated_at"))
         order: list[Any] = {
             "position": ["position", "pk"],
             "name": [Lower("text"), "pk"],
             "unrated": [_rated().asc(), "position", "pk"],
+            "changed": [F("last_rated").desc(nulls_last=True), "position", "pk"],
         }[listing.sort]
-        queries = list(_with_counts(matching).order_by(*order)[offset : offset + PAGE_SIZE])
+        queries = list(shown.order_by(*order)[offset : offset + PAGE_SIZE])
     rows = [
-        Row(q, scores.get(str(q.pk)), errors.get(str(q.pk)), q.num_ratings)  # type: ignore[attr-defined]
+        Row(
+            q,
+            scores.get(str(q.pk)),
+            errors.get(str(q.pk)),
+            q.num_ratings,  # type: ignore[attr-defined]
+            changes.get(q.pk),
+            getattr(q, "last_rated", None),
+        )
         for q in queries
     ]
     return Page(rows, number, pages, total, offset + 1)
+
+
+def previous_try_run(case: Case, last: ScoreHistory | None) -> ScoreHistory | None:
+    """The run the change since the previous try is taken from: the newest run before ``last``
+    of another try, scored with the same scorer (another scorer's numbers do not compare)."""
+    if last is None or last.try_ref_id is None:
+        return None
+    return (
+        case.score_history.filter(scorer_name=last.scorer_name, try_ref__isnull=False)
+        .exclude(try_ref_id=last.try_ref_id)
+        .filter(created_at__lte=last.created_at)
+        .exclude(pk=last.pk)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def try_changes(case: Case, last: ScoreHistory | None) -> dict[int, float]:
+    """Each query's score now minus its score in the previous try's run, by query id; a query
+    not scored in both (added since, failed in either) has none. Taken from the two runs'
+    packed arrays, not from dicts of every query: a few milliseconds at 10,000 queries."""
+    before = previous_try_run(case, last)
+    if last is None or before is None:
+        return {}
+    now, then = scorepack.Entries.read(last.packed), scorepack.Entries.read(before.packed)
+    ok_now, ok_then = now.codes < 0, then.codes < 0
+    common, i, j = np.intersect1d(
+        now.ids[ok_now], then.ids[ok_then], assume_unique=True, return_indices=True
+    )
+    delta = now.values[ok_now][i].astype(np.float64) - then.values[ok_then][j]
+    # float32 scores: a difference below their precision is no change.
+    delta[np.abs(delta) < 1e-6] = 0.0
+    return dict(zip(common.tolist(), delta.tolist(), strict=True))
 
 
 def _with_counts(queries: QuerySet[Query]) -> QuerySet[Query]:

@@ -980,6 +980,32 @@ def reorder_queries(case: Case, order: Sequence[int]) -> None:
         Query.objects.bulk_update(queries, ["position"], batch_size=SNAPSHOT_BATCH)
 
 
+def move_query(query: Query, step: int) -> bool:
+    """Move ``query`` one place up (``step`` -1) or down (+1) in its case's order: its position
+    and its neighbour's are swapped, two rows whatever the size of the case. False when it is
+    first or last already. Positions that tie (the order then falls back on ids) are spread
+    once, the case's queries numbered 1, 2, … in their order, so that a swap moves it."""
+    if step not in (-1, 1):
+        raise ServiceError("a query moves one place up (-1) or down (+1)")
+    with transaction.atomic():
+        # One mover at a time per case: two swaps at once must not both read the old order.
+        Case.objects.select_for_update().only("pk").get(pk=query.case_id)
+        query.refresh_from_db(fields=["position"])
+        before, after = query_neighbours(query)
+        other_id = before if step < 0 else after
+        if other_id is None:
+            return False
+        other = Query.objects.only("pk", "position").get(pk=other_id)
+        if other.position == query.position:
+            order = Query.objects.filter(case_id=query.case_id).order_by("position", "pk")
+            reorder_queries(query.case, list(order.values_list("pk", flat=True)))
+            query.refresh_from_db(fields=["position"])
+            other.refresh_from_db(fields=["position"])
+        query.position, other.position = other.position, query.position
+        Query.objects.bulk_update([query, other], ["position"])
+    return True
+
+
 def set_ratings(
     query: Query,
     ratings: Sequence[tuple[str, float | None]],

@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("cases/<id:case_id>/queries/<id:query_id>/rate", views.rate, name="rate"),
     path("cases/<id:case_id>/queries/<id:query_id>/notes", views.query_notes, name="query_notes"),
+    path("cases/<id:case_id>/queries/<id:query_id>/panel", views.query_panel, name="query_panel"),
+    path("cases/<id:case_id>/queries/<id:query_id>/move", views.query_move, name="query_move"),
     path("cases/<id:case_id>/tries/new", views.try_new, name="try_new"),
     path("cases/<id:case_id>/tries/", try_views.try_list, name="tries"),
     path("cases/<id:case_id>/tries/<id:number>/", try_views.try_detail, name="try"),

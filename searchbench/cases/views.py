@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from searchbench.cases import charts, history, querylist, scorer_trial, services
 from searchbench.cases.forms import (
@@ -130,6 +131,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         **_history_chart(case),
         "snapshots": case.snapshots.select_related("try_ref")[:10],
         "listing": listing,
+        "here": request.get_full_path(),  # where the list's forms come back to
         "queries": queries,
         "previous_url": _listing_url(listing, queries.number - 1) if queries.has_previous else "",
         "next_url": _listing_url(listing, queries.number + 1) if queries.has_next else "",
@@ -249,7 +251,7 @@ def query_delete(request: HttpRequest, case_id: int, query_id: int) -> HttpRespo
     text = query.text
     query.delete()
     messages.success(request, f"Removed “{text}” and its ratings.")
-    return redirect("cases:detail", case_id=case.pk)
+    return _back(request, reverse("cases:detail", args=[case.pk]) + "#queries")
 
 
 def _display_doc(
@@ -338,6 +340,8 @@ def _query_context(
         "unrated_ids": [d["id"] for d in docs if d["rating"] is None],
         # Rated docs the search did not return: the scorer still counts them (ideal DCG, recall).
         "not_returned": sorted((d, r) for d, r in ratings.items() if d not in shown),
+        # How many docs of the query are rated (None: not known, nothing was searched).
+        "query_rated": len(outcome.query.ratings) if outcome is not None else None,
         "can_write": services.can_write(request.user, case),
         "unrated_label": "unrated",
     }
@@ -476,7 +480,9 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int | None = None) -> HttpR
                 messages.success(request, f"Endpoint “{saved.name}” saved.")
                 return redirect("cases:endpoints")
     else:
-        form = EndpointForm(instance=endpoint, user=request.user)
+        # A new endpoint may come prefilled from a link (the index page's "New endpoint on it").
+        prefill = {k: request.GET[k][:2000] for k in ("name", "kind", "url") if k in request.GET}
+        form = EndpointForm(instance=endpoint, user=request.user, initial=prefill or None)
     return render(request, "cases/endpoint_form.html", {"form": form, "endpoint": endpoint})
 
 
@@ -684,4 +690,44 @@ def query_notes(request: HttpRequest, case_id: int, query_id: int) -> HttpRespon
     else:
         problems = "; ".join(f"{f}: {e}" for f, errs in form.errors.items() for e in errs)
         messages.error(request, f"Not saved — {problems}")
-    return redirect("cases:query", case_id=case.pk, query_id=query.pk)
+    return _back(request, reverse("cases:query", args=[case.pk, query.pk]))
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """A redirect to the form's ``next`` (the page it was on, e.g. the case page's list with its
+    sort and page) when it is a path on this site, else to ``default``."""
+    target = request.POST.get("next", "")
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = default
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def query_panel(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    """A query's results expanded in place in the case page's list: the query page's panel (the
+    same rows, rating controls and keys) and its notes form, as a fragment."""
+    case = _case_for(request, case_id)
+    query = get_object_or_404(Query, pk=query_id, case=case)
+    context = _query_context(request, case, query)
+    context["notes_form"] = QueryNotesForm(instance=query)
+    context["back"] = request.GET.get("back", "")
+    return render(request, "cases/_partials/query_expansion.html", context)
+
+
+@login_required
+@require_POST
+def query_move(request: HttpRequest, case_id: int, query_id: int) -> HttpResponse:
+    """Move a query one place up or down in the case's order (``direction``: up or down)."""
+    case = _case_for(request, case_id, write=True)
+    query = get_object_or_404(Query, pk=query_id, case=case)
+    query.case = case
+    step = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if step is None:
+        return HttpResponse("direction: up or down", status=400, content_type="text/plain")
+    moved = services.move_query(query, step)
+    if _wants_partial(request):
+        return JsonResponse({"moved": moved})
+    return _back(request, reverse("cases:detail", args=[case.pk]) + "#queries")

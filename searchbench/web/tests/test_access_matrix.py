@@ -244,6 +244,8 @@ PAGES: dict[str, dict[str, Rule]] = {
     "cases/<id:case_id>/queries/<id:query_id>/delete": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/queries/<id:query_id>/rate": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/queries/<id:query_id>/notes": {"GET": G["405"], "POST": G["case_write"]},
+    "cases/<id:case_id>/queries/<id:query_id>/panel": {"GET": G["case_read"], "POST": G["405"]},
+    "cases/<id:case_id>/queries/<id:query_id>/move": {"GET": G["405"], "POST": G["case_write"]},
     "cases/<id:case_id>/tries/new": {"GET": G["case_write"], "POST": G["case_write"]},
     "cases/<id:case_id>/tries/": {"GET": G["case_read"], "POST": G["case_read"]},
     "cases/<id:case_id>/tries/<id:number>/": {"GET": G["case_read"], "POST": G["case_read"]},
@@ -693,6 +695,7 @@ def _admin_path(route: Route, path: str, w: World) -> str:
 
 POST_DATA = {  # form fields some pages need to do their work
     "cases/<id:case_id>/queries/<id:query_id>/rate": {"doc_id": "b2", "rating": "1"},
+    "cases/<id:case_id>/queries/<id:query_id>/move": {"direction": "up"},
 }
 QUERY = {  # query strings some routes need to do their work
     "explain/cases/<id:case_id>/queries/<id:query_id>/doc": "?doc=b1",

@@ -28,6 +28,8 @@ document.addEventListener("submit", async (event) => {
     const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("query-panel");
     keepTopClauses(panel, fresh);
     panel.replaceWith(fresh);
+    // The case page's list (querylist.js) updates the query's row and the case score from it.
+    fresh.dispatchEvent(new CustomEvent("searchbench:rated", { bubbles: true }));
     // Keyboard rating goes on where it was: the same doc keeps the focus in the new panel.
     const twin = focused && docRow(fresh, focused.dataset.docId);
     if (twin) focusDoc(twin);
@@ -51,7 +53,8 @@ function docRow(root, id) {
   return root.querySelector(`#results li.doc[data-doc-id="${CSS.escape(id)}"]`);
 }
 
-// Keyboard rating on the query page: the focused result (outlined) takes a digit — the scorer's
+// Keyboard rating on the query page, and in a query expanded in the case page's list
+// (querylist.js): the focused result (outlined) takes a digit — the scorer's
 // scale's first value for 0, its second for 1, and so on — x or Backspace clears its rating, and
 // j/k or the arrow keys move the focus (one tab stop for the list: the focused row's).
 function focusDoc(row) {
@@ -73,6 +76,8 @@ document.addEventListener("keydown", (event) => {
   const key = event.key;
   if (key in MOVES) {
     if (!row && key.startsWith("Arrow")) return; // the arrows scroll the page until a row is chosen
+    // In the case page's list the keys move between queries until a result has the focus.
+    if (!row && document.getElementById("queries")) return;
     const at = row ? rows.indexOf(row) + MOVES[key] : 0;
     event.preventDefault();
     focusDoc(rows[Math.min(rows.length - 1, Math.max(0, at))]);
