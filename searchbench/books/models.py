@@ -70,6 +70,10 @@ class Pair(models.Model):
     # Judgements with a rating or "can't rate" (not "later"), kept up to date by the services:
     # the judging page picks the next pair below the book's target without counting rows.
     judged = models.PositiveSmallIntegerField(default=0)
+    # Who opened the pair on the judging page last, and when: for a few minutes the page offers
+    # it to other raters only when nothing else is left (books.judging.next_pair).
+    opened_by = models.CharField(max_length=300, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -84,6 +88,28 @@ class Pair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query_text} / {self.doc_id}"
+
+
+class BookSync(models.Model):
+    """One sync of a book into one of its cases: the rule its ratings were aggregated with and
+    what changed. The ratings it wrote have no rater (``rated_by`` None); this row says where
+    they came from."""
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="syncs")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="book_syncs")
+    rule = models.CharField(max_length=16, choices=Book.Aggregation.choices)
+    synced_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    written = models.PositiveIntegerField(default=0)  # ratings set (new or changed)
+    unchanged = models.PositiveIntegerField(default=0)  # the case had that rating already
+    # Pairs the case could not take: no query with that text, or a rating off its scorer's scale.
+    skipped = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.book_id} -> {self.case_id} ({self.rule})"
 
 
 class Judge(models.Model):

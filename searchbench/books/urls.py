@@ -6,4 +6,11 @@ app_name = "books"
 
 urlpatterns = [
     path("", views.book_list, name="list"),
+    path("new", views.book_new, name="new"),
+    path("<id:book_id>/", views.book_detail, name="detail"),
+    path("<id:book_id>/settings", views.book_settings, name="settings"),
+    path("<id:book_id>/populate", views.book_populate, name="populate"),
+    path("<id:book_id>/sync", views.book_sync, name="sync"),
+    path("<id:book_id>/judge", views.judge_next, name="judge"),
+    path("<id:book_id>/judge/<id:pair_id>", views.judge_pair, name="judge_pair"),
 ]

@@ -432,8 +432,9 @@ class EndpointForm(forms.ModelForm):
         return endpoint
 
 
-class ScorerForm(forms.ModelForm):
-    """A custom (JavaScript) scorer; the code is tried on a sample query before it is saved."""
+class ScaleForm(forms.ModelForm):
+    """A model form with a rating scale typed as text and its labels (a scorer's, a book's):
+    ``cleaned_data["scale_text"]`` is the sorted grades; a label must name one of them."""
 
     scale_text = forms.CharField(
         label="Scale",
@@ -442,34 +443,10 @@ class ScorerForm(forms.ModelForm):
     )
     labels = JSONObjectField(label="Labels", help_text='e.g. {"0": "Poor", "3": "Perfect"}')
 
-    class Meta:
-        model = Scorer
-        fields = ["name", "description", "scale_text", "labels", "code", "teams"]
-        widgets = {
-            "code": forms.Textarea(attrs={"rows": 14, "class": "mono", "spellcheck": "false"}),
-            "description": forms.Textarea(attrs={"rows": 2}),
-            "teams": forms.CheckboxSelectMultiple,
-        }
-        help_texts = {"teams": "Teams whose members may see and use it; else only you."}
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = user_teams(user)
-        self.fields["code"].required = True
         if self.instance.pk:
             self.fields["scale_text"].initial = ", ".join(f"{v:g}" for v in self.instance.scale)
-
-    def clean_name(self) -> str:
-        from searchbench.domain.scoring import UnknownScorerError, check_scorer
-
-        name = self.cleaned_data["name"].strip()
-        if name.startswith(("quepid:", "js:")):
-            raise forms.ValidationError("names starting with quepid: or js: are reserved")
-        try:
-            check_scorer(name)
-        except UnknownScorerError:
-            return name
-        raise forms.ValidationError(f"{name!r} is a built-in scorer's name; choose another")
 
     def clean_scale_text(self) -> list[float]:
         raw = [p.strip() for p in self.cleaned_data["scale_text"].split(",") if p.strip()]
@@ -495,6 +472,42 @@ class ScorerForm(forms.ModelForm):
                     ok = False
                 if not ok:
                     self.add_error("labels", f"label key {key!r} is not a value of the scale")
+        return cleaned
+
+
+class ScorerForm(ScaleForm):
+    """A custom (JavaScript) scorer; the code is tried on a sample query before it is saved."""
+
+    class Meta:
+        model = Scorer
+        fields = ["name", "description", "scale_text", "labels", "code", "teams"]
+        widgets = {
+            "code": forms.Textarea(attrs={"rows": 14, "class": "mono", "spellcheck": "false"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "teams": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {"teams": "Teams whose members may see and use it; else only you."}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = user_teams(user)
+        self.fields["code"].required = True
+
+    def clean_name(self) -> str:
+        from searchbench.domain.scoring import UnknownScorerError, check_scorer
+
+        name = self.cleaned_data["name"].strip()
+        if name.startswith(("quepid:", "js:")):
+            raise forms.ValidationError("names starting with quepid: or js: are reserved")
+        try:
+            check_scorer(name)
+        except UnknownScorerError:
+            return name
+        raise forms.ValidationError(f"{name!r} is a built-in scorer's name; choose another")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        scale = cleaned.get("scale_text")
         if cleaned.get("code") and scale:
             error = try_scorer_code(cleaned["code"], scale)
             if error:

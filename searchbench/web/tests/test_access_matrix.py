@@ -124,6 +124,8 @@ def rules(anon: str) -> dict[str, Rule]:
             "scorer_use", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "scorer"
         ),
         "scorer_own": Rule("scorer_own", s(lambda p, v: OK if p == "owner" else "404"), "scorer"),
+        # Books: their owner and their teams' members read and change them; to others, not there.
+        "book": Rule("book", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "book"),
         # Built-in indexes: those who may use one see it; only its owner builds or deletes it.
         "index_use": Rule(
             "index_use", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "index"
@@ -263,7 +265,14 @@ PAGES: dict[str, dict[str, Rule]] = {
         "GET": G["405"],
         "POST": G["case_write"],
     },
-    "books/": {"GET": G["signed_in"], "POST": G["signed_in"]},
+    "books/": {"GET": G["signed_in"], "POST": G["405"]},
+    "books/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
+    "books/<id:book_id>/": {"GET": G["book"], "POST": G["405"]},
+    "books/<id:book_id>/settings": {"GET": G["book"], "POST": G["book"]},
+    "books/<id:book_id>/populate": {"GET": G["405"], "POST": G["book"]},
+    "books/<id:book_id>/sync": {"GET": G["405"], "POST": G["book"]},
+    "books/<id:book_id>/judge": {"GET": G["book"], "POST": G["405"]},
+    "books/<id:book_id>/judge/<id:pair_id>": {"GET": G["book"], "POST": G["book"]},
     "scorers/": {"GET": G["signed_in"], "POST": G["signed_in"]},
     "scorers/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
     # names no query in the matrix's posts: 404 (the tests try the case rules with a query)
@@ -466,6 +475,7 @@ class World:
     endpoints: dict[str, Any]
     indexes: dict[str, Any]
     scorers: dict[str, Any]
+    books: dict[str, Any]
     team: Any
     extra_member: Any
     invitation: Any
@@ -571,6 +581,17 @@ def _build_world(data_dir: Any) -> World:
         job_rows[variant] = jobs.start_run(case, user=users["owner"])
         runs[variant] = services.latest_history(case)
 
+    from searchbench.books.models import Book, Pair
+
+    books = {}
+    for variant in SHARED_USERS:
+        book = Book.objects.create(name=f"{variant} book", owner=users["owner"], scale=[0, 1])
+        if variant == "shared":
+            book.teams.add(team)
+        book.cases.add(cases[variant])
+        Pair.objects.create(book=book, query_text="red boots", doc_id="b1")
+        books[variant] = book
+
     invitation = team_services.invite(
         users["owner"], team, "newcomer@example.com", site_url="http://testserver/"
     )
@@ -609,6 +630,7 @@ def _build_world(data_dir: Any) -> World:
         endpoints=endpoints,
         indexes=indexes,
         scorers=scorers,
+        books=books,
         team=team,
         extra_member=extra,
         invitation=invitation,
@@ -646,6 +668,7 @@ def _url(route: Route, w: World, variant: str, children: str | None = None) -> s
     invitation = w.other_invitation if children else w.invitation
     endpoint = w.endpoints.get(variant) or w.endpoints["shared"]
     scorer = w.scorers.get(variant) or w.scorers["shared"]
+    book = w.books.get(variant) or w.books["shared"]
     values = {
         "<id:case_id>": case.pk,
         "<id:query_id>": w.queries[child if child in w.queries else "private"].pk,
@@ -656,6 +679,8 @@ def _url(route: Route, w: World, variant: str, children: str | None = None) -> s
         "<fmt>": "ratings-csv",
         "<id:endpoint_id>": endpoint.pk,
         "<id:scorer_id>": scorer.pk,
+        "<id:book_id>": book.pk,
+        "<id:pair_id>": book.pairs.get().pk,
         "<id:index_id>": (w.indexes.get(variant) or w.indexes["shared"]).pk,
         "<id:team_id>": w.team.pk,
         "<id:user_id>": team_member.pk,
@@ -695,6 +720,7 @@ def _admin_path(route: Route, path: str, w: World) -> str:
 
 POST_DATA = {  # form fields some pages need to do their work
     "cases/<id:case_id>/queries/<id:query_id>/rate": {"doc_id": "b2", "rating": "1"},
+    "books/<id:book_id>/judge/<id:pair_id>": {"answer": "1"},
     "cases/<id:case_id>/queries/<id:query_id>/move": {"direction": "up"},
 }
 QUERY = {  # query strings some routes need to do their work
@@ -788,6 +814,8 @@ def _variants(rule: Rule) -> tuple[str, ...]:
     if rule.over == "case":
         return tuple(CASE_READERS)
     if rule.over in ("endpoint", "scorer", "index"):
+        return tuple(SHARED_USERS)
+    if rule.over == "book":
         return tuple(SHARED_USERS)
     return ("shared",)
 

@@ -1,0 +1,105 @@
+"""Filling a book from cases: for every query of a case, the top N docs of a try, plus the docs the
+case has ratings for, each kept with its fields (title, thumbnail and the field spec's fields) so
+judging needs no engine.
+
+The search is the one relevance loop (``cases.services.plan_case`` then ``loop.search``) with the
+try's template and field spec and N rows, at the engine concurrency of a case run. It runs in the
+request, so it is bounded: at most ``MAX_QUERIES`` queries a case (a larger case is refused with
+that number; split it). A doc rated in the case but not in its top N has no fields (the engine
+was not asked for it): the judging page then shows its id.
+
+Pairs are one per (query text, doc id) in the book: a pair already there (from another case, an
+earlier populate or an import) is kept as it is, with its judgements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.db import transaction
+
+from searchbench import loop
+from searchbench.books.models import Book, Pair
+from searchbench.books.services import BookError
+from searchbench.cases import services as case_services
+from searchbench.cases.models import Case, Rating, Try
+from searchbench.domain.search import ResultDoc
+
+MAX_QUERIES = 2000
+MAX_DEPTH = 100
+
+
+@dataclass
+class Populated:
+    added: int = 0  # new pairs
+    kept: int = 0  # pairs the book had already
+    queries: int = 0
+    errors: dict[str, str] = field(default_factory=dict)  # query text -> the engine's error
+
+
+def doc_fields(doc: ResultDoc) -> dict[str, Any]:
+    """What a pair keeps of a result: the field spec's fields, its title and media URLs."""
+    kept = dict(doc.fields)
+    for name in ("title", "thumb", "image"):
+        value = getattr(doc, name)
+        if value:
+            kept[name] = value
+    return kept
+
+
+def populate_from_case(book: Book, case: Case, *, depth: int, try_: Try | None = None) -> Populated:
+    """Add the top ``depth`` docs of ``try_`` (default: the case's current try) for every query
+    of ``case``, and every doc the case has a rating for, as pairs of ``book``."""
+    if not 1 <= depth <= MAX_DEPTH:
+        raise BookError(f"the number of docs a query must be between 1 and {MAX_DEPTH}")
+    chosen = try_ or case.current_try()
+    if chosen is None:
+        raise BookError(f"case {case.name!r} has no try yet: create one first")
+    queries = list(case.queries.all())
+    if len(queries) > MAX_QUERIES:
+        raise BookError(
+            f"case {case.name!r} has {len(queries)} queries; a book is filled from at most "
+            f"{MAX_QUERIES} at a time"
+        )
+    plan = case_services.plan_case(case, chosen, queries, explain=False)
+    plan = replace(plan, try_config=replace(plan.try_config, rows=depth, start=0))
+    results = loop.search(plan)
+    rated: dict[int, list[str]] = {}
+    for query_id, doc_id in Rating.objects.filter(query__case=case).values_list(
+        "query_id", "doc_id"
+    ):
+        rated.setdefault(query_id, []).append(doc_id)
+
+    outcome = Populated(queries=len(queries))
+    rows: dict[tuple[str, str], Pair] = {}
+    for query, result in zip(queries, results, strict=True):
+        text = query.text[: Pair._meta.get_field("query_text").max_length]
+        if result.error:
+            outcome.errors[query.text] = result.error
+
+        def add(doc_id: str, position: int | None, fields: dict[str, Any], *, q=query, t=text):
+            rows.setdefault(
+                (t, doc_id),
+                Pair(
+                    book=book,
+                    query_text=t,
+                    information_need=q.information_need,
+                    doc_id=doc_id,
+                    position=position,
+                    doc_fields=fields,
+                ),
+            )
+
+        for n, doc in enumerate(result.docs[:depth], start=1):
+            add(doc.id, n, doc_fields(doc))
+        for doc_id in rated.get(query.pk, []):
+            add(doc_id, None, {})
+    with transaction.atomic():
+        Book.objects.select_for_update().only("pk").get(pk=book.pk)  # one populate at a time
+        have = set(book.pairs.values_list("query_text", "doc_id"))
+        new = [pair for key, pair in rows.items() if key not in have]
+        Pair.objects.bulk_create(new, batch_size=500)
+        book.cases.add(case)
+    outcome.added, outcome.kept = len(new), len(rows) - len(new)
+    return outcome

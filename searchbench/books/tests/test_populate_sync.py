@@ -1,0 +1,117 @@
+"""Filling a book from a case through the relevance loop, and syncing its judgements back."""
+
+from __future__ import annotations
+
+import pytest
+
+from searchbench.books import services, sync
+from searchbench.books.models import Book, BookSync, Judgement
+from searchbench.books.populate import MAX_DEPTH, populate_from_case
+from searchbench.books.services import BookError
+from searchbench.cases.models import Rating, ScoreHistory
+
+pytestmark = pytest.mark.django_db
+
+State = Judgement.State
+
+
+@pytest.fixture
+def empty_book(world):
+    book = Book.objects.create(name="Fresh", owner=world.owner, scale=[0, 1])
+    return book
+
+
+def test_populate_takes_the_top_n_and_the_rated_docs_with_their_fields(world, empty_book):
+    done = populate_from_case(empty_book, world.case, depth=2)
+    assert (done.queries, done.errors) == (2, {})
+    pairs = {(p.query_text, p.doc_id): p for p in empty_book.pairs.all()}
+    boots = sorted(d for q, d in pairs if q == "red boots")
+    # The top 2 for "red boots" are b1/b2 (both rated too): 2 pairs; "tent": t1 (rated, top 1)
+    # plus the next hit if the engine has one.
+    assert {"b1", "b2"} <= set(boots)
+    assert ("tent", "t1") in pairs
+    top = pairs[("red boots", "b1")]
+    assert top.position in (1, 2)
+    assert top.doc_fields["title"] == "red leather boots"
+    assert list(empty_book.cases.all()) == [world.case]
+    # Again: nothing new, everything kept.
+    again = populate_from_case(empty_book, world.case, depth=2)
+    assert (again.added, again.kept) == (0, done.added)
+
+
+def test_populate_adds_rated_docs_outside_the_top_n_without_fields(world, empty_book):
+    Rating.objects.create(query=world.q_tent, doc_id="not-returned", rating=0)
+    populate_from_case(empty_book, world.case, depth=1)
+    extra = empty_book.pairs.get(query_text="tent", doc_id="not-returned")
+    assert (extra.position, extra.doc_fields) == (None, {})
+
+
+def test_populate_refuses_bad_depth_and_a_case_without_try(world, empty_book):
+    with pytest.raises(BookError, match=f"between 1 and {MAX_DEPTH}"):
+        populate_from_case(empty_book, world.case, depth=0)
+    world.case.tries.all().delete()
+    with pytest.raises(BookError, match="has no try yet"):
+        populate_from_case(empty_book, world.case, depth=3)
+    assert not empty_book.pairs.exists()
+
+
+def test_sync_writes_aggregates_keeps_other_ratings_and_rescores(world, book):
+    book.scale = [0, 1]
+    book.save()
+    b1 = book.pairs.get(doc_id="b1")
+    b3 = book.pairs.get(doc_id="b3")
+    t1 = book.pairs.get(doc_id="t1")
+    # b1: rated 1 by the case; the book says 0 (two raters agree) -> replaced.
+    services.record_judgement(b1, rater=world.owner, rating=0)
+    services.record_judgement(b1, rater=world.teammate, rating=0)
+    # b3: unrated in the case; the book says 1 -> written.
+    services.record_judgement(b3, rater=world.owner, rating=1)
+    # t1: only "can't rate" and "later" -> the case's rating stays.
+    services.record_judgement(t1, rater=world.owner, state=State.CANT_RATE)
+    services.record_judgement(t1, rater=world.teammate, state=State.LATER)
+    runs = ScoreHistory.objects.filter(case=world.case).count()
+
+    [done] = sync.sync_book(book, user=world.owner)
+
+    ratings = dict(Rating.objects.filter(query__case=world.case).values_list("doc_id", "rating"))
+    assert ratings == {"b1": 0.0, "b2": 1.0, "b3": 1.0, "t1": 1.0}
+    synced = Rating.objects.get(query=world.q_boots, doc_id="b3")
+    assert synced.rated_by is None
+    record = BookSync.objects.get()
+    assert (record.rule, record.written, record.unchanged, record.skipped) == ("quepid", 2, 0, 0)
+    assert record.synced_by == world.owner and record.case == world.case
+    # The case was run again (the test settings run queued tasks at once).
+    assert done.job is not None
+    done.job.refresh_from_db()
+    assert done.job.status == "done"
+    assert ScoreHistory.objects.filter(case=world.case).count() == runs + 1
+
+    # Again: nothing to write.
+    sync.sync_book(book, user=world.owner)
+    again = BookSync.objects.first()
+    assert (again.written, again.unchanged) == (0, 2)
+
+
+def test_sync_skips_unknown_queries_and_off_scale_values(world, book):
+    from searchbench.books.models import Pair
+
+    lost = Pair.objects.create(book=book, query_text="no such query", doc_id="x")
+    services.record_judgement(lost, rater=world.owner, rating=1)
+    b3 = book.pairs.get(doc_id="b3")
+    services.record_judgement(b3, rater=world.owner, rating=3)  # P@10's scale is 0/1
+    [done] = sync.sync_book(book)
+    assert (done.record.written, done.record.skipped) == (0, 2)
+    assert not Rating.objects.filter(doc_id__in=["x", "b3"]).exists()
+    assert done.record.synced_by is None
+
+
+def test_aggregated_uses_the_books_rule(world, book):
+    b1 = book.pairs.get(doc_id="b1")
+    for user, value in [(world.owner, 3), (world.teammate, 1)]:
+        services.record_judgement(b1, rater=user, rating=value)
+    services.record_judgement(b1, rater_email="c@x.org", rating=3)
+    assert sync.aggregated(book) == {("red boots", "b1"): 1.0}  # top three 3,3,1 -> min 1
+    book.aggregation = "majority"
+    assert sync.aggregated(book) == {("red boots", "b1"): 3.0}
+    book.aggregation = "mean"
+    assert sync.aggregated(book) == {("red boots", "b1"): 2.0}  # 7/3 -> 2
