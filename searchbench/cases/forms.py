@@ -79,6 +79,13 @@ class CaseCreateForm(forms.ModelForm):
         self.fields["scorer"].initial = Scorer.objects.filter(name="nDCG@10").first()
         self.fields["query_template"].help_text += " Examples — " + template_examples()
 
+    def clean_query_template(self) -> str:
+        template = str(self.cleaned_data["query_template"])
+        problem = template_problem(template, {})  # the first try has no curator variables
+        if problem:
+            raise forms.ValidationError(problem)
+        return template
+
 
 class CaseSettingsForm(forms.ModelForm):
     options = JSONObjectField(
@@ -196,6 +203,48 @@ class TryForm(forms.ModelForm):
         if not 1 <= rows <= 500:
             raise forms.ValidationError("rows must be between 1 and 500")
         return rows
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        template = cleaned.get("query_template")
+        if template and "curator_vars" in cleaned:
+            problem = template_problem(template, cleaned["curator_vars"])
+            if problem:
+                self.add_error("query_template", problem)
+        return cleaned
+
+
+def template_problem(template: str, curator_vars: dict[str, Any]) -> str | None:
+    """Why the engines could not read ``template`` (None: they can): an unknown placeholder, a
+    curator variable the try lacks, a JSON template not valid JSON once filled in. Said with
+    its line and column and a caret, for the form to show beside the template, instead of
+    failing every query of the run."""
+    from searchbench.domain.templating import (
+        TemplateContext,
+        TemplateError,
+        render_json,
+        template_kind,
+        validate,
+    )
+
+    try:
+        validate(template)
+        if template_kind(template) == "json":
+            # Options are per query (known at run time): any option path stands in as {}.
+            render_json(template, TemplateContext("q", _AnyOption(), curator_vars))
+    except TemplateError as exc:
+        return exc.located(template)
+    return None
+
+
+class _AnyOption(dict[str, Any]):
+    """Query options that have every path (each step is another such mapping, rendered {})."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: str) -> _AnyOption:
+        return _AnyOption()
 
 
 class EndpointForm(forms.ModelForm):

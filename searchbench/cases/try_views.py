@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from searchbench.cases import services
@@ -154,6 +156,7 @@ class SideDocs:
     side: services.CompareSide
     docs: list[tuple[services.ShownDoc, Movement | None]] | None
     dropped: list[services.ShownDoc]
+    moved: str | None = None  # "why did it move" against the baseline (add &doc=ID)
 
 
 @dataclass
@@ -165,15 +168,17 @@ class QueryDelta:
     delta: float  # the biggest change of any side (its sign kept): the sort key
     sides: list[SideDocs] | None = None  # per side when any side stored docs
     compared: list[services.CompareSide] | None = None  # the sides but the baseline
+    moved: list[str | None] | None = None  # per side but the baseline: "why did it move"
 
     @property
     def query_id(self) -> int | None:
         return int(self.key[1:]) if self.key.startswith("q") else None
 
     @property
-    def others(self) -> list[tuple[services.CompareSide, float, float]]:
-        """(side, score, delta) of each side but the baseline."""
-        return list(zip(self.compared or [], self.scores[1:], self.deltas, strict=True))
+    def others(self) -> list[tuple[services.CompareSide, float, float, str | None]]:
+        """(side, score, delta, "why did it move" URL) of each side but the baseline."""
+        return list(zip(self.compared or [], self.scores[1:], self.deltas, self.moved or [],
+                        strict=True))  # fmt: skip
 
 
 MAX_SIDES = 8  # a baseline and up to seven others on one page
@@ -220,8 +225,6 @@ def compare(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _query_string(a: str, others: list[str], test: str, correction: str) -> str:
-    from urllib.parse import urlencode
-
     return urlencode([("a", a), *(("b", b) for b in others), ("test", test),
                       ("correction", correction)])  # fmt: skip
 
@@ -255,6 +258,7 @@ def _comparison(case: Case, result: services.SideComparison, page_number: Any) -
         for i in page.object_list
     ]  # fmt: skip
     _fill_texts(case, result.sides, shown)
+    _fill_moved(case, result.sides, shown)
     _fill_docs(result.sides, shown)
     return {
         "sides": result.sides,
@@ -291,6 +295,16 @@ def _fill_texts(case: Case, sides: list[services.CompareSide], rows: list[QueryD
             r.text = texts.get(int(r.key[1:]), f"(deleted query {r.key[1:]})")
 
 
+def _fill_moved(case: Case, sides: list[services.CompareSide], rows: list[QueryDelta]) -> None:
+    """Each shown query's "why did this doc move" link per side against the baseline (one URL
+    reversed a row: the page lists up to 50 × 10 docs a side)."""
+    pairs = [f"?{urlencode([('a', sides[0].key), ('b', side.key)])}" for side in sides[1:]]
+    for r in rows:
+        qid = r.query_id
+        page = reverse("explain:moved", args=[case.pk, qid]) if qid is not None else None
+        r.moved = [page + pair if page else None for pair in pairs]
+
+
 def _fill_docs(sides: list[services.CompareSide], rows: list[QueryDelta]) -> None:
     """Each snapshot side's top docs for the shown queries; against a snapshot baseline, each
     other snapshot's movements (new, up, down, same) and what it dropped."""
@@ -304,14 +318,14 @@ def _fill_docs(sides: list[services.CompareSide], rows: list[QueryDelta]) -> Non
     for r in rows:
         base = base_docs.get(r.key, []) if base_docs is not None else None
         r.sides = [SideDocs(sides[0], _unmoved(base), [])]
-        for side, side_docs in zip(sides[1:], docs[1:], strict=True):
+        for side, side_docs, moved in zip(sides[1:], docs[1:], r.moved or [], strict=True):
             mine = side_docs.get(r.key, []) if side_docs is not None else None
             if mine is None or base is None:
-                r.sides.append(SideDocs(side, _unmoved(mine), []))
+                r.sides.append(SideDocs(side, _unmoved(mine), [], moved))
                 continue
             left, right = movements([d.id for d in base], [d.id for d in mine])
             dropped = [d for d, m in zip(base, left, strict=True) if m.kind == "dropped"]
-            r.sides.append(SideDocs(side, list(zip(mine, right, strict=True)), dropped))
+            r.sides.append(SideDocs(side, list(zip(mine, right, strict=True)), dropped, moved))
 
 
 def _unmoved(

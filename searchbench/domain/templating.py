@@ -312,8 +312,9 @@ def render_json(template: str, ctx: TemplateContext) -> Any:
     """A JSON template rendered and parsed. Invalid JSON afterwards raises TemplateError."""
     tokens = tokenize(template)
     out: list[str] = []
-    # Placeholder positions in the rendered text, to map a JSON error back to the template.
-    marks: list[tuple[int, int]] = []
+    # Where each substitution stands in the rendered text and in the template (start, end of
+    # each), to map a JSON error back to the template; the text between them is copied as is.
+    marks: list[tuple[int, int, int, int]] = []
     in_string = False
     i = 0
     while i < len(tokens):
@@ -330,8 +331,9 @@ def render_json(template: str, ctx: TemplateContext) -> Any:
                 and rest.text.startswith('"')
             ):
                 out.append(text[:-1])
-                marks.append((sum(map(len, out)), ph.start))
+                at = sum(map(len, out))
                 out.append(json.dumps(resolve(ph, ctx), ensure_ascii=False))
+                marks.append((at, at + len(out[-1]), ph.start - 1, ph.end + 1))
                 tokens[i + 2] = _Text(rest.text[1:], rest.start + 1)
                 in_string = False
                 i += 2
@@ -340,13 +342,14 @@ def render_json(template: str, ctx: TemplateContext) -> Any:
             out.append(text)
         else:
             value = resolve(tok, ctx)
-            marks.append((sum(map(len, out)), tok.start))
+            at = sum(map(len, out))
             if in_string:
                 out.append(json.dumps(_as_text(value), ensure_ascii=False)[1:-1])
             elif isinstance(value, str) and tok.curator:
                 out.append(value)  # curator values are typed into the JSON as written (2.5, true)
             else:
                 out.append(json.dumps(value, ensure_ascii=False))
+            marks.append((at, at + len(out[-1]), tok.start, tok.end))
         i += 1
     rendered = "".join(out)
     try:
@@ -376,12 +379,17 @@ def _scan_quotes(text: str, in_string: bool) -> bool:
     return in_string
 
 
-def _map_position(rendered_pos: int, marks: Sequence[tuple[int, int]]) -> int | None:
-    best: int | None = None
-    for rendered_at, template_at in marks:
-        if rendered_at <= rendered_pos:
-            best = template_at
-    return best
+def _map_position(rendered_pos: int, marks: Sequence[tuple[int, int, int, int]]) -> int:
+    """The template offset of a rendered one: inside a substitution, its placeholder's start;
+    elsewhere the same character of the copied text."""
+    rendered_end = template_end = 0
+    for r_start, r_end, t_start, t_end in marks:
+        if rendered_pos < r_start:
+            break
+        if rendered_pos < r_end:
+            return t_start
+        rendered_end, template_end = r_end, t_end
+    return template_end + rendered_pos - rendered_end
 
 
 def render(template: str, ctx: TemplateContext) -> Any:

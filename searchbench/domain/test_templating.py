@@ -125,6 +125,25 @@ def test_it_reports_invalid_json_after_substitution() -> None:
         render_json('{"q": "#$query##",}', ctx("x"))
 
 
+@pytest.mark.parametrize(
+    ("template", "curator", "at"),
+    [
+        # after substitutions: the same character of the template (the second comma)
+        ('{"query": "#$query##",\n "size": 10,,\n "x": ##b##}', {"b": "1"}, 35),
+        # a bad value: the placeholder that put it there
+        ('{"q": "#$query##", "boost": ##b##}', {"b": "not a number"}, 28),
+        # before any substitution
+        ('{"q" "#$query##"}', {}, 5),
+    ],
+)
+def test_an_invalid_json_error_points_at_its_place_in_the_template(
+    template: str, curator: dict[str, str], at: int
+) -> None:
+    with pytest.raises(TemplateError) as caught:
+        render_json(template, ctx("a long query text", curator_vars=curator))
+    assert caught.value.position == at, template[caught.value.position or 0 :]
+
+
 def test_it_escapes_lucene_syntax_when_asked() -> None:
     assert escape_lucene('c++ a:b "q" (x) path\\') == 'c\\+\\+ a\\:b \\"q\\" \\(x\\) path\\\\'
     assert render_params("q=#$query##", ctx("a:b", escape=True)) == [("q", "a\\:b")]
