@@ -1,6 +1,7 @@
 """The whole Quepid workflow in a real browser, as issue 11 lists it, driven by clicks and keys.
 
-Alice signs in, makes an endpoint on the built-in engine, creates a case, pastes 50 queries, runs
+Alice signs in, is refused an endpoint on an index that does not exist, uploads the documents
+and builds that index (its fields picked, a build job), makes an endpoint on it, creates a case, pastes 50 queries, runs
 them while a progress bar moves, rates with the keyboard, edits the template into a new try,
 switches back to try 1, snapshots it and compares the snapshot with the new try, changes the
 scorer and sees the score follow, makes a team with Bob and shares the case with it; Bob sees it,
@@ -14,7 +15,6 @@ Every main screen is saved as ``workflow-*.png`` (searchbench.testing.screenshot
 with axe-core (tests/browser/axe.py): no serious or critical accessibility violation.
 
 What is not done through the UI, and why: the users exist (sign-up is tested elsewhere); the
-index is built by ``create_index`` in the set-up (PENDING: index pages from the UI); the
 10,000-query case is made by the services (pasting is the 50-query step; the point there is
 the page).
 """
@@ -43,6 +43,7 @@ CASE = "Gear search"
 TEMPLATE_1 = '{"query": "#$query##", "fields": ["description"]}'
 TEMPLATE_2 = '{"query": "#$query##", "fields": ["title^3", "description"]}'
 FIELD_SPEC = "id:id title:title category brand"
+INDEX_FIELDS = ["title", "category", "brand", "description"]
 BIG_QUERIES = 10_000
 # A sanity bound on the 10,000-query case page's load in this browser (server, transfer and
 # rendering on a shared 2-core machine): far above what it takes (docs/benchmarks.md has the
@@ -55,6 +56,8 @@ class Workflow:
     base: str
     page: Any
     password: str = "a long enough password"
+    documents: Path = Path()  # the JSONL file Alice uploads
+    data_dir: Path = Path()  # the server's data directory (never to be shown on a page)
     screens: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # serious/critical accessibility findings
     notes: list[str] = field(default_factory=list)  # moderate/minor ones, printed
@@ -90,6 +93,7 @@ class Workflow:
 
 def _worker() -> int:
     """Do the queued jobs' work as `searchbench worker` would; the number of jobs done."""
+    from searchbench.indexes.tasks import run_build
     from searchbench.jobs import tasks
     from searchbench.jobs.models import Job, JobChunk
 
@@ -100,6 +104,10 @@ def _worker() -> int:
                 tasks.run_chunk(chunk.pk)
         elif job.kind == Job.Kind.SNAPSHOT:
             tasks.run_snapshot(job.pk)
+        elif job.kind == Job.Kind.INDEX:
+            if job.params.get("staged"):
+                continue  # waits for its fields, not for a worker
+            run_build(job.pk)
         else:
             raise AssertionError(f"no worker step for a {job.kind} job in this test")
         done += 1
@@ -119,7 +127,6 @@ def workflow(live_server, browser_page, tmp_path: Path, monkeypatch, settings) -
     from django.db import connections
 
     from searchbench.demo import corpus
-    from searchbench.engines.local import create_index
 
     monkeypatch.setenv("SEARCHBENCH_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(Conf, "SYNC", False)  # jobs wait for _worker
@@ -128,15 +135,8 @@ def workflow(live_server, browser_page, tmp_path: Path, monkeypatch, settings) -
     User = get_user_model()
     for name in ("alice", "bob", "carol"):
         User.objects.create_user(name, f"{name}@example.org", flow.password)
-    source = corpus.write_jsonl(tmp_path / "gear.jsonl", corpus.generate(size=600))
-    # PENDING: the index is to be made from the UI (upload, pick id and fields, build job).
-    create_index(
-        INDEX,
-        source,
-        id_field="id",
-        fields=["title", "category", "brand", "description"],
-        data_dir=tmp_path,
-    )
+    flow.documents = corpus.write_jsonl(tmp_path / "gear.jsonl", corpus.generate(size=600))
+    flow.data_dir = tmp_path
     try:
         yield flow
     finally:
@@ -153,6 +153,8 @@ def _queries() -> list[str]:
 def test_the_whole_workflow_in_the_browser(workflow):
     flow = workflow
     _sign_in(flow)
+    _endpoint_to_a_missing_index(flow)
+    _create_index(flow)
     _create_endpoint(flow)
     case_id = _create_case(flow)
     _paste_queries(flow)
@@ -187,13 +189,54 @@ def _sign_in(flow: Workflow) -> None:
     assert "No cases yet." in page.inner_text("#case-table")
 
 
-def _create_endpoint(flow: Workflow) -> None:
+def _endpoint_to_a_missing_index(flow: Workflow) -> None:
     page = flow.page
     page.click("#case-table ~ section a:has-text('add a search endpoint')")
     page.wait_for_selector("#endpoint-form")
     page.fill("#id_name", ENDPOINT)
     page.select_option("#id_kind", "local")
     page.fill("#id_url", f"local://{INDEX}")
+    page.click("#endpoint-form button[type=submit]")
+    page.wait_for_selector("#endpoint-form .errorlist")
+    # Refused next to the URL, naming the index only: no server path on the page.
+    error = page.inner_text("#endpoint-form .errorlist")
+    assert INDEX in error, error
+    assert str(flow.data_dir) not in page.content() and "/indexes" not in error
+    url_field = page.locator("#id_url").locator("xpath=..")
+    assert url_field.locator(".errorlist").count() == 1
+    flow.screen("endpoint-refused", full_page=True)
+
+
+def _create_index(flow: Workflow) -> None:
+    page = flow.page
+    flow.nav("Indexes")
+    page.click("#new-index")
+    page.wait_for_selector("#index-upload-form")
+    page.fill("#index-upload-form #id_name", INDEX)
+    page.set_input_files("#index-upload-form input[type=file]", str(flow.documents))
+    flow.screen("index-new", full_page=True)
+    page.click("#index-upload-submit")
+    page.wait_for_selector("#index-fields-form")
+    assert page.locator("#index-preview tbody tr").count() > 0
+    page.select_option("#index-fields-form #id_id_field", "id")
+    for box in page.locator("#index-fields-form input[name=fields]").all():
+        box.set_checked(box.get_attribute("value") in INDEX_FIELDS)
+    flow.screen("index-fields", full_page=True)
+    page.click("#index-build-submit")
+    page.wait_for_selector("#index-build .job progress")  # queued: the bar waits for a worker
+    assert _worker() == 1  # the build job
+    page.wait_for_selector("#index-status:has-text('ready')")
+    assert page.inner_text("#index-docs") == "600"
+    assert set(page.inner_text("#index-fields").split(", ")) == set(INDEX_FIELDS)
+    flow.screen("index-built", full_page=True)
+
+
+def _create_endpoint(flow: Workflow) -> None:
+    page = flow.page
+    page.click("#index-new-endpoint")  # the endpoint form, on this index
+    page.wait_for_selector("#endpoint-form")
+    assert page.input_value("#id_url") == f"local://{INDEX}"
+    page.fill("#id_name", ENDPOINT)
     flow.screen("endpoint-new", full_page=True)
     page.click("#endpoint-form button[type=submit]")
     page.wait_for_selector(f"text={ENDPOINT}")
