@@ -77,7 +77,9 @@ def test_the_list_rows_carry_what_the_script_needs(world):
     page = parse(client_for(world.owner).get(reverse("cases:detail", args=[world.case.pk])).content)
     rows = page.select("#queries tr.query-row")
     assert [r.attrs["tabindex"] for r in rows] == ["0", "-1"]  # one tab stop: the focused row
-    assert rows[0].attrs["data-panel-url"] == panel_url(world, world.q_boots)
+    # The script fetches the query page's URL + "panel".
+    link = rows[0].one("a.query-link").attrs["href"]
+    assert link + "panel" == panel_url(world, world.q_boots)
     assert rows[0].one("button.expand").attrs["aria-expanded"] == "false"
     assert rows[0].select("form.move button[value=up]") and rows[0].select("td.rated-count")
     scripts = [s.attrs["src"] for s in page.select("script[src]")]

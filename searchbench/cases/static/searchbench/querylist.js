@@ -53,7 +53,9 @@
     button.textContent = "▾";
     const back = `${location.pathname}${location.search}#q-${row.dataset.queryId}`;
     try {
-      const response = await fetch(`${row.dataset.panelUrl}?back=${encodeURIComponent(back)}`, {
+      // The query page's URL + "panel" (cases/urls.py): not written into each of the 100 rows.
+      const page = row.querySelector("a.query-link").getAttribute("href");
+      const response = await fetch(`${page}panel?back=${encodeURIComponent(back)}`, {
         credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" },
       });
