@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Swagger
 
 from searchbench import __version__
 from searchbench.api import (
+    books,
     cases,
     endpoints,
     jobs,
@@ -62,3 +63,4 @@ api.add_router("/scorers", scorers.router)
 api.add_router("/endpoints", endpoints.router)
 api.add_router("/teams", teams.router)
 api.add_router("/jobs", jobs.router)
+api.add_router("/books", books.router)

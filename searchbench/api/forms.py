@@ -25,6 +25,14 @@ def as_field(value: Any) -> Any:
     return value
 
 
+def scale_as_text(changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` with a JSON ``scale`` (a list of numbers) as ScaleForm's ``scale_text`` (the
+    scorer's and the book's form)."""
+    if "scale" in changes:
+        changes["scale_text"] = ", ".join(f"{v:g}" for v in changes.pop("scale"))
+    return changes
+
+
 def bind(
     form_class: type[forms.BaseForm],
     changes: dict[str, Any],

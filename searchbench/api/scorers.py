@@ -21,7 +21,7 @@ from searchbench.api.common import (
     with_etag,
 )
 from searchbench.api.errors import ApiError, not_found
-from searchbench.api.forms import bind, save
+from searchbench.api.forms import bind, save, scale_as_text
 from searchbench.cases import services
 from searchbench.cases.forms import ScorerForm
 from searchbench.cases.models import Scorer
@@ -81,12 +81,6 @@ def scorer_out(s: Scorer) -> dict[str, Any]:
     }
 
 
-def _form_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    if "scale" in changes:
-        changes["scale_text"] = ", ".join(f"{v:g}" for v in changes.pop("scale"))
-    return changes
-
-
 def _usable(request: HttpRequest, scorer_id: int) -> Scorer:
     """A scorer you may use: 404 for any other (its existence is not disclosed)."""
     scorer = services.usable_scorers(request.user).filter(pk=scorer_id).first()
@@ -118,7 +112,7 @@ def list_scorers(
 @router.post("", response=answers(ScorerOut, 201), operation_id="create_scorer")
 def create_scorer(request: HttpRequest, payload: ScorerIn) -> Status:
     """A custom JavaScript scorer (the code is tried on a sample query first)."""
-    form = bind(ScorerForm, _form_changes(payload.dict()), user=request.user)
+    form = bind(ScorerForm, scale_as_text(payload.dict()), user=request.user)
     return Status(201, scorer_out(save(form, owner=request.user)))
 
 
@@ -134,7 +128,7 @@ def update_scorer(
     """Change one of your custom scorers. If-Match: 412 on change."""
     scorer = _own(request, scorer_id)
     check_if_match(request, scorer_out(scorer))
-    changes = _form_changes(changes_of(payload))
+    changes = scale_as_text(changes_of(payload))
     form = bind(ScorerForm, changes, instance=scorer, user=request.user)
     save(form)
     scorer.refresh_from_db()

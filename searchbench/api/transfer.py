@@ -17,7 +17,7 @@ from searchbench.api.errors import ApiError
 from searchbench.api.jobs import JobOut, job_out
 from searchbench.cases import transfer
 from searchbench.cases.models import Case
-from searchbench.domain.formats.registry import FORMATS, IMPORT_MAX_BYTES
+from searchbench.domain.formats.registry import BOOK_FORMATS, FORMATS, IMPORT_MAX_BYTES
 from searchbench.jobs.imports import INLINE_MAX_BYTES, import_or_queue
 from searchbench.jobs.models import Job
 
@@ -32,6 +32,9 @@ class FormatOut(Schema):
     title: str
     can_import: bool
     whole_case: bool = Field(..., description="the file is a whole case: importing makes a new one")
+    target: str = Field(
+        "case", description="what it holds: a case's (/cases/…) or a book's (/books/…)"
+    )
     media_type: str
     suffix: str
 
@@ -74,8 +77,9 @@ def _format(name: str, *, reading: bool = False) -> Any:
 
 
 @contextmanager
-def _body(request: HttpRequest) -> Iterator[IO[bytes]]:
-    """The request body as a file, read in chunks (never whole into memory)."""
+def body_file(request: HttpRequest) -> Iterator[IO[bytes]]:
+    """The request body as a file, read in chunks (never whole into memory); also the books'
+    imports'."""
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         size = 0
         while chunk := request.read(CHUNK):
@@ -120,7 +124,7 @@ BODY_DOC = {
 
 @router.get("/formats", response=answers(list[FormatOut]), operation_id="list_formats")
 def list_formats(request: HttpRequest) -> list[dict[str, Any]]:
-    """The import and export formats."""
+    """The import and export formats: a case's (``target`` case) and a book's (book)."""
     return [
         {
             "name": f.name,
@@ -129,8 +133,20 @@ def list_formats(request: HttpRequest) -> list[dict[str, Any]]:
             "whole_case": f.whole_case,
             "media_type": f.media_type,
             "suffix": f.suffix,
+            "target": "case",
         }
         for f in FORMATS.values()
+    ] + [
+        {
+            "name": f.name,
+            "title": f.title,
+            "can_import": True,
+            "whole_case": False,
+            "media_type": f.media_type,
+            "suffix": f.suffix,
+            "target": "book",
+        }
+        for f in BOOK_FORMATS.values()
     ]
 
 
@@ -138,7 +154,7 @@ def _import(request: HttpRequest, fmt: str, target: Any, background: bool) -> St
     """Import the body into ``target`` in the request, or queue a job for a worker (asked for,
     or a file over INLINE_MAX_BYTES): 201/200 and the report, or 202 and the job."""
     _format(fmt, reading=True)
-    with _body(request) as body:
+    with body_file(request) as body:
         report = import_or_queue(fmt, body, user=request.user, case=target, background=background)
     if isinstance(report, Job):
         return Status(202, job_out(report))

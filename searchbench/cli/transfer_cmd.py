@@ -119,7 +119,7 @@ def _find(kind: str, ref: str, owner: Any | None) -> Any | None:
         from searchbench.cases.models import Case as Model
     else:
         from searchbench.books import services  # type: ignore[no-redef]
-        from searchbench.books.models import Book as Model  # type: ignore[assignment]
+        from searchbench.books.models import Book as Model
 
     rows = Model.objects.filter(pk=int(ref)) if ref.isdigit() else Model.objects.filter(name=ref)
     if owner is not None:

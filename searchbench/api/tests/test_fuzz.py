@@ -40,6 +40,7 @@ RAN: Counter[str] = Counter()
 def _fill_world(world: World) -> dict[str, Any]:
     """Put a snapshot, a recorded run, a job and a custom scorer into the world, and note every
     id the paths take."""
+    from searchbench.books.models import Book, Pair
     from searchbench.cases import services
     from searchbench.cases.models import Scorer
     from searchbench.jobs import services as jobs
@@ -50,6 +51,8 @@ def _fill_world(world: World) -> dict[str, Any]:
     snapshot = services.take_snapshot(world.case, "fuzz snapshot", user=world.owner)
     job = jobs.start_run(world.case, user=world.owner)
     run = services.latest_history(world.case)
+    book = Book.objects.create(name="fuzz book", owner=world.owner, scale=[0, 1, 2, 3])
+    pair = Pair.objects.create(book=book, query_text="red boots", doc_id="b1")
     return dict(
         case_id=world.case.pk,
         query_id=world.q_boots.pk,
@@ -61,6 +64,8 @@ def _fill_world(world: World) -> dict[str, Any]:
         team_id=world.team.pk,
         user_id=world.teammate.pk,
         job_id=job.pk,
+        book_id=book.pk,
+        pair_id=pair.pk,
         fmt="ratings-csv",
     )
 

@@ -126,6 +126,12 @@ def rules(anon: str) -> dict[str, Rule]:
         "scorer_own": Rule("scorer_own", s(lambda p, v: OK if p == "owner" else "404"), "scorer"),
         # Books: their owner and their teams' members read and change them; to others, not there.
         "book": Rule("book", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "book"),
+        # Only a book's owner deletes it; its teams' members are told so (403).
+        "book_owner": Rule(
+            "book_owner",
+            s(lambda p, v: OK if p == "owner" else "403" if p in SHARED_USERS[v] else "404"),
+            "book",
+        ),
         # Built-in indexes: those who may use one see it; only its owner builds or deletes it.
         "index_use": Rule(
             "index_use", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "index"
@@ -350,6 +356,18 @@ API: dict[str, Rule] = {
     "delete_team": A["team_owner"],
     "get_job": A["job"],
     "cancel_job": A["job"],
+    "list_books": A["signed_in"],
+    "create_book": A["signed_in"],
+    "import_new_book": A["signed_in"],
+    "get_book": A["book"],
+    "update_book": A["book"],
+    "delete_book": A["book_owner"],
+    "list_pairs": A["book"],
+    "list_judgements": A["book"],
+    "record_judgement": A["book"],
+    "remove_judgement": A["book"],
+    "import_into_book": A["book"],
+    "export_book": A["book"],
 }
 
 # The admin site's own pages (every ModelAdmin's pages are staff-only: ADMIN_MODEL).
@@ -676,7 +694,7 @@ def _url(route: Route, w: World, variant: str, children: str | None = None) -> s
         "<id:history_id>": (w.runs.get(child) or w.runs["private"]).pk,
         "<id:job_id>": (w.jobs.get(variant) or w.jobs["private"]).pk,
         "<id:number>": 1,
-        "<fmt>": "ratings-csv",
+        "<fmt>": "judgements-csv" if "books/" in route.pattern else "ratings-csv",
         "<id:endpoint_id>": endpoint.pk,
         "<id:scorer_id>": scorer.pk,
         "<id:book_id>": book.pk,
@@ -723,6 +741,7 @@ POST_DATA = {  # form fields some pages need to do their work
     "books/<id:book_id>/judge/<id:pair_id>": {"answer": "1"},
     "cases/<id:case_id>/queries/<id:query_id>/move": {"direction": "up"},
 }
+JUDGEMENTS = "query,docid,rater,rating\ntent,t1,ann@example.com,1\n"  # a book import's file
 QUERY = {  # query strings some routes need to do their work
     "explain/cases/<id:case_id>/queries/<id:query_id>/doc": "?doc=b1",
     "explain/cases/<id:case_id>/queries/<id:query_id>/compare": "?doc=b1&doc=b2",
@@ -761,6 +780,11 @@ def _api_body(
         "update_query": ("", {"notes": n}),
         "rate_doc": ("", {"doc_id": "b2", "rating": 1}),
         "set_ratings": ("", {"ratings": [{"doc_id": "b2", "rating": 1}]}),
+        "create_book": ("", {"name": n}),
+        "update_book": ("", {"name": n}),
+        "record_judgement": ("", {"rating": 1}),
+        "import_new_book": ("?name=" + n.replace(" ", "+"), JUDGEMENTS),
+        "import_into_book": ("", JUDGEMENTS),
         "clear_rating": ("?doc_id=b1", None),
         "create_snapshot": ("", {"name": n}),
         "compare_snapshots": (f"?base={snap.pk}&other={w.other_snapshots[child].pk}", None),
