@@ -1,4 +1,5 @@
-"""axe-core, the accessibility checker, run in a browser test's page.
+"""axe-core, the accessibility checker, run in a browser test's page, and the one check it cannot
+make: that each keyboard stop shows where the focus is.
 
 axe-core comes from the npm registry at test time, pinned by version and checked against the
 registry's sha512, and is kept under ``tests/browser/.cache/`` (ignored by git, like the engine
@@ -82,3 +83,29 @@ def findings(page: Any, screen: str) -> tuple[list[str], list[str]]:
         line = f"{screen}: {v['impact']} {v['id']} ({v['help']}) at {', '.join(v['targets'])}"
         (failing if v["impact"] in FAILING else others).append(line)
     return failing, others
+
+
+def unmarked_focus(page: Any, screen: str, stops: int = 15) -> list[str]:
+    """Tab through the first ``stops`` keyboard stops of ``page`` (from the top) and name those
+    that show no focus mark: no outline and no box shadow while focused. axe cannot see this:
+    it needs real keyboard focus, which is why Playwright presses Tab."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.evaluate("window.scrollTo(0, 0)")
+    unmarked: list[str] = []
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        seen = page.evaluate(
+            "(() => { const e = document.activeElement;"
+            " if (!e || e === document.body) return null;"
+            " const s = getComputedStyle(e);"
+            " return {tag: e.tagName.toLowerCase(), id: e.id, text: (e.innerText || e.value || '')"
+            ".trim().slice(0, 30), marked: (s.outlineStyle !== 'none' && s.outlineWidth !== '0px')"
+            " || s.boxShadow !== 'none'}; })()"
+        )
+        if seen is None:
+            break  # past the last stop
+        if not seen["marked"]:
+            unmarked.append(
+                f"{screen}: no focus mark on <{seen['tag']}> #{seen['id']} {seen['text']!r}"
+            )
+    return unmarked

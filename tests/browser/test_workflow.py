@@ -67,7 +67,7 @@ class Workflow:
         screenshot(self.page, f"workflow-{name}", full_page=full_page)
         self.screens.append(f"workflow-{name}.png")
         failing, others = axe.findings(self.page, name)
-        self.problems += failing
+        self.problems += failing + axe.unmarked_focus(self.page, name)
         self.notes += others
 
     def sign_in(self, username: str) -> None:
