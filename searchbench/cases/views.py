@@ -482,7 +482,9 @@ def endpoint_edit(request: HttpRequest, endpoint_id: int | None = None) -> HttpR
     else:
         # A new endpoint may come prefilled from a link (the index page's "New endpoint on it").
         prefill = {k: request.GET[k][:2000] for k in ("name", "kind", "url") if k in request.GET}
-        form = EndpointForm(instance=endpoint, user=request.user, initial=prefill or None)
+        form = EndpointForm(
+            instance=endpoint, user=request.user, initial=prefill if endpoint is None else None
+        )
     return render(request, "cases/endpoint_form.html", {"form": form, "endpoint": endpoint})
 
 

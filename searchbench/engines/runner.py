@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,6 +11,7 @@ from searchbench.domain.search import QueryContext, SearchResult, TryConfig
 from searchbench.engines.base import Engine
 
 Progress = Callable[[int, int], None]  # (done, total)
+log = logging.getLogger("searchbench.engines")
 
 
 def run_queries(
@@ -34,8 +36,12 @@ def run_queries(
         try:
             return engine.search(queries[i], try_config)
         except Exception as exc:  # a bug in an adapter must not sink the whole run
+            # Its words may name the server's files (an OSError's path, tantivy's messages) and
+            # the query's error is shown to users: the words go to the server log only.
+            log.exception("internal error in the %s adapter", engine.kind)
             return SearchResult(
-                error=f"internal error in the {engine.kind} adapter: {type(exc).__name__}: {exc}"
+                error=f"internal error in the {engine.kind} adapter ({type(exc).__name__}); "
+                "the server log has the details"
             )
 
     def one(i: int) -> tuple[int, SearchResult]:

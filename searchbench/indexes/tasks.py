@@ -67,6 +67,14 @@ def run_build(job_id: int) -> str:
         _end(job, Job.Status.FAILED, str(exc)[:2000])
         log.warning("index_build_refused", job_id=job.pk, index=params["name"], error=str(exc))
         return "refused"
+    except Exception:
+        # A fault of the server (a full disk, tantivy's own errors): its words name the server's
+        # files, so the job says what failed and the log has the details.
+        log.exception("index_build_failed", job_id=job.pk, index=params["name"])
+        _end(
+            job, Job.Status.FAILED, "the build failed on the server; the server log has the details"
+        )
+        return "failed"
     if not LocalIndex.objects.filter(pk=row.pk).exists():  # deleted while it was built
         engine.delete_index(params["name"])
         _end(job, Job.Status.CANCELLED)

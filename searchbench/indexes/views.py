@@ -100,7 +100,7 @@ def index_fields(request: HttpRequest, index_id: int) -> HttpResponse:
     )
 
 
-def _cell(value: object, limit: int = 120) -> str:
+def _cell(value: object, limit: int = 80) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)

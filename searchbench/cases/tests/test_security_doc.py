@@ -115,6 +115,13 @@ def _stores_static(world: Any, user: Any) -> bool:
     return user.is_authenticated and services.data_name_taken(user, "static", "frozen") is None
 
 
+def _owns_index(world: Any, user: Any) -> bool:
+    from searchbench.indexes import services as indexes
+    from searchbench.indexes.models import LocalIndex
+
+    return indexes.own_index(user, LocalIndex.objects.get(name="tiny").pk) is not None
+
+
 def _sees_jobs(world: Any, user: Any) -> bool:
     from searchbench.jobs import services as jobs
 
@@ -186,6 +193,10 @@ def _checks() -> dict[str, Check]:
             lambda w, u: _static_set(w) and services.may_use_data(u, "static", "frozen")
         ),
         "store results under a static set's name": _stores_static,
+        "use a built-in index (local://NAME), see it listed": (
+            lambda w, u: services.may_use_data(u, "local", "tiny")
+        ),
+        "rebuild or delete a built-in index": _owns_index,
         "see and cancel a case's jobs (runs, snapshots)": _sees_jobs,
         "see and pick a custom scorer": (
             lambda w, u: services.usable_scorers(u).filter(pk=_scorer(w).pk).exists()
@@ -200,10 +211,10 @@ PERSONAS = ["owner", "teammate", "outsider", "anonymous"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("row", range(13))
+@pytest.mark.parametrize("row", range(15))
 def test_the_access_table_is_what_the_rules_answer(world: Any, row: int) -> None:
     rows = table("access-table")
-    assert len(rows) == 13
+    assert len(rows) == 15
     what, *answers = rows[row]
     world.endpoint.teams.add(world.team)
     world.endpoint.username = "svc-user"

@@ -65,3 +65,31 @@ def test_missing_data_names_no_path_and_lists_no_other_names(tmp_path: Path) -> 
         message = engine.ping().message
         assert "'missing'" in message
         assert str(tmp_path) not in message and "someone-elses" not in message
+
+
+def test_an_unexpected_fault_in_an_adapter_names_no_path(tmp_path: Path, caplog) -> None:
+    """A bug or a filesystem fault in an adapter (an OSError names its file) becomes the query's
+    error without its words: those go to the server log, the page shows the kind of fault."""
+    from searchbench.engines.base import Engine
+    from searchbench.engines.runner import run_queries
+
+    secret = tmp_path / "indexes" / ".versions" / "x-1" / "meta.json"
+
+    class Faulty(Engine):
+        kind = "local"
+
+        def execute(self, query, try_config):
+            raise FileNotFoundError(2, "No such file or directory", str(secret))
+
+        def ping(self):  # pragma: no cover - not called
+            raise AssertionError
+
+    [result] = run_queries(
+        Faulty(EndpointConfig(kind="local", url="local://x")),
+        [QueryContext("q")],
+        TryConfig(template=""),
+    )
+    assert result.error == (
+        "internal error in the local adapter (FileNotFoundError); the server log has the details"
+    )
+    assert str(secret) in caplog.text  # the operator still learns what happened

@@ -208,3 +208,24 @@ def test_delete_is_refused_while_endpoints_use_it(build, world, data_dir):
     client.post(reverse("indexes:delete", args=[row.pk]))
     assert not LocalIndex.objects.filter(pk=row.pk).exists()
     assert not engine.index_exists("shop")
+
+
+def test_a_server_fault_fails_the_build_without_naming_a_path(
+    build, world, data_dir, monkeypatch
+) -> None:
+    from searchbench.indexes import tasks
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(data_dir / "indexes" / ".versions"))
+
+    monkeypatch.setattr(tasks.engine, "create_index", full_disk)
+    client = client_for(world.owner)
+    upload(client, "shop", JSONL)
+    row = LocalIndex.objects.get(name="shop")
+    build(client, row.pk)
+    job = Job.objects.get(kind=Job.Kind.INDEX)
+    assert job.status == Job.Status.FAILED
+    assert job.error == "the build failed on the server; the server log has the details"
+    assert not ImportUpload.objects.filter(job=job).exists()
+    page = client.get(reverse("indexes:detail", args=[row.pk])).text
+    assert str(data_dir) not in page and "the server log has the details" in page
