@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from searchbench.books.models import Book, Judge, Judgement, Pair
+from searchbench.books.models import Book, BookSync, Judge, Judgement, Pair
 from searchbench.cases.admin import ModelAdmin
 
 
@@ -33,3 +33,10 @@ class JudgementAdmin(ModelAdmin):
     list_filter = ["state"]
     search_fields = ["rater_key", "pair__query_text", "pair__doc_id"]
     raw_id_fields = ["pair", "rater", "judge"]
+
+
+@admin.register(BookSync)
+class BookSyncAdmin(ModelAdmin):
+    list_display = ["book", "case", "rule", "written", "unchanged", "skipped", "created_at"]
+    list_filter = ["rule"]
+    raw_id_fields = ["book", "case", "synced_by"]

@@ -74,27 +74,23 @@ def populate_from_case(book: Book, case: Case, *, depth: int, try_: Try | None =
     outcome = Populated(queries=len(queries))
     rows: dict[tuple[str, str], Pair] = {}
     for query, result in zip(queries, results, strict=True):
-        text = query.text[: Pair._meta.get_field("query_text").max_length]
         if result.error:
             outcome.errors[query.text] = result.error
-
-        def add(doc_id: str, position: int | None, fields: dict[str, Any], *, q=query, t=text):
+        text = query.text[: Pair._meta.get_field("query_text").max_length]
+        found = [(doc.id, n, doc_fields(doc)) for n, doc in enumerate(result.docs[:depth], 1)]
+        found += [(doc_id, None, {}) for doc_id in rated.get(query.pk, [])]
+        for doc_id, position, fields in found:
             rows.setdefault(
-                (t, doc_id),
+                (text, doc_id),
                 Pair(
                     book=book,
-                    query_text=t,
-                    information_need=q.information_need,
+                    query_text=text,
+                    information_need=query.information_need,
                     doc_id=doc_id,
                     position=position,
                     doc_fields=fields,
                 ),
             )
-
-        for n, doc in enumerate(result.docs[:depth], start=1):
-            add(doc.id, n, doc_fields(doc))
-        for doc_id in rated.get(query.pk, []):
-            add(doc_id, None, {})
     with transaction.atomic():
         Book.objects.select_for_update().only("pk").get(pk=book.pk)  # one populate at a time
         have = set(book.pairs.values_list("query_text", "doc_id"))

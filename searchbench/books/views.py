@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -15,6 +16,7 @@ from searchbench.books import populate, queue, services, sync
 from searchbench.books.forms import BookForm, JudgementForm, PopulateForm
 from searchbench.books.models import Book, Judgement, Pair
 from searchbench.cases.services import ServiceError
+from searchbench.domain.formats.registry import BOOK_FORMATS
 from searchbench.web import markdown
 from searchbench.web.csp import image_src
 
@@ -37,7 +39,11 @@ def _key(request: HttpRequest) -> str:
 @login_required
 @require_GET
 def book_list(request: HttpRequest) -> HttpResponse:
-    books = services.readable_books(request.user).select_related("owner")
+    books = (
+        services.readable_books(request.user)
+        .select_related("owner")
+        .annotate(pair_count=Count("pairs", distinct=True))
+    )
     return render(request, "books/book_list.html", {"books": books})
 
 
@@ -80,6 +86,7 @@ def book_detail(request: HttpRequest, book_id: int) -> HttpResponse:
             "syncs": book.syncs.select_related("case", "synced_by")[:10],
             "populate_form": PopulateForm(user=request.user),
             "scale": _scale(book),
+            "book_formats": list(BOOK_FORMATS),
         },
     )
 

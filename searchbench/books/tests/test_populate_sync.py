@@ -115,3 +115,12 @@ def test_aggregated_uses_the_books_rule(world, book):
     assert sync.aggregated(book) == {("red boots", "b1"): 3.0}
     book.aggregation = "mean"
     assert sync.aggregated(book) == {("red boots", "b1"): 2.0}  # 7/3 -> 2
+
+
+def test_an_engine_failure_is_reported_and_the_rated_docs_still_come_in(world, empty_book):
+    world.endpoint.url = "local://no-such-index"
+    world.endpoint.save()
+    done = populate_from_case(empty_book, world.case, depth=3)
+    assert set(done.errors) == {"red boots", "tent"}
+    pairs = set(empty_book.pairs.values_list("query_text", "doc_id"))
+    assert pairs == {("red boots", "b1"), ("red boots", "b2"), ("tent", "t1")}

@@ -177,3 +177,11 @@ def test_a_pair_of_another_book_is_not_found(world, book):
     stranger = Pair.objects.create(book=other, query_text="q", doc_id="d")
     url = reverse("books:judge_pair", args=[book.pk, stranger.pk])
     assert client_for(world.owner).get(url).status_code == 404
+
+
+def test_the_list_shows_the_books_one_may_see_with_their_pairs(world, book):
+    Book.objects.create(name="Oscar's own", owner=world.outsider, scale=[0, 1])
+    html = client_for(world.teammate).get(reverse("books:list")).content.decode()
+    rows = parse(html).select("#book-table tr.book-row")
+    assert [r.one("a").text for r in rows] == ["Boots book"]
+    assert rows[0].one("td.num").text == "4"
