@@ -167,6 +167,18 @@ def _manages_team(world: Any, user: Any) -> bool:
     return True
 
 
+def _changes_book(world: Any, user: Any) -> bool:
+    from searchbench.books import services as books
+    from searchbench.books.models import Book
+
+    book, made = Book.objects.get_or_create(name="olive's book", owner=world.owner)
+    if made:
+        book.teams.add(world.team)
+    readable = books.readable_books(user).filter(pk=book.pk).exists()
+    assert readable == books.can_write(user, book)  # one rule: who sees a book may change it
+    return readable
+
+
 Check = Callable[[Any, Any], bool]
 
 
@@ -204,6 +216,7 @@ def _checks() -> dict[str, Check]:
         "edit a custom scorer, choose its teams": _edits_scorer,
         "see a team and its members, leave it": _sees_team,
         "add, remove, promote members of a team, invite": _manages_team,
+        "read, judge, fill, change and sync a book": _changes_book,
     }
 
 
@@ -211,10 +224,10 @@ PERSONAS = ["owner", "teammate", "outsider", "anonymous"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("row", range(15))
+@pytest.mark.parametrize("row", range(16))
 def test_the_access_table_is_what_the_rules_answer(world: Any, row: int) -> None:
     rows = table("access-table")
-    assert len(rows) == 15
+    assert len(rows) == 16
     what, *answers = rows[row]
     world.endpoint.teams.add(world.team)
     world.endpoint.username = "svc-user"
