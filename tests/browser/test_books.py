@@ -4,8 +4,9 @@ and the case's score follows.
 The demo user creates a book shared with the demo team, fills it from the demo case (top 1 of
 the current try per query, plus the rated docs; the test then keeps the top docs only), and
 judges three pairs with digits (one put off first with `l`, one with an explanation typed after
-`e`); a teammate judges three others. Each answer is chosen to differ from the case's current rating of that doc, so the sync
-changes six ratings. Leaves screenshots book-judge.png and book-page.png.
+`e`); a teammate judges three others, then goes back with `b` and revises her last answer. Each
+answer is chosen to differ from the case's current rating of that doc, so the sync changes six
+ratings. Leaves screenshots book-judge.png and book-page.png.
 """
 
 from __future__ import annotations
@@ -71,6 +72,21 @@ def _judge_and_sync(base, demo, page):
     browser_sign_in(page, base, "rita", "pw-rita")
     answered.update(_judge_three(page, base, book, case, "rita", explain=False))
     assert len(answered) == 6  # the two raters were offered different pairs
+    # b: back to rita's last pair, which shows her answer; another digit revises it.
+    page.wait_for_selector("#judge-form")
+    url = page.url
+    page.keyboard.press("b")
+    page.wait_for_url(lambda u: u != url)
+    assert "Your answer" in page.inner_text("#my-answer")
+    last = (page.inner_text("#pair-query").strip(), page.get_attribute("#pair-doc", "data-doc-id"))
+    assert last in answered
+    current = Rating.objects.filter(query__case=case, query__text=last[0], doc_id=last[1]).first()
+    taken = {answered[last], current.rating if current else None}
+    revised = next(v for v in (0.0, 1.0, 2.0, 3.0) if v not in taken)
+    url = page.url
+    page.keyboard.press(f"{revised:g}")
+    page.wait_for_url(lambda u: u != url)
+    answered[last] = revised
 
     judgements = Judgement.objects.filter(pair__book=book, state="rated")
     assert judgements.count() == 6
