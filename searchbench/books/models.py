@@ -71,7 +71,7 @@ class Pair(models.Model):
     # the judging page picks the next pair below the book's target without counting rows.
     judged = models.PositiveSmallIntegerField(default=0)
     # Who opened the pair on the judging page last, and when: for a few minutes the page offers
-    # it to other raters only when nothing else is left (books.judging.next_pair).
+    # it to other raters only when nothing else is left (books.queue.next_pair).
     opened_by = models.CharField(max_length=300, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=100, blank=True)
