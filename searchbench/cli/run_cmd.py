@@ -315,13 +315,21 @@ def _compare_with_baseline(
     """Each --fail-on-drop measure, this run against the baseline, paired by query (every query
     of the case; a query missing from a run counts 0), with the test and correction of
     `searchbench compare` over the measures as one family."""
-    from searchbench.domain.scoring import case_mean, score_run
+    from searchbench.domain.scoring import UNRATED_COUNT_ZERO, case_mean, score_run
     from searchbench.domain.stats import adjust, compare
 
     if baseline is None:
         return []
-    keys = [q.key for q in result.plan.queries]
-    qrels = {q.key: dict(q.ratings) for q in result.plan.queries}
+    plan = result.plan
+    # The queries the case score counts (its unrated ones, when the case leaves them out, are in
+    # neither mean nor the paired test: they would only add zero differences).
+    unrated = {q.key for q in plan.queries if not q.ratings}
+    keys = [
+        q.key
+        for q in plan.queries
+        if plan.unrated_rule == UNRATED_COUNT_ZERO or q.key not in unrated
+    ]
+    qrels = {q.key: dict(q.ratings) for q in plan.queries}
     base_scores = score_run(refs, qrels, baseline, complete=True)
     rows = []
     for ref in refs:

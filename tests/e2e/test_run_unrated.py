@@ -73,3 +73,38 @@ def test_an_unknown_rule_names_the_line(tmp_path, data_dir, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "case.yaml:8: unrated_queries: 'skip': one of count_zero, leave_out" in err, err
+
+
+GATED = """\
+case: Gated
+endpoint: {engine: local, index: tiny}
+try:
+  template: '{"query": "#$query##", "fields": ["title", "body"]}'
+scorer: quepid:P@10
+RULE
+queries:
+  - {query: boundary layer, id: q1, ratings: {"1": 1}}
+  - {query: supersonic, id: q2, ratings: {"2": 1}}
+  - {query: flow, id: q3}
+"""
+
+
+@pytest.mark.parametrize(("rule", "expected"), [("", 2 / 3), ("unrated_queries: leave_out", 1.0)])
+def test_the_baseline_gate_counts_the_queries_the_case_score_counts(
+    tmp_path, data_dir, capsys, rule, expected
+):
+    case = tmp_path / "case.yaml"
+    case.write_text(GATED.replace("RULE", rule))
+    base = tmp_path / "base.run"
+    args = ["run", str(case), "--data-dir", str(data_dir), "--quiet"]
+    assert main([*args, "--export-run", str(base)]) == 0
+    capsys.readouterr()
+    code = main(
+        [*args, "--format", "json", "--baseline", str(base), "--fail-on-drop", "quepid:P@10"]
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["score"] == pytest.approx(expected)
+    (measure,) = report["baseline"]["measures"]
+    assert measure["baseline"] == pytest.approx(expected)
+    assert measure["mean"] == pytest.approx(expected)
