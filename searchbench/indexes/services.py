@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from searchbench.cases import services as case_services
@@ -115,7 +116,7 @@ def start_upload(
         row.teams.set(list(teams))
         row.save(update_fields=["updated_at"])
         # An earlier upload still waiting for its fields is replaced by this one.
-        _staged(row).update(status=Job.Status.CANCELLED)
+        drop_staged(_staged(row))
         job = Job.objects.create(
             kind=Job.Kind.INDEX,
             params={
@@ -156,6 +157,19 @@ def _staged(row: LocalIndex) -> QuerySet[Job]:
         params__index_id=row.pk,
         params__staged=True,
         status=Job.Status.QUEUED,
+    )
+
+
+def drop_staged(jobs: QuerySet[Job]) -> int:
+    """Cancel uploads still waiting for their fields and delete their pieces; how many."""
+    ImportUpload.objects.filter(job__in=jobs).delete()
+    return jobs.update(status=Job.Status.CANCELLED, finished_at=timezone.now())
+
+
+def stale_uploads(before: Any) -> QuerySet[Job]:
+    """Uploads left waiting for their fields since ``before`` (retention drops them)."""
+    return Job.objects.filter(
+        kind=Job.Kind.INDEX, params__staged=True, status=Job.Status.QUEUED, created_at__lt=before
     )
 
 

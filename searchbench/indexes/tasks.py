@@ -29,7 +29,10 @@ class Cancelled(Exception):
 
 def run_build(job_id: int) -> str:
     job = Job.objects.filter(pk=job_id, kind=Job.Kind.INDEX).first()
-    if job is None or not job.active or job.params.get("staged"):
+    if job is None or job.params.get("staged"):
+        return "nothing to do"
+    if not job.active:  # cancelled while queued: its file is not needed any more
+        ImportUpload.objects.filter(job=job).delete()
         return "nothing to do"
     row = LocalIndex.objects.filter(pk=job.params["index_id"]).first()
     if row is None or job.cancel_requested:

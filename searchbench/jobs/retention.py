@@ -7,6 +7,8 @@ it runs, so nothing here needs a process of its own:
   when it is recorded: the score-history row has them);
 - finished jobs (done, failed, cancelled) go ``SEARCHBENCH_JOBS_KEEP_DAYS`` days after they
   ended, with their chunks; the score history and snapshots they made stay;
+- an index upload left waiting for its fields (the Indexes page's second step) for a day is
+  cancelled and its file deleted;
 - django-q2's records of failed tasks go after as many days (it keeps every failure; its
   successful ones are capped by ``save_limit`` in the settings).
 """
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_q.models import Failure
 
+from searchbench.indexes.services import drop_staged, stale_uploads
 from searchbench.jobs.models import Job, JobResult
 
 ENDED = (Job.Status.DONE, Job.Status.FAILED, Job.Status.CANCELLED)
@@ -34,6 +37,7 @@ def prune(now: datetime | None = None) -> dict[str, int]:
         ).delete()[0],
         "jobs": 0,
         "failed_tasks": 0,
+        "index_uploads": drop_staged(stale_uploads(now - timedelta(days=1))),
     }
     keep_days: int = settings.SEARCHBENCH_JOBS_KEEP_DAYS
     if keep_days:

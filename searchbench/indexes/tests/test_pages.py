@@ -229,3 +229,67 @@ def test_a_server_fault_fails_the_build_without_naming_a_path(
     assert not ImportUpload.objects.filter(job=job).exists()
     page = client.get(reverse("indexes:detail", args=[row.pk])).text
     assert str(data_dir) not in page and "the server log has the details" in page
+
+
+def test_the_owner_rebuilds_from_a_new_file(build, world, data_dir) -> None:
+    client = client_for(world.owner)
+    upload(client, "shop", JSONL)
+    row = LocalIndex.objects.get(name="shop")
+    build(client, row.pk)
+    assert client.get(reverse("indexes:new") + "?name=shop").status_code == 200
+    more = JSONL + json.dumps({"sku": "p4", "name": "wool socks", "text": "warm"}) + "\n"
+    assert upload(client, "shop", more).status_code == 302
+    assert engine.read_info("shop").doc_count == 3  # the old index serves until the new is built
+    build(client, row.pk)
+    assert engine.read_info("shop").doc_count == 4
+    assert LocalIndex.objects.filter(name="shop").count() == 1
+
+
+def test_an_upload_left_waiting_is_dropped(world, data_dir) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from searchbench.jobs import retention
+
+    client = client_for(world.owner)
+    upload(client, "shop", JSONL)
+    first = Job.objects.get(kind=Job.Kind.INDEX)
+    upload(client, "shop", JSONL)  # a second upload replaces the first
+    first.refresh_from_db()
+    assert first.status == Job.Status.CANCELLED
+    assert not ImportUpload.objects.filter(job=first).exists()
+    second = Job.objects.exclude(pk=first.pk).get(kind=Job.Kind.INDEX)
+    assert retention.prune(timezone.now())["index_uploads"] == 0  # not a day old yet
+    later = timezone.now() + timedelta(days=1, minutes=1)
+    assert retention.prune(later)["index_uploads"] == 1
+    second.refresh_from_db()
+    assert second.status == Job.Status.CANCELLED and not ImportUpload.objects.exists()
+    # the index's page then offers no fields step: upload again
+    response = client.get(reverse("indexes:fields", args=[second.params["index_id"]]))
+    assert response.status_code == 302
+
+
+def test_a_queued_build_is_cancelled_from_its_page(world, data_dir) -> None:
+    from searchbench.indexes import tasks
+
+    client = client_for(world.owner)
+    upload(client, "shop", JSONL)
+    row = LocalIndex.objects.get(name="shop")
+    # the task is queued on commit, which a test's transaction never reaches: it waits
+    client.post(
+        reverse("indexes:fields", args=[row.pk]),
+        {"id_field": "sku", "fields": ["name"], "analyzer": "en_stem"},
+    )
+    job = Job.objects.get(kind=Job.Kind.INDEX)
+    page = parse(client.get(reverse("indexes:detail", args=[row.pk])).content)
+    assert page.one("#index-build .job").attrs["data-job-status"] == "queued"
+    assert page.one("#index-build .job-text").text == "waiting for a worker"
+    form = page.one("#index-build form.job-cancel")
+    response = client.post(form.attrs["action"])
+    assert response["Location"] == reverse("indexes:detail", args=[row.pk])
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED
+    assert tasks.run_build(job.pk) == "nothing to do"
+    assert engine.read_info("shop") is None
+    assert not ImportUpload.objects.filter(job=job).exists()

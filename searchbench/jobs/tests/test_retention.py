@@ -50,7 +50,7 @@ def test_finished_jobs_and_failed_task_records_go_after_the_kept_days(world: Wor
 
     gone = retention.prune(NOW)
 
-    assert gone == {"results": 0, "jobs": 3, "failed_tasks": 1}
+    assert gone == {"results": 0, "jobs": 3, "failed_tasks": 1, "index_uploads": 0}
     assert not Job.objects.filter(pk__in=[job.pk for job in old]).exists()
     assert not JobChunk.objects.filter(job_id__in=[job.pk for job in old]).exists()
     assert Job.objects.filter(pk__in=[recent.pk, running.pk]).count() == 2
@@ -71,5 +71,5 @@ def test_zero_days_keeps_jobs_for_ever(world: World, settings) -> None:
     settings.SEARCHBENCH_JOBS_KEEP_DAYS = 0
     job = _ended(world, "done", 3650)
     _task("old-failure", False, 3650)
-    assert retention.prune(NOW) == {"results": 0, "jobs": 0, "failed_tasks": 0}
+    assert retention.prune(NOW) == {"results": 0, "jobs": 0, "failed_tasks": 0, "index_uploads": 0}
     assert Job.objects.filter(pk=job.pk).exists() and Failure.objects.exists()
