@@ -29,6 +29,16 @@ class Movement:
         return "down" if self.after > self.before else "same"
 
     @property
+    def mark(self) -> str:
+        """How pages tag it: ``↑2``, ``↓1``, ``new``, ``dropped`` or ``=``."""
+        kind = self.kind
+        if kind == "up":
+            return f"↑{self.by}"
+        if kind == "down":
+            return f"↓{self.by}"
+        return "=" if kind == "same" else kind
+
+    @property
     def by(self) -> int:
         """How many places it moved (0 for new, dropped and same)."""
         if self.before is None or self.after is None:

@@ -27,3 +27,9 @@ def test_empty_sides_and_repeats() -> None:
     left, right = movements(["x", "y", "x"], ["y"])
     assert [(m.doc_id, m.before, m.after) for m in right] == [("y", 2, 1)]
     assert [m.kind for m in left] == ["dropped", "up", "dropped"]
+
+
+def test_each_movement_has_the_mark_pages_tag_it_with() -> None:
+    left, right = movements(["a", "b", "c", "d"], ["c", "a", "e", "d"])
+    assert [m.mark for m in right] == ["↑2", "↓1", "new", "="]
+    assert [m.mark for m in left] == ["↓1", "dropped", "↑2", "="]
