@@ -33,6 +33,17 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = user_teams(user)
 
+    def clean_file(self) -> Any:
+        """A file over the limit is refused before any of it is stored (the upload step checks
+        what it stores as well: a client may misstate the size)."""
+        from searchbench.indexes.services import max_upload_bytes
+
+        upload = self.cleaned_data["file"]
+        if upload.size is not None and upload.size > max_upload_bytes():
+            limit = max_upload_bytes() // (1024 * 1024)
+            raise forms.ValidationError(f"{upload.name}: bigger than the limit of {limit} MB")
+        return upload
+
 
 class FieldsForm(forms.Form):
     id_field = forms.ChoiceField(

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 from django.conf import settings
@@ -286,6 +286,12 @@ class IndexState:
     info: engine.IndexInfo | None
     job: Job | None
     status: str
+
+    @property
+    def source(self) -> str:
+        """The file it was built from, by its name only: the CLI records the path it was given,
+        which is the server's."""
+        return PurePath(self.info.source).name if self.info is not None else ""
 
     @property
     def building(self) -> bool:

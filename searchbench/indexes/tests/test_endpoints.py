@@ -135,6 +135,9 @@ def test_the_cli_gives_an_index_to_its_owner_and_teams(world, data_dir: Path, ca
     assert main([*args, "--owner", "oscar"]) == 0
     row = LocalIndex.objects.get(name="given")
     assert row.owner == world.outsider and list(row.teams.all()) == []
+    # its page names the file it was built from, not where the operator kept it
+    page = client_for(world.outsider).get(reverse("indexes:detail", args=[row.pk])).text
+    assert "from docs.jsonl in" in page and str(data_dir) not in page
     # a rebuild without --owner keeps the owner; with --team it is shared
     assert main(args) == 0
     assert LocalIndex.objects.get(name="given").owner == world.outsider
