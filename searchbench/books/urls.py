@@ -1,6 +1,7 @@
 from django.urls import path
 
 from searchbench.books import views
+from searchbench.books.transfer_views import book_export, book_import
 
 app_name = "books"
 
@@ -13,4 +14,7 @@ urlpatterns = [
     path("<id:book_id>/sync", views.book_sync, name="sync"),
     path("<id:book_id>/judge", views.judge_next, name="judge"),
     path("<id:book_id>/judge/<id:pair_id>", views.judge_pair, name="judge_pair"),
+    path("import", book_import, name="import_new"),
+    path("<id:book_id>/import", book_import, name="import"),
+    path("<id:book_id>/export", book_export, name="export"),
 ]

@@ -37,9 +37,21 @@ def _choices(*, new_case: bool) -> list[tuple[str, str]]:
     ]
 
 
-class ImportForm(forms.Form):
-    format = forms.ChoiceField(label="Format")
+class UploadForm(forms.Form):
+    """A file to import, at most IMPORT_MAX_BYTES: the cases' import page's and the books'."""
+
     file = forms.FileField(label="File")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(f"the file is over {IMPORT_MAX_BYTES // 2**20} MB")
+        return upload
+
+
+class ImportForm(UploadForm):
+    field_order = ["format", "file", "name"]
+    format = forms.ChoiceField(label="Format")
     name = forms.CharField(
         label="New case name",
         max_length=200,
@@ -52,12 +64,6 @@ class ImportForm(forms.Form):
         self.fields["format"].choices = [(n, n) for n, _ in _choices(new_case=new_case)]
         if not new_case:
             del self.fields["name"]
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > IMPORT_MAX_BYTES:
-            raise forms.ValidationError(f"the file is over {IMPORT_MAX_BYTES // 2**20} MB")
-        return upload
 
 
 @login_required

@@ -279,6 +279,9 @@ PAGES: dict[str, dict[str, Rule]] = {
     "books/<id:book_id>/sync": {"GET": G["405"], "POST": G["book"]},
     "books/<id:book_id>/judge": {"GET": G["book"], "POST": G["405"]},
     "books/<id:book_id>/judge/<id:pair_id>": {"GET": G["book"], "POST": G["book"]},
+    "books/import": {"GET": G["signed_in"], "POST": G["signed_in"]},
+    "books/<id:book_id>/import": {"GET": G["book"], "POST": G["book"]},
+    "books/<id:book_id>/export": {"GET": G["book"], "POST": G["405"]},
     "scorers/": {"GET": G["signed_in"], "POST": G["signed_in"]},
     "scorers/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
     # names no query in the matrix's posts: 404 (the tests try the case rules with a query)
