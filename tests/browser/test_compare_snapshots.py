@@ -51,7 +51,7 @@ def _compare_in_the_browser(base, demo, page):
     page.click("#compare-form button[type=submit]")
     page.wait_for_selector("#compare-summary")
 
-    assert page.inner_text("#compare-base th") == "snapshot “description only”"
+    assert page.inner_text("#compare-base th") == "snapshot “description only” (baseline)"
     assert page.inner_text("#compare-other th") == "snapshot “title boost”"
     delta = float(page.inner_text("#compare-other td.delta"))
     assert delta == pytest.approx(second.score - first.score, abs=1e-4)
