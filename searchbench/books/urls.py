@@ -1,12 +1,18 @@
 from django.urls import path
 
-from searchbench.books import views
+from searchbench.books import judge_views, views
 from searchbench.books.transfer_views import book_export, book_import
 
 app_name = "books"
 
 urlpatterns = [
     path("", views.book_list, name="list"),
+    path("judges/", judge_views.judge_list, name="judges"),
+    path("judges/new", judge_views.judge_new, name="judge_new"),
+    path("judges/<id:judge_id>/", judge_views.judge_detail, name="judge_detail"),
+    path("judges/<id:judge_id>/edit", judge_views.judge_edit, name="judge_edit"),
+    path("judges/<id:judge_id>/test", judge_views.judge_test, name="judge_test"),
+    path("<id:book_id>/llm", judge_views.book_llm, name="llm"),
     path("new", views.book_new, name="new"),
     path("<id:book_id>/", views.book_detail, name="detail"),
     path("<id:book_id>/settings", views.book_settings, name="settings"),

@@ -124,6 +124,11 @@ def rules(anon: str) -> dict[str, Rule]:
             "scorer_use", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "scorer"
         ),
         "scorer_own": Rule("scorer_own", s(lambda p, v: OK if p == "owner" else "404"), "scorer"),
+        # LLM judges: their owner's and their teams'; only the owner edits one (its key is theirs).
+        "judge_use": Rule(
+            "judge_use", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "judge"
+        ),
+        "judge_own": Rule("judge_own", s(lambda p, v: OK if p == "owner" else "404"), "judge"),
         # Books: their owner and their teams' members read and change them; to others, not there.
         "book": Rule("book", s(lambda p, v: OK if p in SHARED_USERS[v] else "404"), "book"),
         # Only a book's owner deletes it; its teams' members are told so (403).
@@ -272,6 +277,13 @@ PAGES: dict[str, dict[str, Rule]] = {
         "POST": G["case_write"],
     },
     "books/": {"GET": G["signed_in"], "POST": G["405"]},
+    "books/judges/": {"GET": G["signed_in"], "POST": G["405"]},
+    "books/judges/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
+    "books/judges/<id:judge_id>/": {"GET": G["judge_use"], "POST": G["405"]},
+    "books/judges/<id:judge_id>/edit": {"GET": G["judge_own"], "POST": G["judge_own"]},
+    # the sample call goes to a closed port: the page says so (a redirect), nothing is stored
+    "books/judges/<id:judge_id>/test": {"GET": G["405"], "POST": G["judge_use"]},
+    "books/<id:book_id>/llm": {"GET": G["book"], "POST": G["book"]},
     "books/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
     "books/<id:book_id>/": {"GET": G["book"], "POST": G["405"]},
     "books/<id:book_id>/settings": {"GET": G["book"], "POST": G["book"]},
@@ -496,6 +508,7 @@ class World:
     endpoints: dict[str, Any]
     indexes: dict[str, Any]
     scorers: dict[str, Any]
+    judges: dict[str, Any]
     books: dict[str, Any]
     team: Any
     extra_member: Any
@@ -613,6 +626,24 @@ def _build_world(data_dir: Any) -> World:
         Pair.objects.create(book=book, query_text="red boots", doc_id="b1")
         books[variant] = book
 
+    from searchbench.books.models import Judge
+
+    judges = {}
+    for variant in SHARED_USERS:
+        # Port 9 (discard) on loopback: nothing listens, a test call fails at once.
+        judge = Judge(
+            name=f"{variant} judge",
+            owner=users["owner"],
+            base_url="http://127.0.0.1:9/v1",
+            model="m",
+            prompt_template="{{query}}",
+        )
+        judge.set_api_key("sk-matrix")
+        judge.save()
+        if variant == "shared":
+            judge.teams.add(team)
+        judges[variant] = judge
+
     invitation = team_services.invite(
         users["owner"], team, "newcomer@example.com", site_url="http://testserver/"
     )
@@ -651,6 +682,7 @@ def _build_world(data_dir: Any) -> World:
         endpoints=endpoints,
         indexes=indexes,
         scorers=scorers,
+        judges=judges,
         books=books,
         team=team,
         extra_member=extra,
@@ -700,6 +732,7 @@ def _url(route: Route, w: World, variant: str, children: str | None = None) -> s
         "<fmt>": "judgements-csv" if "books/" in route.pattern else "ratings-csv",
         "<id:endpoint_id>": endpoint.pk,
         "<id:scorer_id>": scorer.pk,
+        "<id:judge_id>": (w.judges.get(variant) or w.judges["shared"]).pk,
         "<id:book_id>": book.pk,
         "<id:pair_id>": book.pairs.get().pk,
         "<id:index_id>": (w.indexes.get(variant) or w.indexes["shared"]).pk,
@@ -840,7 +873,7 @@ def _client(w: World, persona: str, *, csrf: bool = False) -> Client:
 def _variants(rule: Rule) -> tuple[str, ...]:
     if rule.over == "case":
         return tuple(CASE_READERS)
-    if rule.over in ("endpoint", "scorer", "index"):
+    if rule.over in ("endpoint", "scorer", "index", "judge"):
         return tuple(SHARED_USERS)
     if rule.over == "book":
         return tuple(SHARED_USERS)
