@@ -53,6 +53,8 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         return JsonResponse(_progress(job))
     if job.status == Job.Status.CANCELLED or job.cancel_requested:
         messages.info(request, "Cancelled." if not job.active else "Cancelling…")
+    if job.kind == Job.Kind.JUDGE:
+        return redirect("books:llm", book_id=job.params["book"])
     if job.kind == Job.Kind.INDEX:
         return redirect("indexes:detail", index_id=job.params["index_id"])
     return redirect("cases:detail", case_id=job.case_id)

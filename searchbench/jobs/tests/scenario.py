@@ -134,13 +134,15 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], commands: dict[str, Any] | None = None) -> int:
+    """Run ``argv[0]`` of ``commands`` (these by default) with the rest as its arguments (digits
+    as numbers) in a set-up Django, and print its JSON."""
     from searchbench.web.bootstrap import setup_django
 
     setup_django()
     command, *args = argv
     typed = [int(a) if a.isdigit() else a for a in args]
-    print(json.dumps(COMMANDS[command](*typed)))
+    print(json.dumps((commands or COMMANDS)[command](*typed)))
     return 0
 
 
