@@ -179,6 +179,32 @@ def _changes_book(world: Any, user: Any) -> bool:
     return readable
 
 
+def _judge(world: Any) -> Any:
+    from searchbench.books.models import Judge
+
+    judge, made = Judge.objects.get_or_create(
+        name="olive's judge",
+        owner=world.owner,
+        defaults={"base_url": "http://127.0.0.1:9/v1", "model": "m", "prompt_template": "x"},
+    )
+    if made:
+        judge.teams.add(world.team)
+    return judge
+
+
+def _uses_judge(world: Any, user: Any) -> bool:
+    from searchbench.books import judges
+
+    return judges.usable_judges(user).filter(pk=_judge(world).pk).exists()
+
+
+def _edits_judge(world: Any, user: Any) -> bool:
+    client = Client()
+    if user.is_authenticated:
+        client.force_login(user)
+    return client.get(reverse("books:judge_edit", args=[_judge(world).pk])).status_code == 200
+
+
 Check = Callable[[Any, Any], bool]
 
 
@@ -217,6 +243,8 @@ def _checks() -> dict[str, Check]:
         "see a team and its members, leave it": _sees_team,
         "add, remove, promote members of a team, invite": _manages_team,
         "read, judge, fill, change and sync a book": _changes_book,
+        "use an LLM judge: see it, test it, judge a book with it": _uses_judge,
+        "edit an LLM judge, replace or remove its key": _edits_judge,
     }
 
 
@@ -224,10 +252,10 @@ PERSONAS = ["owner", "teammate", "outsider", "anonymous"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("row", range(16))
+@pytest.mark.parametrize("row", range(18))
 def test_the_access_table_is_what_the_rules_answer(world: Any, row: int) -> None:
     rows = table("access-table")
-    assert len(rows) == 16
+    assert len(rows) == 18
     what, *answers = rows[row]
     world.endpoint.teams.add(world.team)
     world.endpoint.username = "svc-user"
