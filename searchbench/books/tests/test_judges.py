@@ -332,3 +332,29 @@ def test_only_who_may_change_the_book_sees_its_judging_job(world, server, queued
     job = judging.start_judging(book, judge, user=world.owner)
     assert jobs.job_for(world.teammate, job.pk) == job
     assert jobs.job_for(world.outsider, job.pk) is None
+
+
+def test_a_judges_calls_take_from_its_own_requests_per_minute_budget(world, server) -> None:
+    from searchbench.engines import http
+
+    taken: list[tuple[str, int]] = []
+
+    def factory(key: str, rpm: int) -> http.TokenBucket:
+        bucket = http.TokenBucket(rpm)
+        real = bucket.try_take
+
+        def try_take() -> float:
+            taken.append((key, rpm))
+            return real()
+
+        bucket.try_take = try_take  # type: ignore[method-assign]
+        return bucket
+
+    judge = make_judge(world.owner, server, requests_per_minute=600)
+    book = make_book(world.owner, pairs=3, faults=False)
+    http.share_buckets(factory)  # the workers' shared store stands here
+    try:
+        judging.start_judging(book, judge, user=world.owner)
+    finally:
+        http.share_buckets(None)
+    assert taken == [(f"judge:{judge.pk}", 600)] * 3
