@@ -14,7 +14,9 @@ The rule, in one place:
 - the ratings written have no rater (``rated_by`` None); a ``BookSync`` row per case records the
   book, the rule, who synced and the counts;
 - the case is then run once (a queued run of its current try, joined by any already queued:
-  ``jobs.services.run_soon``), so its score and history follow.
+  ``jobs.services.run_soon``), so its score and history follow;
+- a person syncs only into the linked cases they may change (``cases.services.can_write``): a
+  book shared with a team may be linked to a case some of its raters may not touch.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
+from searchbench.accounts.services import own_or_shared
 from searchbench.books.models import Book, BookSync, Judgement
 from searchbench.cases import services as case_services
 from searchbench.cases.models import Case, Rating
@@ -89,8 +94,15 @@ def sync_case(book: Book, case: Case, *, user: Any = None) -> Synced:
 
 
 def sync_book(book: Book, *, user: Any = None) -> list[Synced]:
-    """``sync_case`` for every case linked to the book."""
-    return [sync_case(book, case, user=user) for case in book.cases.select_related("scorer")]
+    """``sync_case`` for every case linked to the book that ``user`` may change (every one when
+    no user is given: the operator's command line)."""
+    return [sync_case(book, case, user=user) for case in syncable_cases(book, user)]
+
+
+def syncable_cases(book: Book, user: Any = None) -> QuerySet[Case]:
+    """The linked cases ``user`` may write into (all of them for no user)."""
+    cases = book.cases.select_related("scorer").order_by("name", "pk")
+    return cases if user is None else own_or_shared(cases, user)
 
 
 def _user(user: Any) -> Any:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from searchbench.books import populate, queue, services, sync
 from searchbench.books.forms import BookForm, JudgementForm, PopulateForm
 from searchbench.books.models import Book, Judgement, Pair
-from searchbench.cases.services import ServiceError
+from searchbench.cases.services import ServiceError, readable_cases
 from searchbench.domain.formats.registry import BOOK_FORMATS
 from searchbench.web import markdown
 from searchbench.web.csp import image_src
@@ -75,6 +75,12 @@ def book_settings(request: HttpRequest, book_id: int) -> HttpResponse:
 @require_GET
 def book_detail(request: HttpRequest, book_id: int) -> HttpResponse:
     book = _book_for(request, book_id)
+    cases = list(
+        readable_cases(request.user)
+        .filter(pk__in=book.cases.values("pk"))
+        .select_related("scorer")
+        .order_by("name", "pk")
+    )
     return render(
         request,
         "books/book_detail.html",
@@ -82,7 +88,10 @@ def book_detail(request: HttpRequest, book_id: int) -> HttpResponse:
             "book": book,
             "progress": queue.progress(book),
             "guidelines": markdown.render(book.guidelines),
-            "cases": book.cases.select_related("scorer").order_by("name", "pk"),
+            # A book's raters may not all see each of its cases: those they cannot are counted.
+            "cases": cases,
+            "hidden_cases": book.cases.count() - len(cases),
+            "syncable": {c.pk for c in sync.syncable_cases(book, request.user)},
             "syncs": book.syncs.select_related("case", "synced_by")[:10],
             "populate_form": PopulateForm(user=request.user),
             "scale": _scale(book),
@@ -122,8 +131,13 @@ def book_populate(request: HttpRequest, book_id: int) -> HttpResponse:
 def book_sync(request: HttpRequest, book_id: int) -> HttpResponse:
     book = _book_for(request, book_id)
     done = sync.sync_book(book, user=request.user)
-    if not done:
+    left = book.cases.count() - len(done)
+    if not done and not left:
         messages.warning(request, "No case is linked to this book: fill it from a case first.")
+    if left:
+        messages.warning(
+            request, f"{left} linked case{pluralize(left)} you may not change left as they are."
+        )
     for item in done:
         r = item.record
         messages.success(

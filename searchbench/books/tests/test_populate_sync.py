@@ -124,3 +124,22 @@ def test_an_engine_failure_is_reported_and_the_rated_docs_still_come_in(world, e
     assert set(done.errors) == {"red boots", "tent"}
     pairs = set(empty_book.pairs.values_list("query_text", "doc_id"))
     assert pairs == {("red boots", "b1"), ("red boots", "b2"), ("tent", "t1")}
+
+
+def test_a_rater_syncs_only_into_the_cases_they_may_change(world, book):
+    from searchbench.cases import services as case_services
+    from searchbench.cases.models import Case
+
+    private = Case.objects.create(name="Olive's own", owner=world.owner, scorer=world.case.scorer)
+    own_query = case_services.add_query(private, "red boots")
+    book.cases.add(private)
+    b3 = book.pairs.get(doc_id="b3")
+    services.record_judgement(b3, rater=world.teammate, rating=1)
+
+    done = sync.sync_book(book, user=world.teammate)
+    assert [d.record.case for d in done] == [world.case]
+    assert not Rating.objects.filter(query=own_query).exists()
+    assert Rating.objects.get(query=world.q_boots, doc_id="b3").rating == 1
+    # The owner (and the command line, with no user) reach both.
+    assert {d.record.case for d in sync.sync_book(book, user=world.owner)} == {world.case, private}
+    assert Rating.objects.get(query=own_query, doc_id="b3").rating == 1

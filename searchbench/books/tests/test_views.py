@@ -185,3 +185,14 @@ def test_the_list_shows_the_books_one_may_see_with_their_pairs(world, book):
     rows = parse(html).select("#book-table tr.book-row")
     assert [r.one("a").text for r in rows] == ["Boots book"]
     assert rows[0].one("td.num").text == "4"
+
+
+def test_the_book_page_names_only_the_cases_the_rater_may_see(world, book):
+    from searchbench.cases.models import Case
+
+    book.cases.add(Case.objects.create(name="Secret", owner=world.owner, scorer=world.case.scorer))
+    html = client_for(world.teammate).get(reverse("books:detail", args=[book.pk])).content.decode()
+    assert "Secret" not in html
+    assert parse(html).one("#hidden-cases").text == "1 case you cannot see"
+    response = client_for(world.teammate).post(reverse("books:sync", args=[book.pk]), follow=True)
+    assert "1 linked case you may not change left as they are." in response.content.decode()
