@@ -77,9 +77,14 @@ def test_the_list_rows_carry_what_the_script_needs(world):
     page = parse(client_for(world.owner).get(reverse("cases:detail", args=[world.case.pk])).content)
     rows = page.select("#queries tr.query-row")
     assert [r.attrs["tabindex"] for r in rows] == ["0", "-1"]  # one tab stop: the focused row
-    # The script fetches the query page's URL + "panel".
+    # The script fetches the query page's URL + "panel"; the forms post to it + "move", "delete".
     link = rows[0].one("a.query-link").attrs["href"]
     assert link + "panel" == panel_url(world, world.q_boots)
+    actions = [f.attrs["action"] for f in rows[0].select("td.row-tools form")]
+    assert actions == [
+        reverse(name, args=[world.case.pk, world.q_boots.pk])
+        for name in ("cases:query_move", "cases:query_delete")
+    ]
     assert rows[0].one("button.expand").attrs["aria-expanded"] == "false"
     assert rows[0].select("form.move button[value=up]") and rows[0].select("td.rated-count")
     scripts = [s.attrs["src"] for s in page.select("script[src]")]
