@@ -241,3 +241,22 @@ def test_the_statistics_are_computed_once_per_set_of_sides_not_per_page(world, m
     _page(owner, world, **sides, test="wilcoxon")
     _page(owner, world, a=sides["b"], b=sides["a"])  # the other way round: other samples
     assert calls == ["ttest", "wilcoxon", "ttest"]
+
+
+def test_the_doc_lists_escape_titles_and_ids_as_a_template_would():
+    from searchbench.cases.templatetags.compare_tags import side_docs
+    from searchbench.cases.try_views import SideDocs
+    from searchbench.domain.movements import movements
+
+    side = services.CompareSide("snapshot-1", "snapshot “<b>”", "P@10", {})
+    docs = [services.ShownDoc('a&"b', 1, "<script>x</script>"), services.ShownDoc("c/d", 2, "C")]
+    _left, right = movements(["c/d"], [d.id for d in docs])
+    html = str(side_docs(SideDocs(side, list(zip(docs, right)), [], "/m?a=x&b=y"), False))
+    page = parse(html)
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    items = page.select("ol.docs-b li")
+    assert [li.attrs["data-doc-id"] for li in items] == ['a&"b', "c/d"]
+    assert [li.attrs["data-move"] for li in items] == ["new", "down"]
+    assert items[0].one("a").attrs["href"] == "/m?a=x&b=y&doc=a%26%22b"
+    assert page.one("ol").attrs["aria-label"] == "snapshot “<b>”"
+    assert "take a snapshot" in str(side_docs(SideDocs(side, None, []), True))
