@@ -94,6 +94,16 @@ class PopulateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Cases you may change: each one's current try is searched.",
     )
+    source = forms.ChoiceField(
+        choices=[
+            ("search", "Search each case's current try now"),
+            ("snapshot", "Each case's newest snapshot (stored results; nothing is searched)"),
+        ],
+        initial="search",
+        required=False,  # not given: search
+        widget=forms.RadioSelect,
+        label="Top docs from",
+    )
     depth = forms.IntegerField(
         label="Top N docs a query",
         min_value=1,

@@ -3,9 +3,11 @@ case has ratings for, each kept with its fields (title, thumbnail and the field 
 judging needs no engine.
 
 The search is the one relevance loop (``cases.services.plan_case`` then ``loop.search``) with the
-try's template and field spec and N rows, at the engine concurrency of a case run. It runs in the
-request, so it is bounded: at most ``MAX_QUERIES`` queries a case (a larger case is refused with
-that number; split it). A doc rated in the case but not in its top N has no fields (the engine
+try's template and field spec and N rows, at the engine concurrency of a case run; or, asked for
+stored results, nothing is searched and the top docs come from the case's newest snapshot (built
+with its try's field spec, as the query page shows stored results). It runs in the request, so it
+is bounded: at most ``MAX_QUERIES`` queries a case (a larger case is refused with that number;
+split it). A doc rated in the case but not in its top N has no fields (the engine
 was not asked for it): the judging page then shows its id.
 
 Pairs are one per (query text, doc id) in the book: a pair already there (from another case, an
@@ -14,6 +16,7 @@ earlier populate or an import) is kept as it is, with its judgements.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,8 +26,10 @@ from searchbench import loop
 from searchbench.books.models import Book, Pair
 from searchbench.books.services import BookError
 from searchbench.cases import services as case_services
-from searchbench.cases.models import Case, Rating, Try
-from searchbench.domain.search import ResultDoc
+from searchbench.cases.models import Case, Query, Rating, SnapshotDoc, Try
+from searchbench.domain.fieldspec import parse_field_spec
+from searchbench.domain.search import ResultDoc, SearchResult
+from searchbench.engines.base import build_doc
 
 MAX_QUERIES = 2000
 MAX_DEPTH = 100
@@ -48,23 +53,29 @@ def doc_fields(doc: ResultDoc) -> dict[str, Any]:
     return kept
 
 
-def populate_from_case(book: Book, case: Case, *, depth: int, try_: Try | None = None) -> Populated:
+def populate_from_case(
+    book: Book, case: Case, *, depth: int, try_: Try | None = None, stored: bool = False
+) -> Populated:
     """Add the top ``depth`` docs of ``try_`` (default: the case's current try) for every query
-    of ``case``, and every doc the case has a rating for, as pairs of ``book``."""
+    of ``case``, and every doc the case has a rating for, as pairs of ``book``. ``stored``: the
+    top docs come from the case's newest snapshot instead (nothing is searched)."""
     if not 1 <= depth <= MAX_DEPTH:
         raise BookError(f"the number of docs a query must be between 1 and {MAX_DEPTH}")
-    chosen = try_ or case.current_try()
-    if chosen is None:
-        raise BookError(f"case {case.name!r} has no try yet: create one first")
     queries = list(case.queries.all())
     if len(queries) > MAX_QUERIES:
         raise BookError(
             f"case {case.name!r} has {len(queries)} queries; a book is filled from at most "
             f"{MAX_QUERIES} at a time"
         )
-    plan = case_services.plan_case(case, chosen, queries, explain=False)
-    plan = replace(plan, try_config=replace(plan.try_config, rows=depth, start=0))
-    results = loop.search(plan)
+    if stored:
+        results = _stored_results(case, queries, depth)
+    else:
+        chosen = try_ or case.current_try()
+        if chosen is None:
+            raise BookError(f"case {case.name!r} has no try yet: create one first")
+        plan = case_services.plan_case(case, chosen, queries, explain=False)
+        plan = replace(plan, try_config=replace(plan.try_config, rows=depth, start=0))
+        results = loop.search(plan)
     rated: dict[int, list[str]] = {}
     for query_id, doc_id in Rating.objects.filter(query__case=case).values_list(
         "query_id", "doc_id"
@@ -99,3 +110,30 @@ def populate_from_case(book: Book, case: Case, *, depth: int, try_: Try | None =
         book.cases.add(case)
     outcome.added, outcome.kept = len(new), len(rows) - len(new)
     return outcome
+
+
+def _stored_results(case: Case, queries: list[Query], depth: int) -> list[SearchResult]:
+    """The top ``depth`` docs of each query in the case's newest snapshot, built with the field
+    spec of the snapshot's try (as the query page shows stored results); a query the snapshot
+    does not have comes back as an error."""
+    snapshot = case.snapshots.select_related("try_ref").order_by("-created_at", "-pk").first()
+    if snapshot is None:
+        raise BookError(f"case {case.name!r} has no snapshot: search its try instead, or take one")
+    spec = parse_field_spec(snapshot.try_ref.field_spec if snapshot.try_ref else "")
+    stored = {row.query_id: row for row in snapshot.queries.all()}
+    docs: dict[int, list[ResultDoc]] = defaultdict(list)
+    rows = SnapshotDoc.objects.filter(snapshot_query__snapshot=snapshot).order_by(
+        "snapshot_query", "position"
+    )
+    for row in rows.iterator(chunk_size=2000):
+        kept = docs[row.snapshot_query_id]
+        if len(kept) < depth:
+            kept.append(build_doc(spec, row.position, row.fields or {}, doc_id=row.doc_id))
+    results = []
+    for query in queries:
+        found = stored.get(query.pk)
+        if found is None:
+            results.append(SearchResult(error=f"not in snapshot {snapshot.name!r}"))
+        else:
+            results.append(SearchResult(docs=docs[found.pk], error=found.error or None))
+    return results

@@ -109,10 +109,10 @@ def book_populate(request: HttpRequest, book_id: int) -> HttpResponse:
         for field, errors in form.errors.items():
             messages.error(request, f"{field}: {' '.join(errors)}")
         return redirect("books:detail", book.pk)
-    depth = form.cleaned_data["depth"]
+    depth, stored = form.cleaned_data["depth"], form.cleaned_data["source"] == "snapshot"
     for case in form.cleaned_data["cases"]:
         try:
-            done = populate.populate_from_case(book, case, depth=depth)
+            done = populate.populate_from_case(book, case, depth=depth, stored=stored)
         except ServiceError as exc:
             messages.error(request, str(exc))
             continue

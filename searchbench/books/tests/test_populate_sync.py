@@ -143,3 +143,38 @@ def test_a_rater_syncs_only_into_the_cases_they_may_change(world, book):
     # The owner (and the command line, with no user) reach both.
     assert {d.record.case for d in sync.sync_book(book, user=world.owner)} == {world.case, private}
     assert Rating.objects.get(query=own_query, doc_id="b3").rating == 1
+
+
+def test_populate_from_the_newest_snapshot_searches_nothing(world, empty_book):
+    from searchbench.cases import services as case_services
+
+    case_services.take_snapshot(world.case, "old", user=world.owner)
+    world.try_.field_spec = "id:id title:body"  # the newest snapshot shows bodies as titles
+    world.try_.save()
+    snap = case_services.take_snapshot(world.case, "new", user=world.owner)
+    world.endpoint.url = "local://no-such-index"  # nothing may be searched from here on
+    world.endpoint.save()
+    shown = {
+        sq.query_text: [d.doc_id for d in sq.docs.order_by("position")] for sq in snap.queries.all()
+    }
+    done = populate_from_case(empty_book, world.case, depth=2, stored=True)
+    assert done.errors == {}
+    ranked = {(p.query_text, p.doc_id): p for p in empty_book.pairs.exclude(position=None)}
+    assert sorted(ranked) == sorted((q, d) for q, ids in shown.items() for d in ids[:2])
+    top = ranked[("red boots", shown["red boots"][0])]
+    assert top.position == 1
+    assert top.doc_fields["title"] == top.doc_fields["body"]  # the snapshot's field spec
+
+
+def test_populate_from_a_snapshot_needs_one(world, empty_book):
+    with pytest.raises(BookError, match="has no snapshot"):
+        populate_from_case(empty_book, world.case, depth=2, stored=True)
+
+
+def test_a_query_added_after_the_snapshot_is_reported(world, empty_book):
+    from searchbench.cases import services as case_services
+
+    case_services.take_snapshot(world.case, "s", user=world.owner)
+    case_services.add_query(world.case, "socks")
+    done = populate_from_case(empty_book, world.case, depth=1, stored=True)
+    assert done.errors == {"socks": "not in snapshot 's'"}

@@ -196,3 +196,18 @@ def test_the_book_page_names_only_the_cases_the_rater_may_see(world, book):
     assert parse(html).one("#hidden-cases").text == "1 case you cannot see"
     response = client_for(world.teammate).post(reverse("books:sync", args=[book.pk]), follow=True)
     assert "1 linked case you may not change left as they are." in response.content.decode()
+
+
+def test_populate_from_stored_results_on_the_page(world):
+    from searchbench.cases import services as case_services
+
+    client = client_for(world.owner)
+    book = Book.objects.create(name="B", owner=world.owner, scale=[0, 1])
+    url = reverse("books:populate", args=[book.pk])
+    form = {"cases": [world.case.pk], "depth": 1, "source": "snapshot"}
+    response = client.post(url, form, follow=True)
+    assert "has no snapshot" in response.content.decode()
+    assert not book.pairs.exists()
+    case_services.take_snapshot(world.case, "s", user=world.owner)
+    client.post(url, form)
+    assert book.pairs.filter(position=1).count() == 2
