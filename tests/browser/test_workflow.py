@@ -302,6 +302,8 @@ def _rate_with_the_keyboard(flow: Workflow) -> None:
     page = flow.page
     page.click("#queries tr.query-row >> nth=0 >> a")
     page.wait_for_selector("#results li.doc")
+    # The keys are the page's script's (deferred): pressed before it runs, they would go nowhere.
+    page.wait_for_load_state("load")
     query = page.inner_text("h1.query-text")
     assert query == _queries()[0]
     before_query = page.inner_text("#query-score")
