@@ -230,10 +230,11 @@ def _doc(pair: Pair) -> dict[str, Any]:
 
 
 def _scale(book: Book) -> list[tuple[str, str, int]]:
-    """(value as text, label, the key that gives it) for each grade of the scale."""
+    """(value as text, label, the digit that gives it) for each grade of the scale; a grade
+    past the tenth has no key (it is clicked)."""
     labels = {f"{float(k):g}": v for k, v in (book.labels or {}).items()}
     grades = [f"{float(g):g}" for g in book.scale or []]
-    return [(g, labels.get(g, ""), n) for n, g in enumerate(grades)]
+    return [(g, labels.get(g, ""), str(n) if n < 10 else "") for n, g in enumerate(grades)]
 
 
 def _answer_of(judgement: Judgement | None) -> str:

@@ -211,3 +211,12 @@ def test_populate_from_stored_results_on_the_page(world):
     case_services.take_snapshot(world.case, "s", user=world.owner)
     client.post(url, form)
     assert book.pairs.filter(position=1).count() == 2
+
+
+def test_a_grade_past_the_tenth_has_no_key(world, book):
+    book.scale = list(range(11))
+    book.save()
+    pair = book.pairs.first()
+    html = client_for(world.owner).get(reverse("books:judge_pair", args=[book.pk, pair.pk]))
+    buttons = parse(html.content.decode()).select("#judge-form button.grade")
+    assert [b.attrs.get("data-key") for b in buttons] == [*map(str, range(10)), None]
