@@ -1,6 +1,6 @@
 from django.urls import path
 
-from searchbench.books import judge_views, views
+from searchbench.books import judge_views, report_views, views
 from searchbench.books.transfer_views import book_export, book_import
 
 app_name = "books"
@@ -23,4 +23,5 @@ urlpatterns = [
     path("import", book_import, name="import_new"),
     path("<id:book_id>/import", book_import, name="import"),
     path("<id:book_id>/export", book_export, name="export"),
+    path("<id:book_id>/calibration/<id:judge_id>", report_views.calibration, name="calibration"),
 ]

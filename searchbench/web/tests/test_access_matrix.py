@@ -294,6 +294,8 @@ PAGES: dict[str, dict[str, Rule]] = {
     "books/import": {"GET": G["signed_in"], "POST": G["signed_in"]},
     "books/<id:book_id>/import": {"GET": G["book"], "POST": G["book"]},
     "books/<id:book_id>/export": {"GET": G["book"], "POST": G["405"]},
+    # a judge's calibration in a book: the book's readers (the world's judges judged theirs)
+    "books/<id:book_id>/calibration/<id:judge_id>": {"GET": G["book"], "POST": G["405"]},
     "scorers/": {"GET": G["signed_in"], "POST": G["signed_in"]},
     "scorers/new": {"GET": G["signed_in"], "POST": G["signed_in"]},
     # names no query in the matrix's posts: 404 (the tests try the case rules with a query)
@@ -643,6 +645,11 @@ def _build_world(data_dir: Any) -> World:
         if variant == "shared":
             judge.teams.add(team)
         judges[variant] = judge
+
+    from searchbench.books.services import record_judgement
+
+    for variant, judge in judges.items():  # so the book has a calibration page for its judge
+        record_judgement(books[variant].pairs.get(), judge=judge, rating=1)
 
     invitation = team_services.invite(
         users["owner"], team, "newcomer@example.com", site_url="http://testserver/"
