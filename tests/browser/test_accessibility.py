@@ -46,6 +46,7 @@ def _screens(case_id: int) -> dict[str, str]:
         "explain-doc": f"{on_query}/doc?doc={quote(first)}",
         "explain-compare": f"{on_query}/compare?doc={quote(first)}&doc={quote(second)}",
         "compare": f"{at}/compare?a=snapshot-{snapshot.pk}&b=try-1",
+        "moved": f"{on_query}/moved?a=snapshot-{snapshot.pk}&b=try-1&doc={quote(first)}",
         "scorers": "/scorers/",
         "scorer-new": "/scorers/new",
         "scorer-edit": f"/scorers/{scorer.pk}/edit" if scorer.owner_id else "/scorers/new",
