@@ -32,6 +32,7 @@ def query_page(live_server, demo, browser_page):
     page.wait_for_selector("#queries")
     page.click("#queries tr.query-row >> nth=0 >> a")
     page.wait_for_selector("#results li.doc")
+    page.wait_for_load_state("load")  # the keys are a deferred script's: let it run first
     try:
         yield page
     finally:
