@@ -16,6 +16,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 import tarfile
 import urllib.request
 from pathlib import Path
@@ -56,7 +57,10 @@ def axe_source() -> str:
     ignore = CACHE / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n")
-    target.write_text(text, encoding="utf-8")
+    # Written aside and renamed, so a test run beside this one never reads half a file.
+    partial = target.with_suffix(f".{os.getpid()}.part")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
     return text
 
 
