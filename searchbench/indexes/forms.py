@@ -63,3 +63,17 @@ class FieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["id_field"].choices = [(n, n) for n in names]
         self.fields["fields"].choices = [(n, n) for n in names]
+
+
+class TeamsForm(forms.Form):
+    teams = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Shared with",
+        help_text="Members of these teams may point their endpoints at the index.",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = user_teams(user)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("indexes/new", views.index_new, name="new"),
     path("indexes/<id:index_id>/", views.index_detail, name="detail"),
     path("indexes/<id:index_id>/fields", views.index_fields, name="fields"),
+    path("indexes/<id:index_id>/teams", views.index_teams, name="teams"),
     path("indexes/<id:index_id>/delete", views.index_delete, name="delete"),
 ]

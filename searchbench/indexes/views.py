@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from searchbench.cases import services as case_services
 from searchbench.indexes import services
-from searchbench.indexes.forms import FieldsForm, UploadForm
+from searchbench.indexes.forms import FieldsForm, TeamsForm, UploadForm
 from searchbench.indexes.models import LocalIndex
 from searchbench.jobs import services as jobs
 
@@ -129,8 +129,29 @@ def index_detail(request: HttpRequest, index_id: int) -> HttpResponse:
             "progress": progress,
             "endpoints": endpoints,
             "others_using": services.endpoints_using(row).count() - endpoints.count(),
+            "teams_form": (
+                TeamsForm(user=request.user, initial={"teams": list(row.teams.all())})
+                if mine
+                else None
+            ),
         },
     )
+
+
+@login_required
+@require_POST
+def index_teams(request: HttpRequest, index_id: int) -> HttpResponse:
+    """Share the index with the owner's teams (or stop sharing it). Endpoints saved on it meanwhile
+    keep it named: an endpoint is checked when it is saved."""
+    row = _own(request, index_id)
+    form = TeamsForm(request.POST, user=request.user)
+    if form.is_valid():
+        row.teams.set(form.cleaned_data["teams"])
+        names = ", ".join(t.name for t in form.cleaned_data["teams"]) or "no team"
+        messages.success(request, f"Index {row.name} is shared with {names}.")
+    else:
+        messages.error(request, "; ".join(str(e) for e in form.errors.get("teams", [])))
+    return redirect("indexes:detail", index_id=row.pk)
 
 
 @login_required

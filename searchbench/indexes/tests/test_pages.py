@@ -293,3 +293,24 @@ def test_a_queued_build_is_cancelled_from_its_page(world, data_dir) -> None:
     assert tasks.run_build(job.pk) == "nothing to do"
     assert engine.read_info("shop") is None
     assert not ImportUpload.objects.filter(job=job).exists()
+
+
+def test_the_owner_shares_it_with_a_team_and_stops(world, data_dir) -> None:
+    client = client_for(world.owner)
+    upload(client, "shop", JSONL)
+    row = LocalIndex.objects.get(name="shop")
+    page = parse(client.get(reverse("indexes:detail", args=[row.pk])).content)
+    assert page.one("#index-teams-form input[name=teams]").attrs["value"] == str(world.team.pk)
+    client.post(reverse("indexes:teams", args=[row.pk]), {"teams": [world.team.pk]})
+    assert list(row.teams.all()) == [world.team]
+    assert "shop" in client_for(world.teammate).get(reverse("indexes:list")).text
+    # a teammate sees it but may not change its sharing; an outsider's team is not offered
+    teammate = client_for(world.teammate)
+    assert teammate.post(reverse("indexes:teams", args=[row.pk]), {}).status_code == 404
+    client.post(reverse("indexes:teams", args=[row.pk]), {})
+    assert list(row.teams.all()) == []
+    from searchbench.accounts.models import Team
+
+    other = Team.objects.create(name="not olive's")
+    response = client.post(reverse("indexes:teams", args=[row.pk]), {"teams": [other.pk]})
+    assert response.status_code == 302 and list(row.teams.all()) == []

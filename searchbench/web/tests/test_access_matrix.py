@@ -310,6 +310,7 @@ PAGES: dict[str, dict[str, Rule]] = {
     "indexes/<id:index_id>/": {"GET": G["index_use"], "POST": G["405"]},
     # with no upload waiting for its fields, the owner is sent to the index's page
     "indexes/<id:index_id>/fields": {"GET": G["index_own"], "POST": G["index_own"]},
+    "indexes/<id:index_id>/teams": {"GET": G["405"], "POST": G["index_own"]},
     "indexes/<id:index_id>/delete": {"GET": G["405"], "POST": G["index_own"]},
 }
 
