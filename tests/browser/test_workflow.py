@@ -288,8 +288,11 @@ def _run_with_progress(flow: Workflow, case_id: int) -> None:
     page.wait_for_selector("#jobs .job-text:has-text('20 of 50 queries')")
     assert page.eval_on_selector("#jobs progress", "bar => [bar.value, bar.max]") == [20, 50]
     flow.screen("case-running")
-    for chunk in chunks[2:]:
-        tasks.run_chunk(chunk.pk)
+    tasks.run_chunk(chunks[2].pk)
+    tasks.run_chunk(chunks[3].pk)
+    page.wait_for_selector("#jobs .job-text:has-text('40 of 50 queries')")  # the bar moves on
+    assert page.eval_on_selector("#jobs progress", "bar => bar.value") == 40
+    tasks.run_chunk(chunks[4].pk)
     page.wait_for_selector("#jobs .job[data-job-status='done']")
     job.refresh_from_db()
     page.wait_for_selector(f"#case-score .score:has-text('{job.result['score']:.3f}')")
