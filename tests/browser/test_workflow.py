@@ -1,18 +1,19 @@
 """The whole Quepid workflow in a real browser, as issue 11 lists it, driven by clicks and keys.
 
 Alice signs in, is refused an endpoint on an index that does not exist, uploads the documents
-and builds that index (its fields picked, a build job), makes an endpoint on it, creates a case, pastes 50 queries, runs
-them while a progress bar moves, rates with the keyboard, edits the template into a new try,
-switches back to try 1, snapshots it and compares the snapshot with the new try, changes the
-scorer and sees the score follow, makes a team with Bob and shares the case with it; Bob sees it,
-Carol (no team) gets a 404. Then a 10,000-query case page stays usable: paginated, sorted,
-filtered.
+and builds that index (its fields picked, a build job), makes an endpoint on it, creates a case,
+pastes 50 queries, runs them while a progress bar moves, rates with the keyboard, edits the
+template into a new try, switches back to try 1, snapshots it and compares the snapshot with the
+new try, changes the scorer and sees the score follow, makes a team with Bob and shares the case
+with it; Bob sees it, Carol (no team) gets a 404. Then a 10,000-query case page stays usable:
+paginated, sorted, filtered.
 
 The worker is the test itself (django-q2's sync mode off): jobs wait on the queue, as with a
 `searchbench worker` that is busy, and ``_worker`` does their work while the page polls.
 
 Every main screen is saved as ``workflow-*.png`` (searchbench.testing.screenshot) and checked
-with axe-core (tests/browser/axe.py): no serious or critical accessibility violation.
+(tests/browser/axe.py): no serious or critical axe-core violation, and a focus mark on each of
+its first keyboard stops.
 
 What is not done through the UI, and why: the users exist (sign-up is tested elsewhere); the
 10,000-query case is made by the services (pasting is the 50-query step; the point there is
@@ -169,7 +170,8 @@ def test_the_whole_workflow_in_the_browser(workflow):
     _change_the_scorer(flow, case_id)
     _share_with_a_team(flow, case_id)
     _big_case_page(flow)
-    print("\naxe, moderate and minor:", *flow.notes or ["none"], sep="\n  ")
+    print("\nscreens:", *flow.screens, sep="\n  ")
+    print("axe, moderate and minor:", *flow.notes or ["none"], sep="\n  ")
     assert flow.problems == [], "\n".join(flow.problems)
 
 
