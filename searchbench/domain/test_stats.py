@@ -127,7 +127,7 @@ def test_kendall_tau_matches_scipys_tau_b_with_ties() -> None:
     for size in (2, 3, 5, 8, 20):
         for _ in range(50):
             x = rng.integers(0, 4, size).astype(float)  # ties on purpose
-            y = x + rng.integers(-2, 3, size)
+            y = x + rng.integers(-2, 3, size).astype(float)
             ours = stats.kendall_tau(x, y)
             theirs = sps.kendalltau(x, y).statistic
             if math.isnan(theirs):

@@ -14,6 +14,7 @@ from sklearn.metrics import cohen_kappa_score
 from searchbench.domain.agreement import (
     LEVELS,
     AgreementError,
+    Level,
     RatingMatrix,
     agreement,
     confusion,
@@ -45,9 +46,9 @@ def _random_matrix(seed: int) -> RatingMatrix:
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("level", LEVELS)
-def test_alpha_equals_the_krippendorff_library(seed: int, level: str) -> None:
+def test_alpha_equals_the_krippendorff_library(seed: int, level: Level) -> None:
     matrix = _random_matrix(seed)
-    ours = krippendorff_alpha(matrix, level)  # type: ignore[arg-type]
+    ours = krippendorff_alpha(matrix, level)
     theirs = krippendorff.alpha(
         reliability_data=matrix.values,
         value_domain=list(matrix.scale),
