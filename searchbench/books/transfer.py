@@ -23,11 +23,12 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from searchbench.books import services
-from searchbench.books.models import Book, Judgement, Pair
+from searchbench.books.models import Book, Judge, Judgement, Pair
+from searchbench.cases.services import insert_rows
 from searchbench.cases.transfer import (
     TransferError,
     column_problem,
@@ -185,11 +186,11 @@ class _Applier:
             labels=dict(self.data.labels),
         )
 
-    def _pairs(self, book: Book, report: BookImportReport) -> dict[int, Pair]:
-        """The stored pair of each of the file's pairs (by index), new ones added."""
+    def _pairs(self, book: Book, report: BookImportReport) -> dict[int, int]:
+        """The stored pair's id of each of the file's pairs (by index), new ones added."""
         stored = {(p.query_text, p.doc_id): p for p in book.pairs.all()}
-        out: dict[int, Pair] = {}
-        new: list[Pair] = []
+        keys: dict[int, tuple[str, str]] = {}
+        rows = _Rows(Pair, ["book", "query_text", "doc_id", *PAIR_FIELDS])
         changed: list[Pair] = []
         for index, item in enumerate(self.data.pairs):
             fits = [
@@ -198,32 +199,37 @@ class _Applier:
             ]
             if not all(fits):
                 continue
-            pair = stored.get((item.query_text, item.doc_id))
+            key = keys[index] = (item.query_text, item.doc_id)
+            pair = stored.get(key)
             if pair is None:
-                pair = Pair(book=book, query_text=item.query_text, doc_id=item.doc_id)
-                _update_pair(pair, item)
-                new.append(pair)
+                values = [item.position, item.doc_fields, item.information_need, item.notes,
+                          item.options]  # fmt: skip
+                rows.add(book.pk, *key, *map(rows.prepared, PAIR_FIELDS, values))
             elif _update_pair(pair, item):
                 changed.append(pair)
-            out[index] = pair
-        Pair.objects.bulk_create(new, batch_size=BATCH)
-        if new and new[0].pk is None:  # databases that do not return ids (MariaDB)
-            ids = {(q, d): pk for pk, q, d in book.pairs.values_list("pk", "query_text", "doc_id")}
-            for pair in new:
-                pair.pk = pair.id = ids[(pair.query_text, pair.doc_id)]
+        rows.flush()
         Pair.objects.bulk_update(changed, PAIR_FIELDS, batch_size=BATCH)
-        report.pairs_added, report.pairs_updated = len(new), len(changed)
-        return out
+        report.pairs_added, report.pairs_updated = rows.count, len(changed)
+        ids = {(q, d): pk for pk, q, d in book.pairs.values_list("pk", "query_text", "doc_id")}
+        return {index: ids[key] for index, key in keys.items()}
 
-    def _judgements(self, book: Book, pairs: dict[int, Pair], report: BookImportReport) -> None:
+    def _judgements(self, book: Book, pairs: dict[int, int], report: BookImportReport) -> None:
+        """New judgements as ready rows, a batch at a time (model instances for 200,000 of them
+        took most of the import's time); changed ones updated."""
         raters = _raters(j.rater for p in self.data.pairs for j in p.judgements)
         report.raters_kept_by_email = sorted({e for e, u in raters.items() if u is None})
         scale = {float(v) for v in book.scale or []}
-        stored = {(j.pair_id, j.rater_key): j for j in Judgement.objects.filter(pair__book=book)}
+        stored = {
+            (pair, key): (pk, values)
+            for pk, pair, key, *values in Judgement.objects.filter(pair__book=book)
+            .values_list("pk", "pair_id", "rater_key", *JUDGEMENT_FIELDS[:-1])
+            .iterator(chunk_size=BATCH)
+        }
         seen: dict[tuple[int, str], str] = {}
-        new: list[Judgement] = []
-        changed: list[Judgement] = []
         now = timezone.now()
+        rows = _Rows(Judgement, ["pair", "rater_key", *JUDGEMENT_FIELDS])
+        when = rows.prepared("judged_at", now)
+        changed: list[Judgement] = []
         for index, item in enumerate(self.data.pairs):
             pair = pairs.get(index)
             if pair is None:
@@ -234,33 +240,33 @@ class _Applier:
                 if not self._judgement_ok(judgement, email, scale):
                     continue
                 key = services.rater_key(rater=user, rater_email=email)
-                if (pair.pk, key) in seen:
+                if (pair, key) in seen:
                     self.problems.append(
                         (
                             judgement.where,
-                            f"the same rater also judged this pair ({seen[pair.pk, key]})",
+                            f"the same rater also judged this pair ({seen[pair, key]})",
                         )
                     )
                     continue
-                seen[pair.pk, key] = judgement.where
-                values = {
-                    "rater": user,
-                    "rater_email": email,
-                    "state": judgement.state,
-                    "rating": judgement.rating,
-                    "explanation": judgement.explanation,
-                }
-                row = stored.get((pair.pk, key))
-                if row is None:
-                    new.append(Judgement(pair=pair, rater_key=key, judged_at=now, **values))
-                elif any(getattr(row, k) != v for k, v in values.items()):
-                    for name, value in values.items():
-                        setattr(row, name, value)
-                    row.judged_at = now
+                seen[pair, key] = judgement.where
+                values = [
+                    user.pk if user else None,
+                    email,
+                    judgement.state,
+                    judgement.rating,
+                    judgement.explanation,
+                ]
+                found = stored.get((pair, key))
+                if found is None:
+                    rows.add(pair, key, *values, when)
+                elif list(found[1]) != values:
+                    row = Judgement(pk=found[0], pair_id=pair, rater_key=key, judged_at=now)
+                    for name, value in zip(JUDGEMENT_FIELDS, values, strict=False):
+                        setattr(row, "rater_id" if name == "rater" else name, value)
                     changed.append(row)
-        Judgement.objects.bulk_create(new, batch_size=BATCH)
+        rows.flush()
         Judgement.objects.bulk_update(changed, JUDGEMENT_FIELDS, batch_size=BATCH)
-        report.judgements_added, report.judgements_changed = len(new), len(changed)
+        report.judgements_added, report.judgements_changed = rows.count, len(changed)
 
     def _judgement_ok(self, judgement: JudgementData, email: str, scale: set[float]) -> bool:
         if email and not self._fits(Judgement, "rater_email", email, judgement.where):
@@ -276,6 +282,42 @@ class _Applier:
             )
             return False
         return True
+
+
+class _Rows:
+    """New rows of one model as ready values for ``services.insert_rows``, written a batch at a
+    time: the ``given`` fields' values as ``add`` takes them (ids for foreign keys, values made
+    ready with ``prepared``), every other column at its field's default (times at now), so a
+    column added to the model later gets its default here too."""
+
+    def __init__(self, model: type[Any], given: list[str]) -> None:
+        now = timezone.now()
+        self.model, self.count = model, 0
+        rest = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in given]
+        self.fields = [*given, *(f.name for f in rest)]
+        self.tail = tuple(
+            f.get_db_prep_save(
+                now
+                if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                else f.get_default(),
+                connection,
+            )
+            for f in rest
+        )
+        self.rows: list[tuple[Any, ...]] = []
+
+    def prepared(self, name: str, value: Any) -> Any:
+        return self.model._meta.get_field(name).get_db_prep_save(value, connection)
+
+    def add(self, *values: Any) -> None:
+        self.rows.append((*values, *self.tail))
+        self.count += 1
+        if len(self.rows) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        insert_rows(self.model, self.fields, self.rows)
+        self.rows.clear()
 
 
 def _update_pair(pair: Pair, item: PairData) -> bool:
@@ -331,36 +373,43 @@ def rater_name(judgement: Judgement) -> str:
     """How a file names a judgement's rater: the user's e-mail (their user name when they have
     none), the kept e-mail, or ``judge:NAME`` for an LLM judge."""
     if judgement.rater is not None:
-        return judgement.rater.email or judgement.rater.get_username()
+        return _user_name(judgement.rater)
     if judgement.judge is not None:
         return f"judge:{judgement.judge.name}"
     return judgement.rater_email or judgement.rater_key
 
 
+def _user_name(user: Any) -> str:
+    return str(user.email or user.get_username())
+
+
 def book_data(book: Book) -> BookData:
     """A stored book as the formats write it: pairs and judgements in the order they were made
-    (an imported file's own order)."""
+    (an imported file's own order). Read as plain values, a batch at a time."""
     pairs = {
-        p.pk: PairData(
-            p.query_text,
-            p.doc_id,
-            p.position,
-            dict(p.doc_fields or {}),
-            p.information_need,
-            p.notes,
-            dict(p.options or {}),
+        pk: PairData(query, doc, position, dict(fields or {}), need, notes, dict(options or {}))
+        for pk, query, doc, position, fields, need, notes, options in book.pairs.order_by(
+            "id"
+        ).values_list(
+            "pk", "query_text", "doc_id", "position", "doc_fields", "information_need",
+            "notes", "options",
         )
-        for p in book.pairs.order_by("id")
+    }  # fmt: skip
+    rows = Judgement.objects.filter(pair__book=book).order_by("pair_id", "id")
+    users = {
+        u.pk: _user_name(u) for u in get_user_model().objects.filter(pk__in=rows.values("rater_id"))
     }
-    for j in (
-        Judgement.objects.filter(pair__book=book)
-        .select_related("rater", "judge")
-        .order_by("pair_id", "id")
-        .iterator(chunk_size=BATCH)
-    ):
-        pairs[j.pair_id].judgements.append(
-            JudgementData(rater_name(j), j.state, j.rating, j.explanation)
-        )
+    judges = {
+        pk: f"judge:{name}" for pk, name in Judge.objects.filter(
+            pk__in=rows.values("judge_id")
+        ).values_list("pk", "name")
+    }  # fmt: skip
+    for pair, user, judge, email, key, state, rating, explanation in rows.values_list(
+        "pair_id", "rater_id", "judge_id", "rater_email", "rater_key", "state", "rating",
+        "explanation",
+    ).iterator(chunk_size=BATCH):  # fmt: skip
+        name = users.get(user) or judges.get(judge) or email or key
+        pairs[pair].judgements.append(JudgementData(name, state, rating, explanation))
     return BookData(
         name=book.name,
         scale=[float(v) for v in book.scale or []],
