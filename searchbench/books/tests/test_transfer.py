@@ -168,3 +168,44 @@ def test_only_who_may_change_a_book_imports_into_it(world: World) -> None:
 def test_an_unknown_format_is_named() -> None:
     with pytest.raises(transfer.TransferError, match="one of quepid-book, judgements-csv"):
         transfer.get_book_format("nope")
+
+
+def test_a_stored_pair_takes_what_the_file_gives_and_keeps_the_rest(world: World) -> None:
+    book = Book.objects.create(name="b", owner=world.owner, scale=[0, 1])
+    Pair.objects.create(book=book, query_text="q", doc_id="d", position=4, notes="kept",
+                        doc_fields={"title": "old"})  # fmt: skip
+    document = {
+        "name": "ignored: the book keeps its name",
+        "scale": [0, 1],
+        "query_doc_pairs": [
+            {"query_text": "q", "doc_id": "d", "position": 1,
+             "document_fields": '{"title": "new"}', "judgements": []},
+        ],
+    }  # fmt: skip
+    report = transfer.import_book(
+        "quepid-book", _file(json.dumps(document), "b.json"), user=world.owner, book=book
+    )
+    assert (report.pairs_added, report.pairs_updated) == (0, 1)
+    pair = book.pairs.get()
+    assert (pair.position, pair.doc_fields, pair.notes) == (1, {"title": "new"}, "kept")
+    book.refresh_from_db()
+    assert book.name == "b"
+
+
+def test_raters_are_named_by_user_name_e_mail_or_judge(world: World) -> None:
+    from searchbench.books import services
+    from searchbench.books.models import Judge
+
+    book = Book.objects.create(name="b", owner=world.owner, scale=[0, 1, 2, 3])
+    text = "query,docid,rater,rating\nq,d,tom,1\nq,d,Someone@X.org,2\n"  # tom: a user name
+    transfer.import_book("judgements-csv", _file(text), user=world.owner, book=book)
+    keys = set(Judgement.objects.filter(pair__book=book).values_list("rater_key", flat=True))
+    assert keys == {f"u{world.teammate.pk}", "e:someone@x.org"}
+    judge = Judge.objects.create(name="gpt", owner=world.owner, base_url="http://x/v1",
+                                 model="m", prompt_template="p")  # fmt: skip
+    services.record_judgement(book.pairs.get(), judge=judge, rating=3)
+    assert transfer.export_book_text("judgements-csv", book).splitlines()[1:] == [
+        "q,d,tom,1,",  # tom has no e-mail: his user name
+        "q,d,Someone@X.org,2,",
+        "q,d,judge:gpt,3,",
+    ]
