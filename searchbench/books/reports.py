@@ -13,14 +13,13 @@ and named, so the page can say what to do (take a snapshot).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from searchbench.books.models import Book, Judge, Judgement
 from searchbench.cases.models import Case, Snapshot, SnapshotDoc, SnapshotQuery, Try
 from searchbench.domain import agreement as agreement_numbers
 from searchbench.domain import calibration
-from searchbench.domain.agreement import RatingMatrix, default_scale
+from searchbench.domain.agreement import RatingMatrix
 from searchbench.domain.scorers import ScorerError
 from searchbench.domain.scoring import InvalidScorerError
 
@@ -53,11 +52,10 @@ def rater_names(book: Book) -> dict[str, str]:
     return {key: name if taken[name] == 1 else f"{name} ({key})" for key, name in names.items()}
 
 
-def book_scale(book: Book, ratings: Sequence[float | None]) -> tuple[float, ...]:
-    """The book's scale, or (a book without one) every integer from the lowest rating seen."""
-    if book.scale:
-        return tuple(sorted(float(g) for g in book.scale))
-    return default_scale(r for r in ratings if r is not None)
+def book_scale(book: Book) -> tuple[float, ...] | None:
+    """The book's scale; None for a book without one (the numbers then take every integer from
+    the lowest rating seen to the highest)."""
+    return tuple(sorted(float(g) for g in book.scale)) if book.scale else None
 
 
 @dataclass(frozen=True)
@@ -72,9 +70,8 @@ def book_agreement(book: Book) -> BookAgreement:
     when a stored rating is off the book's scale (the scale was changed after judging)."""
     rows = _rows(book)
     names = rater_names(book)
-    scale = book_scale(book, [r[3] for r in rows])
     matrix = RatingMatrix.from_ratings(
-        (((q, d), names[key], rating) for q, d, key, rating in rows), scale or None
+        (((q, d), names[key], rating) for q, d, key, rating in rows), book_scale(book)
     )
     judge_ids = sorted({int(key[1:]) for _, _, key, _ in rows if key.startswith("j")})
     return BookAgreement(
@@ -117,14 +114,13 @@ def judge_calibration(book: Book, judge: Judge) -> Calibration:
     """The judge against the book's human raters, and its effect on the book's cases."""
     rows = _rows(book)
     names = rater_names(book)
-    scale = book_scale(book, [r[3] for r in rows])
     mine = judge_key(judge)
     human = [((q, d), names[key], r) for q, d, key, r in rows if not key.startswith("j")]
     judged = {(q, d): r for q, d, key, r in rows if key == mine}
-    compared = calibration.agreement(human, judged, rule=book.aggregation, scale=scale)
+    compared = calibration.agreement(human, judged, rule=book.aggregation, scale=book_scale(book))
     return Calibration(
         judge=judge,
-        scale=scale,
+        scale=compared.scale,
         rule=book.get_aggregation_display(),
         humans=sorted({name for _, name, _ in human}),
         agreement=compared,

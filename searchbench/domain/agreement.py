@@ -78,13 +78,15 @@ def parse_scale(text: str) -> tuple[float, ...]:
         if not math.isfinite(grade):
             raise AgreementError(f"scale: {part.strip()!r} is not a finite number")
         grades.append(grade)
+    if len(grades) < 2:
+        raise AgreementError("a scale needs at least two grades")
     return check_scale(grades)
 
 
 def check_scale(grades: Sequence[float]) -> tuple[float, ...]:
+    """The grades as a scale: rising, each once (one grade or none is a scale on which every
+    number is undefined)."""
     scale = tuple(float(g) for g in grades)
-    if len(scale) < 2:
-        raise AgreementError("a scale needs at least two grades")
     if any(b <= a for a, b in zip(scale, scale[1:], strict=False)):
         raise AgreementError(f"the scale's grades must rise, each once: {list(scale)}")
     return scale

@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 
 from searchbench.domain import aggregation
-from searchbench.domain.agreement import PairKappa, RatingMatrix, grade_positions, pair_kappa
+from searchbench.domain.agreement import (
+    PairKappa,
+    RatingMatrix,
+    check_scale,
+    default_scale,
+    grade_positions,
+    pair_kappa,
+)
 from searchbench.domain.scoring import ScorerRef, score_case
 from searchbench.domain.stats import bootstrap_ci, kendall_tau
 
@@ -40,6 +47,7 @@ class Agreement:
     bias: float | None  # mean (judge − consensus); None without pairs
     per_rater: dict[str, PairKappa]  # the judge against each human rater
     judge_cant_rate: int  # pairs with a consensus the judge answered "can't rate"
+    scale: tuple[float, ...]  # the grades it was computed over
     consensus: dict[Pair, float] = field(repr=False)
     judge: dict[Pair, float] = field(repr=False)  # the judge's ratings on the compared pairs
 
@@ -65,12 +73,17 @@ def agreement(
     judge: Mapping[Pair, float | None],
     *,
     rule: str,
-    scale: Sequence[float],
+    scale: Sequence[float] | None = None,
 ) -> Agreement:
     """The judge against the human raters. ``human``: (pair, rater, rating or None) a judgement;
-    ``judge``: the judge's rating of each pair it judged (None: can't rate). AgreementError for
-    a rating off the scale."""
-    grades = tuple(float(g) for g in scale)
+    ``judge``: the judge's rating of each pair it judged (None: can't rate); ``scale``: the
+    grades (None: every integer from the lowest rating, human or judge's, to the highest).
+    AgreementError for a rating off the scale."""
+    if scale is None:
+        everyone = [*(r for _, _, r in human), *judge.values()]
+        grades = default_scale(r for r in everyone if r is not None)
+    else:
+        grades = check_scale(scale)
     agreed = consensus(human, rule, grades)
     rated = {p: float(r) for p, r in judge.items() if r is not None}
     compared = [p for p in agreed if p in rated]
@@ -80,7 +93,7 @@ def agreement(
     kappa = pair_kappa(grade_positions(truth, grades), grade_positions(theirs, grades), len(grades))
     bias = float((theirs - truth).mean()) if compared else None
     rows = [*human, *((p, JUDGE, r) for p, r in judge.items())]
-    matrix = RatingMatrix.from_ratings(((p, rater, r) for p, rater, r in rows), grades)
+    matrix = RatingMatrix.from_ratings(rows, grades)
     judge_row = matrix.row(JUDGE) if JUDGE in matrix.raters else None
     per_rater = {
         rater: pair_kappa(matrix.row(rater), judge_row, len(grades))
@@ -93,6 +106,7 @@ def agreement(
         bias=bias,
         per_rater=per_rater,
         judge_cant_rate=cant,
+        scale=grades,
         consensus={p: agreed[p] for p in compared},
         judge={p: rated[p] for p in compared},
     )

@@ -124,3 +124,18 @@ def test_a_case_without_snapshots_has_no_effect_and_says_which_tries(world, book
     assert effect.effect is None and effect.without_snapshot == [world.try_]
     assert reports.has_judged(book, judge)
     assert not reports.has_judged(book, _judge(world, "idle"))
+
+
+def test_a_book_without_a_scale_and_one_grade_throughout_has_undefined_numbers(world, book):
+    book.scale = []
+    book.save()
+    judge = _judge(world, "gpt judge")
+    for pair in book.pairs.all():
+        services.record_judgement(pair, rater=world.owner, rating=2)
+        services.record_judgement(pair, rater=world.teammate, rating=2)
+        services.record_judgement(pair, judge=judge, rating=2)
+    result = reports.book_agreement(book).numbers
+    assert result.scale == (2.0,) and set(result.alpha.values()) == {None}
+    report = reports.judge_calibration(book, judge)
+    assert report.scale == (2.0,) and report.agreement.pairs == 4
+    assert report.agreement.kappa.unweighted is None and report.agreement.bias == 0.0

@@ -103,3 +103,11 @@ def test_one_try_has_no_tau_and_keeps_its_order() -> None:
     only = Ranking("try 1", {"q1": ["a", "b"]})
     effect = calibration.score_effect(ScorerRef.parse("P@2"), [only], _agreement())
     assert effect.tau is None and effect.same_order is True
+
+
+def test_without_a_scale_every_integer_from_the_lowest_rating_is_the_scale() -> None:
+    human = [(("q", "a"), "ann", 1), (("q", "b"), "ann", 4)]
+    result = calibration.agreement(human, {("q", "a"): 2, ("q", "b"): None}, rule="mean")
+    assert result.scale == (1, 2, 3, 4) and result.kappa.confusion.shape == (4, 4)
+    one = calibration.agreement([(("q", "a"), "ann", 2)], {("q", "a"): 2}, rule="mean")
+    assert one.scale == (2,) and one.kappa.unweighted is None and one.bias == 0.0
