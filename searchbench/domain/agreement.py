@@ -97,9 +97,14 @@ def grade_positions(values: npt.ArrayLike, scale: Sequence[float]) -> Ints:
     array = np.asarray(values, dtype=np.float64)
     grades = np.asarray(scale, dtype=np.float64)
     present = ~np.isnan(array)
-    at = np.searchsorted(grades, np.where(present, array, grades[0] if grades.size else 0.0))
-    at = np.minimum(at, max(grades.size - 1, 0))
-    off = present & ((grades.size == 0) | (grades[at] != array))
+    if grades.size == 0:  # no grade: any rating is off the scale
+        off = present
+        at = np.zeros(array.shape, dtype=np.int64)
+    else:
+        at = np.minimum(
+            np.searchsorted(grades, np.where(present, array, grades[0])), grades.size - 1
+        )
+        off = present & (grades[at] != array)
     if off.any():
         wrong = sorted({float(v) for v in array[off]})
         raise AgreementError(

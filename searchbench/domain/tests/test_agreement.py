@@ -138,6 +138,9 @@ def test_the_default_scale_is_every_integer_from_lowest_to_highest() -> None:
 def test_a_rating_off_the_given_scale_is_an_error_naming_it() -> None:
     with pytest.raises(AgreementError, match=r"rating\(s\) 4, 7 not on the scale 0, 1, 2, 3"):
         RatingMatrix.from_ratings([(1, "a", 4), (1, "b", 7), (2, "a", 1)], scale=(0, 1, 2, 3))
+    with pytest.raises(AgreementError, match=r"rating\(s\) 1 not on the scale $"):
+        RatingMatrix.from_ratings([(1, "a", 1)], scale=())
+    assert RatingMatrix.from_ratings([], scale=()).positions.shape == (0, 0)
 
 
 def test_undefined_numbers_are_none_one_rater() -> None:
