@@ -124,7 +124,8 @@ def usable_data(user: AbstractBaseUser | AnonymousUser, kind: str) -> QuerySet[A
 
 
 def may_use_data(user: AbstractBaseUser | AnonymousUser, kind: str, name: str) -> bool:
-    return usable_data(user, kind).filter(name=name).exists()
+    # Compared here too: MariaDB's collation matches names case-insensitively, files do not.
+    return name in usable_data(user, kind).filter(name=name).values_list("name", flat=True)
 
 
 def data_name_taken(user: AbstractBaseUser | AnonymousUser, kind: str, name: str) -> str | None:
@@ -136,7 +137,12 @@ def data_name_taken(user: AbstractBaseUser | AnonymousUser, kind: str, name: str
     module, _, func = STORED_DATA[kind][1].partition(":")
     stored = getattr(importlib.import_module(module), func)
     row = _stored_model(kind).objects.filter(name=name).first()
-    mine = row is not None and row.owner_id is not None and row.owner_id == user.pk
+    mine = (
+        row is not None
+        and row.name == name  # MariaDB's collation matches names case-insensitively
+        and row.owner_id is not None
+        and row.owner_id == user.pk
+    )
     if mine or (row is None and not stored(name)):
         return None
     return f"{kind}://{name} is taken; choose another name"

@@ -158,3 +158,21 @@ def test_the_cli_gives_an_index_to_its_owner_and_teams(world, data_dir: Path, ca
     from searchbench.engines.local import index_exists
 
     assert not index_exists("x")
+
+
+def test_a_name_differing_in_case_is_another_index(world, data_dir: Path) -> None:
+    """MariaDB compares names case-insensitively; the indexes folder does not: olive's ``tiny``
+    gives her no right to the operator's ``TINY``, nor may she take that name."""
+    from searchbench.cases import services
+    from searchbench.engines.local import create_index
+
+    source = data_dir / "tiny.jsonl"
+    create_index("TINY", source, id_field="id", fields=["title"])
+    assert not services.may_use_data(world.owner, "local", "TINY")
+    assert services.data_name_taken(world.owner, "local", "TINY") == (
+        "local://TINY is taken; choose another name"
+    )
+    response = client_for(world.owner).post(
+        reverse("cases:endpoint_new"), endpoint_post("local://TINY")
+    )
+    assert url_errors(response)[0].startswith("no built-in index named 'TINY'")
