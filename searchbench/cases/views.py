@@ -156,15 +156,18 @@ def _history_chart(case: Case) -> dict[str, Any]:
     series = history.series(case, limit=HISTORY_SPARKLINE_RUNS)
     if len(series) < 2:
         return {"sparkline": None, "score_change": None}
-    change = None
+    change = previous = None
     if series[-1].scorer_name == series[-2].scorer_name == case.scorer.name:
-        change = series[-1].score - series[-2].score
+        previous = series[-2].score
+        change = series[-1].score - previous
     chart = charts.line_chart(series, SPARKLINE_WIDTH, SPARKLINE_HEIGHT)
     data = [[p.at.isoformat(), round(p.score, 6)] for p in series]
     return {
         "sparkline": chart,
         "series_json": json.dumps(data),
         "score_change": change,
+        # What the change is taken from, for the list's script to follow a rating in place.
+        "previous_score": previous,
     }
 
 

@@ -30,10 +30,15 @@ def _focused_query(page) -> str:
 
 
 def _list_in_the_browser(base, demo, page):
-    from searchbench.cases.models import Query, Rating, ScoreHistory
+    from searchbench.cases import services
+    from searchbench.cases.models import Case, Query, Rating, ScoreHistory
 
+    # A second run, so the header shows the change since the previous one (it follows ratings).
+    services.run_case(Case.objects.get(pk=demo.case_id))
+    previous = ScoreHistory.objects.first().score
     browser_sign_in(page, base, demo.username, demo.password)
     page.goto(f"{base}/cases/{demo.case_id}/")
+    assert page.inner_text("#score-change").strip() == "± 0.000"
     rows = page.locator("#queries tr.query-row")
     ids = [rows.nth(i).get_attribute("data-query-id") for i in range(3)]
 
@@ -78,6 +83,9 @@ def _list_in_the_browser(base, demo, page):
     assert page.inner_text(f"#q-{ids[1]} td.query-score").strip() == (
         f"{latest.per_query[ids[1]]:.3f}"
     )
+    change = round(latest.score - previous, 3)
+    sign = "▲ +" if change > 0 else "▼ " if change < 0 else "± "
+    assert page.inner_text("#score-change").strip() == f"{sign}{change:.3f}"
     assert page.url.endswith(f"/cases/{demo.case_id}/")  # no navigation
     screenshot(page, "case-list-rated")
 

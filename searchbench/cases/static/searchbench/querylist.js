@@ -100,14 +100,30 @@
     if (unrated && wasUnrated !== (rated === 0)) {
       unrated.textContent = String(Number(unrated.textContent) + (wasUnrated ? -1 : 1));
     }
-    const caseScore = panel.querySelector("#case-score-value .score");
+    const value = panel.querySelector("#case-score-value");
+    const caseScore = value && value.querySelector(".score");
     const header = document.getElementById("case-score");
     const shown = header && header.querySelector(":scope > .score");
     if (caseScore && shown) {
       shown.replaceWith(caseScore.cloneNode(true));
-      header.dataset.score = caseScore.textContent.trim();
+      header.dataset.score = value.dataset.score;
+      followChange(header);
     }
   });
+
+  // The header's change since the previous run, taken again from the new case score (as the
+  // server writes it: _partials/change.html).
+  function followChange(header) {
+    const change = document.getElementById("score-change");
+    const now = Number.parseFloat(header.dataset.score);
+    const before = Number.parseFloat(header.dataset.previous);
+    if (!change || Number.isNaN(now) || Number.isNaN(before)) return;
+    const delta = Math.round((now - before) * 1000) / 1000;
+    change.classList.toggle("up", delta > 0);
+    change.classList.toggle("down", delta < 0);
+    const sign = delta > 0 ? "▲ +" : delta < 0 ? "▼ " : "± ";
+    change.textContent = sign + delta.toFixed(3);
+  }
 
   document.addEventListener("click", (event) => {
     const button = event.target.closest("#queries tr.query-row button.expand");
