@@ -27,10 +27,13 @@ from searchbench.api.common import (
 )
 from searchbench.api.errors import ApiError, not_found
 from searchbench.api.forms import bind, save, scale_as_text
-from searchbench.api.transfer import BODY_DOC, body_file
+from searchbench.api.jobs import JobOut, job_out
+from searchbench.api.transfer import BODY_DOC, ImportParams, body_file
 from searchbench.books import services, transfer
 from searchbench.books.forms import BookForm
 from searchbench.books.models import Book, Judgement, Pair
+from searchbench.jobs.imports import import_or_queue
+from searchbench.jobs.models import Job
 
 router = Router(tags=["books"])
 
@@ -125,7 +128,7 @@ class BookImportOut(Schema):
     summary: str
 
 
-class NewBookParams(Schema):
+class NewBookParams(ImportParams):
     name: str = Field(
         "", max_length=NAME_MAX, description="the new book's name (default: the file's)"
     )
@@ -225,17 +228,26 @@ def create_book(request: HttpRequest, payload: BookIn) -> Status:
     return Status(201, book_out(save(form, owner=request.user), request.user))
 
 
+def _import(request: HttpRequest, fmt: str, target: Book | str | None, background: bool) -> Status:
+    """Import the body into ``target`` in the request, or queue a job for a worker (asked for,
+    or a file over INLINE_MAX_BYTES): 201/200 and the report, or 202 and the job."""
+    _format(fmt)
+    with body_file(request) as body:
+        done = import_or_queue(fmt, body, user=request.user, book=target, background=background)
+    if isinstance(done, Job):
+        return Status(202, job_out(done))
+    return Status(200 if isinstance(target, Book) else 201, done.as_dict())
+
+
 @router.post(
-    "/import/{fmt}", response=answers(BookImportOut, 201), operation_id="import_new_book",
-    openapi_extra=BODY_DOC,
+    "/import/{fmt}", response={**answers(BookImportOut, 201), 202: JobOut},
+    operation_id="import_new_book", openapi_extra=BODY_DOC,
 )  # fmt: skip
 def import_new_book(request: HttpRequest, fmt: str, params: Query[NewBookParams]) -> Status:
     """Import a file (the body) as a new book of yours, all or nothing: every problem is named
-    by line or JSON path in ``details``, and nothing is stored."""
-    _format(fmt)
-    with body_file(request) as body:
-        report = transfer.import_book(fmt, body, user=request.user, book=params.name or None)
-    return Status(201, report.as_dict())
+    by line or JSON path in ``details``, and nothing is stored. A big file (or
+    ``background=true``) is imported by a worker (202 and the job; its result names the book)."""
+    return _import(request, fmt, params.name or None, params.background)
 
 
 @router.get("/{id:book_id}", response=answers(BookOut), operation_id="get_book")
@@ -326,16 +338,16 @@ def remove_judgement(request: HttpRequest, book_id: Id, pair_id: Id) -> Status:
 
 
 @router.post(
-    "/{id:book_id}/import/{fmt}", response=answers(BookImportOut),
+    "/{id:book_id}/import/{fmt}", response={**answers(BookImportOut), 202: JobOut},
     operation_id="import_into_book", openapi_extra=BODY_DOC,
 )  # fmt: skip
-def import_into_book(request: HttpRequest, book_id: Id, fmt: str) -> dict[str, Any]:
+def import_into_book(
+    request: HttpRequest, book_id: Id, fmt: str, params: Query[ImportParams]
+) -> Status:
     """Import a file (the body) into a book: pairs added, each rater's judgement added or
-    replaced, all or nothing (a rating off the book's scale is a problem with its line)."""
-    book = book_for(request, book_id)
-    _format(fmt)
-    with body_file(request) as body:
-        return transfer.import_book(fmt, body, user=request.user, book=book).as_dict()
+    replaced, all or nothing (a rating off the book's scale is a problem with its line); a big
+    file (or ``background=true``) as a job (202)."""
+    return _import(request, fmt, book_for(request, book_id), params.background)
 
 
 @router.get("/{id:book_id}/export/{fmt}", response=answers(None), operation_id="export_book")

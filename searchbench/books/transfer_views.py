@@ -18,8 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from searchbench.books import transfer
 from searchbench.books.models import Book
 from searchbench.books.views import _book_for
-from searchbench.cases.transfer_views import UploadForm
+from searchbench.cases.transfer_views import UploadForm, import_job
 from searchbench.domain.formats.registry import BOOK_FORMATS
+from searchbench.jobs import imports
+from searchbench.jobs import services as jobs
+from searchbench.jobs.models import Job
 
 DEFAULT_EXPORT = next(iter(BOOK_FORMATS))  # the whole book (quepid-book)
 
@@ -62,7 +65,13 @@ def _page(request: HttpRequest, book: Book | None, form: BookImportForm, **extra
     return render(
         request,
         "books/book_import.html",
-        {"book": book, "form": form, "formats": formats, **extra},
+        {
+            "book": book,
+            "form": form,
+            "formats": formats,
+            "inline_bytes": imports.INLINE_MAX_BYTES,
+            **extra,
+        },
     )
 
 
@@ -70,10 +79,14 @@ def _page(request: HttpRequest, book: Book | None, form: BookImportForm, **extra
 @require_http_methods(["GET", "POST"])
 def book_import(request: HttpRequest, book_id: int | None = None) -> HttpResponse:
     """Import a file into a book (``book_id``) or a new book (none), all or nothing: the
-    report as messages on the book's page, or every problem listed here with nothing stored."""
+    report as messages on the book's page, or every problem listed here with nothing stored; a
+    big file as a job whose progress this page shows (``?job=ID``, its starter's)."""
     book = _book_for(request, book_id) if book_id is not None else None
     if request.method == "GET":
-        return _page(request, book, BookImportForm(new_book=book is None))
+        job = import_job(request, request.GET.get("job"))
+        text = jobs.progress(job)["text"] if job is not None else ""
+        form = BookImportForm(new_book=book is None)
+        return _page(request, book, form, job=job, job_text=text)
     form = BookImportForm(request.POST, request.FILES, new_book=book is None)
     if not form.is_valid():
         return _page(request, book, form)
@@ -84,9 +97,13 @@ def book_import(request: HttpRequest, book_id: int | None = None) -> HttpRespons
         whole = BOOK_FORMATS[data["format"]].whole_book
         target = data["name"] or (None if whole else PurePath(upload.name).stem)
     try:
-        report = transfer.import_book(data["format"], upload, user=request.user, book=target)
+        report = imports.import_or_queue(data["format"], upload, user=request.user, book=target)
     except transfer.TransferError as exc:
         return _page(request, book, form, problems=exc.problems)
+    if isinstance(report, Job):
+        messages.info(request, f"{upload.name} is imported by a worker; its progress is below.")
+        return redirect(f"{request.path}?job={report.pk}")
+    assert isinstance(report, transfer.BookImportReport)
     messages.success(request, _summary(report))
     for warning in report.warnings[:20]:
         messages.warning(request, warning)

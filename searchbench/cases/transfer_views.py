@@ -112,7 +112,7 @@ def case_import(request: HttpRequest, case_id: int | None = None) -> HttpRespons
     case = _case_for(request, case_id, write=True) if case_id is not None else None
     new_case = case is None
     if request.method == "GET":
-        job = _job(request, request.GET.get("job"))
+        job = import_job(request, request.GET.get("job"))
         text = jobs.progress(job)["text"] if job is not None else ""
         return _import_page(request, case, ImportForm(new_case=new_case), job=job, job_text=text)
     form = ImportForm(request.POST, request.FILES, new_case=new_case)
@@ -140,7 +140,7 @@ def case_import(request: HttpRequest, case_id: int | None = None) -> HttpRespons
     return redirect("cases:detail", case_id=done.case.pk)
 
 
-def _job(request: HttpRequest, job_id: str | None) -> Job | None:
+def import_job(request: HttpRequest, job_id: str | None) -> Job | None:
     """An import job the user may see (?job=ID after a big file), else none."""
     if not job_id or not job_id.isdigit():
         return None

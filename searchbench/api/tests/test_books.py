@@ -128,3 +128,26 @@ def test_the_formats_list_names_the_book_formats(world: World, owner_api: Api) -
     assert formats["quepid-book"]["target"] == "book"
     assert formats["judgements-csv"]["can_import"] is True
     assert formats["ratings-csv"]["target"] == "case"
+
+
+def test_a_background_book_import_is_a_job_with_the_report_or_the_problems(
+    world: World, book: Book, owner_api: Api, teammate_api: Api, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # the task is queued on commit
+        queued = raw_post(owner_api, "/books/import/judgements-csv?name=Later&background=true",
+                          CSV.encode())  # fmt: skip
+    assert queued.status_code == 202, queued.content
+    job = owner_api.get(f"/jobs/{queued.json()['id']}").json()  # the test settings run it at once
+    assert (job["kind"], job["status"], job["case_id"]) == ("import", "done", None)
+    made = Book.objects.get(pk=job["result"]["book_id"])
+    assert made.name == "Later" and job["result"]["judgements_added"] == 3
+    bad = CSV.replace("3,fits", "7,fits").encode()  # off the book's scale
+    with django_capture_on_commit_callbacks(execute=True):
+        into = raw_post(teammate_api, f"/books/{book.pk}/import/judgements-csv?background=1", bad)
+    failed = teammate_api.get(f"/jobs/{into.json()['id']}").json()
+    assert failed["status"] == "failed"
+    assert failed["result"]["problems"] == [
+        ["line 2", "rating 7 is not on the book's scale (0, 1, 2, 3)"]
+    ]
+    assert not Judgement.objects.filter(pair__book=book).exists()
+    assert_error(owner_api.get(f"/jobs/{into.json()['id']}"), 404)  # its starter's alone

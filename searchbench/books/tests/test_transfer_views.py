@@ -82,3 +82,22 @@ def test_the_book_page_offers_export_and_import(world: World, book: Book) -> Non
     assert page.one("#book-import-link").attrs["href"] == reverse("books:import", args=[book.pk])
     books = parse(client_for(world.outsider).get(reverse("books:list")).content)
     assert books.one("#book-import-new-link").attrs["href"] == reverse("books:import_new")
+
+
+def test_a_big_file_is_imported_by_a_worker_and_its_page_shows_the_job(
+    world: World, book: Book, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    from searchbench.jobs import imports
+
+    monkeypatch.setattr(imports, "INLINE_MAX_BYTES", 10)  # every file is big
+    client = client_for(world.teammate)
+    url = reverse("books:import", args=[book.pk])
+    with django_capture_on_commit_callbacks(execute=True):  # the test settings run it at once
+        done = client.post(url, {"format": "judgements-csv", "file": upload(CSV)})
+    assert done.status_code == 302 and done["Location"].startswith(f"{url}?job=")
+    page = parse(client.get(done["Location"]).content)
+    assert page.one("#job-book-link").attrs["href"] == reverse("books:detail", args=[book.pk])
+    assert "2 judgements added" in page.one(".job-text").text
+    assert Judgement.objects.filter(pair__book=book).count() == 2
+    other = client_for(world.owner).get(done["Location"])  # the job is its starter's alone
+    assert not parse(other.content).select("#jobs")
