@@ -53,12 +53,17 @@ def try_list(request: HttpRequest, case_id: int) -> HttpResponse:
         .order_by("-number")
     )
     current = case.current_try()
+    tries = list(tries)
+    # The compare form's defaults: the newest run try against the one run before it.
+    ran = [t.number for t in tries if t.run_at is not None]
     return render(
         request,
         "cases/try_list.html",
         {
             "case": case,
             "tries": tries,
+            "pick_b": ran[0] if ran else None,
+            "pick_a": ran[1] if len(ran) > 1 else None,
             "current": current,
             "can_write": services.can_write(request.user, case),
         },

@@ -260,3 +260,20 @@ def test_the_doc_lists_escape_titles_and_ids_as_a_template_would():
     assert items[0].one("a").attrs["href"] == "/m?a=x&b=y&doc=a%26%22b"
     assert page.one("ol").attrs["aria-label"] == "snapshot “<b>”"
     assert "take a snapshot" in str(side_docs(SideDocs(side, None, []), True))
+
+
+def test_the_tries_page_picks_a_baseline_and_others_for_the_compare_page(world):
+    services.run_case(world.case)
+    services.run_case(world.case, try_=_try2(world))
+    _try2(world, '{"query": "socks", "fields": ["title"]}')  # try 3, never run
+    page = parse(client_for(world.owner).get(reverse("cases:tries", args=[world.case.pk])).content)
+    form = page.one("form#compare-tries")
+    assert form.attrs["action"] == reverse("cases:compare", args=[world.case.pk])
+    assert form.attrs["method"] == "get"
+    picks = {i.attrs["id"]: i for i in page.select("td.compare-pick input")}
+    assert set(picks) == {"compare-a-1", "compare-b-1", "compare-a-2", "compare-b-2"}  # run ones
+    assert all(i.attrs["form"] == "compare-tries" for i in picks.values())
+    assert [i.attrs["value"] for i in picks.values() if "checked" in i.attrs] == ["try-2", "try-1"]
+    # What the form sends (the checked baseline, the checked others) is a comparison.
+    compared = _page(client_for(world.owner), world, a="try-1", b="try-2")
+    assert compared.one("#compare-other").attrs["data-side"] == "try-2"
