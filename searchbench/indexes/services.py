@@ -293,12 +293,9 @@ class IndexState:
         which is the server's."""
         return PurePath(self.info.source).name if self.info is not None else ""
 
-    @property
-    def building(self) -> bool:
-        return self.job is not None and self.job.active and not self.job.params.get("staged")
-
 
 def state(row: LocalIndex, jobs: dict[int, Job] | None = None) -> IndexState:
+    """The index's state; ``jobs``: the newest build job of each index, when read already."""
     info = engine.read_info(row.name)
     job = (
         jobs.get(row.pk)
