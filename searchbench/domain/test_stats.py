@@ -122,6 +122,18 @@ def test_bootstrap_ci_is_seeded_and_covers_the_mean_difference() -> None:
     assert high == pytest.approx(ref.confidence_interval.high, abs=0.01)
 
 
+def test_bootstrap_cis_draws_once_and_gives_each_runs_own_interval() -> None:
+    # 1,000 queries: 10,000 resamples take three batches, so the batching is covered too.
+    rng = np.random.default_rng(6)
+    a = rng.random(1000)
+    others = [a + rng.normal(shift, 0.2, 1000) for shift in (0.0, 0.05, -0.1)]
+    together = stats.bootstrap_cis(a, others, seed=3)
+    assert together == [stats.bootstrap_ci(a, b, seed=3) for b in others]  # to the bit
+    assert stats.bootstrap_cis(a, [], seed=3) == []
+    with pytest.raises(ValueError, match="paired samples"):
+        stats.bootstrap_cis(a, [others[0], others[1][:10]])
+
+
 def test_kendall_tau_matches_scipys_tau_b_with_ties() -> None:
     rng = np.random.default_rng(7)
     for size in (2, 3, 5, 8, 20):
