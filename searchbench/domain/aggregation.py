@@ -63,10 +63,13 @@ def round_half_away(value: float) -> float:
 
 def to_scale(value: float, scale: Sequence[float] = ()) -> float:
     """``value`` as a grade: rounded half away from zero when the scale is whole numbers (or
-    not given), else the nearest grade of the scale (a tie to the grade farther from zero)."""
+    not given) and that lands on one of its grades, else the nearest grade of the scale (a tie
+    to the grade farther from zero) — a scale with gaps (0, 1, 3) never gets a 2."""
     grades = [float(g) for g in scale]
     if all(g.is_integer() for g in grades):
-        return round_half_away(value)
+        rounded = round_half_away(value)
+        if not grades or rounded in grades:
+            return rounded
     return min(grades, key=lambda g: (abs(g - value), -abs(g)))
 
 

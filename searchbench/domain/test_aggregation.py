@@ -112,3 +112,16 @@ def test_a_scale_of_fractions_takes_the_nearest_grade():
     assert to_scale(0.25, scale) == 0.5
     assert aggregate("mean", [0.5, 1, 1], scale) == 1  # 0.83 -> 1
     assert to_scale(1.5) == 2  # no scale: whole numbers
+
+
+def test_a_whole_number_scale_with_gaps_gives_one_of_its_grades():
+    # 0, 1, 3: the mean of 1 and 3 rounds to 2, which the scale does not have (a sync would write
+    # a rating the case's scorer refuses). The nearest grade wins; a tie goes away from zero.
+    scale = [0, 1, 3]
+    assert aggregate("mean", [1, 3], scale) == 3
+    assert to_scale(2.0, scale) == 3
+    assert to_scale(1.9, scale) == 1
+    assert to_scale(2.1, scale) == 3
+    assert to_scale(1.4, scale) == 1
+    assert to_scale(0.5, scale) == 1  # Quepid's rounding where it lands on a grade
+    assert aggregate("median", [0, 1, 3, 3], scale) == 3
