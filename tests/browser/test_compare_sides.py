@@ -1,7 +1,8 @@
 """Comparing three sides in a real browser: two snapshots and a try, picked on the compare page
 (the "add a side" select), the summary with a row per side and the corrected p-values, the
 per-query table with a column pair per side, then "why did this doc move" for a doc of a
-snapshot and for a try (searched live, explain on).
+snapshot and for a try (searched live, explain on). Both pages pass axe-core's WCAG 2.1 A/AA rules
+(tests/browser/axe.py: no serious or critical violation).
 
 Leaves screenshots compare-sides.png, compare-why-moved.png and compare-why-moved-try.png.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from searchbench.testing import browser_page, browser_sign_in, demo, screenshot
+from tests.browser import axe
 
 __all__ = ["browser_page", "demo"]  # the fixtures, used below
 
@@ -78,6 +80,7 @@ def _three_sides(base, demo, page):
     assert docs.locator(f"ol[data-side='snapshot-{second.pk}'] li[data-move]").count() > 0
     assert "take a snapshot" in docs.locator(f"ol[data-side='try-{third.number}']").inner_text()
     screenshot(page, "compare-sides")
+    assert axe.findings(page, "compare-sides")[0] == []  # no serious or critical violation
 
     # Why did this doc move: a doc of the second snapshot that moved against the first.
     moved = page.locator(
@@ -93,6 +96,7 @@ def _three_sides(base, demo, page):
     assert page.locator("#moved-clauses tbody tr").count() > 0
     assert "title" in page.inner_text("#moved-fields")  # the boost is on title
     screenshot(page, "compare-why-moved")
+    assert axe.findings(page, "compare-why-moved")[0] == []
 
     # A try side: searched now with explain on, both rankings shown, a doc picked.
     page.go_back()
