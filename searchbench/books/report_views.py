@@ -23,7 +23,9 @@ def calibration(request: HttpRequest, book_id: int, judge_id: int) -> HttpRespon
         raise Http404("no such judge in this book")
     context = {"book": book, "judge": judge, "report": None, "error": ""}
     try:
-        report = reports.judge_calibration(book, judge)
+        report = reports.judge_calibration(
+            book, judge, services.readable_cases_of(book, request.user)
+        )
     except AgreementError as exc:
         context["error"] = str(exc)
         return render(request, "books/calibration.html", context)

@@ -13,6 +13,7 @@ and named, so the page can say what to do (take a snapshot).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from searchbench.books.models import Book, Judge, Judgement
@@ -110,8 +111,9 @@ def has_judged(book: Book, judge: Judge) -> bool:
     return Judgement.objects.filter(pair__book=book, rater_key=judge_key(judge)).exists()
 
 
-def judge_calibration(book: Book, judge: Judge) -> Calibration:
-    """The judge against the book's human raters, and its effect on the book's cases."""
+def judge_calibration(book: Book, judge: Judge, cases: Iterable[Case] | None = None) -> Calibration:
+    """The judge against the book's human raters, and its effect on ``cases`` (default: every
+    case of the book; a page passes those its reader may read)."""
     rows = _rows(book)
     names = rater_names(book)
     mine = judge_key(judge)
@@ -124,7 +126,10 @@ def judge_calibration(book: Book, judge: Judge) -> Calibration:
         rule=book.get_aggregation_display(),
         humans=sorted({name for _, name, _ in human}),
         agreement=compared,
-        cases=[_case_effect(case, compared) for case in book.cases.order_by("name", "id")],
+        cases=[
+            _case_effect(case, compared)
+            for case in (book.cases.order_by("name", "id") if cases is None else cases)
+        ],
     )
 
 

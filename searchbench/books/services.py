@@ -22,7 +22,8 @@ from django.db.models.functions import Coalesce
 
 from searchbench.accounts.services import own_or_shared, owns_or_shares
 from searchbench.books.models import Book, Judge, Judgement, Pair
-from searchbench.cases.services import ServiceError
+from searchbench.cases.models import Case
+from searchbench.cases.services import ServiceError, readable_cases
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -57,6 +58,12 @@ def can_read(user: AnyUser, book: Book) -> bool:
 def can_write(user: AnyUser, book: Book) -> bool:
     """Judge, populate, change and sync the book: the same people who read it."""
     return owns_or_shares(user, book)
+
+
+def readable_cases_of(book: Book, user: AnyUser) -> QuerySet[Case]:
+    """The book's linked cases that ``user`` may read: a book's readers need not read each of its
+    cases, and a page never names, or shows the scores of, one they cannot."""
+    return readable_cases(user).filter(pk__in=book.cases.values("pk")).order_by("name", "pk")
 
 
 # ---------------------------------------------------------------------------------------------

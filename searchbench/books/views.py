@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from searchbench.books import populate, queue, services, sync
 from searchbench.books.forms import BookForm, JudgementForm, PopulateForm
 from searchbench.books.models import Book, Judgement, Pair
-from searchbench.cases.services import ServiceError, readable_cases
+from searchbench.cases.services import ServiceError
 from searchbench.domain.formats.registry import BOOK_FORMATS
 from searchbench.web import markdown
 from searchbench.web.csp import image_src
@@ -75,12 +75,7 @@ def book_settings(request: HttpRequest, book_id: int) -> HttpResponse:
 @require_GET
 def book_detail(request: HttpRequest, book_id: int) -> HttpResponse:
     book = _book_for(request, book_id)
-    cases = list(
-        readable_cases(request.user)
-        .filter(pk__in=book.cases.values("pk"))
-        .select_related("scorer")
-        .order_by("name", "pk")
-    )
+    cases = list(services.readable_cases_of(book, request.user).select_related("scorer"))
     return render(
         request,
         "books/book_detail.html",

@@ -97,3 +97,19 @@ def test_the_effect_chart_ticks_are_told_apart_at_any_span() -> None:
     (row,) = charts.effect_chart([TryEffect("only", 0.5, 0.4, {}, (-0.2, 0.0))]).rows
     assert row.worse and float(row.x_judge) < float(row.x_human)
     assert charts.effect_chart([]) is None
+
+
+def test_the_calibration_page_leaves_out_the_cases_the_reader_may_not_read(world, book) -> None:
+    # tom reads the book (its team) but not the case once olive stops sharing it: the page must
+    # not name the case nor show its tries' scores to him (the book page counts such cases only).
+    judge = _judge_book(world, book, AGREES)
+    case_services.take_snapshot(world.case, "first")
+    world.case.teams.clear()
+    world.case.public = False
+    world.case.save()
+    response = client_for(world.teammate).get(_calibration_url(book, judge))
+    assert response.status_code == 200
+    assert not parse(response.content).select(f"#effect-case-{world.case.pk}")
+    assert world.case.name not in response.content.decode()
+    mine = parse(client_for(world.owner).get(_calibration_url(book, judge)).content)
+    assert mine.select(f"#effect-case-{world.case.pk}")
