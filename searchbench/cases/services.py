@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from searchbench import loop
 from searchbench.accounts.services import own_or_shared, owns_or_shares
@@ -36,7 +36,7 @@ from searchbench.cases.models import (
     StaticResultSet,
     Try,
 )
-from searchbench.domain.scoring import ScorerRef
+from searchbench.domain.scoring import UNRATED_LEAVE_OUT, ScorerRef
 from searchbench.domain.search import ExplainNode
 from searchbench.loop import Plan, PlannedQuery, QueryResult, RunResult
 from searchbench.web.ids import parse_id
@@ -1117,10 +1117,20 @@ class SideComparison:
     scores: tuple[tuple[float, ...], ...]  # per side, per key
 
 
+def unrated_query_ids(case: Case) -> set[int]:
+    """The case's queries with no rating now — read only when the case's rule leaves them out
+    of its score (else they count 0 like any other query, and this is empty)."""
+    if case.unrated_queries != UNRATED_LEAVE_OUT:
+        return set()
+    rated = Rating.objects.filter(query=OuterRef("pk"))
+    return set(case.queries.filter(~Exists(rated)).values_list("pk", flat=True))
+
+
 def compare_sides(
     base: CompareSide,
     others: Sequence[CompareSide],
     *,
+    case: Case | None = None,
     test: str = "ttest",
     correction: str = "holm",
     alpha: float = 0.05,
@@ -1128,9 +1138,11 @@ def compare_sides(
 ) -> SideComparison:
     """Each side's per-query scores against the first's, paired by query, through the statistics
     `searchbench compare` uses (domain.stats.compare): means, deltas, bootstrap CIs, corrected
-    p-values."""
+    p-values. The queries paired are those ``case``'s score counts: its unrated ones are left
+    out when its rule says so."""
     sides = [base, *others]
-    keys = sorted(set().union(*(s.scores for s in sides)))
+    left_out = {f"q{pk}" for pk in unrated_query_ids(case)} if case is not None else set()
+    keys = sorted(set().union(*(s.scores for s in sides)) - left_out)
     if not keys:
         raise ServiceError("there are no queries to compare")
     # Positions keep the names apart when one side is compared with itself.
@@ -1159,9 +1171,7 @@ def _compared(
     try's run, or a rescore, is a new key; per process, the last 8 sets of sides."""
     from searchbench.domain.stats import compare
 
-    return tuple(
-        compare(dict(samples), test=test, correction=correction, alpha=alpha, seed=seed)
-    )
+    return tuple(compare(dict(samples), test=test, correction=correction, alpha=alpha, seed=seed))
 
 
 def compare_snapshots(
@@ -1180,7 +1190,13 @@ def compare_snapshots(
     if not any(side.scores for side in sides):
         raise ServiceError("the snapshots have no queries to compare")
     result = compare_sides(
-        sides[0], sides[1:], test=test, correction=correction, alpha=alpha, seed=seed
+        sides[0],
+        sides[1:],
+        case=base.case,
+        test=test,
+        correction=correction,
+        alpha=alpha,
+        seed=seed,
     )
 
     def num(value: float) -> float | None:

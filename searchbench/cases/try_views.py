@@ -221,7 +221,9 @@ def compare(request: HttpRequest, case_id: int) -> HttpResponse:
     elif a and others:
         try:
             sides = [_side(case, a), *(_side(case, b) for b in others)]
-            result = services.compare_sides(sides[0], sides[1:], test=test, correction=correction)
+            result = services.compare_sides(
+                sides[0], sides[1:], case=case, test=test, correction=correction
+            )
         except services.ServiceError as exc:
             context["error"] = str(exc)
         else:

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from searchbench import loop
 from searchbench.cases import services as case_services
-from searchbench.cases.models import Case, Query, Rating, ScoreHistory, Snapshot, Try
-from searchbench.domain.scoring import UNRATED_LEAVE_OUT, case_mean
+from searchbench.cases.models import Case, Query, ScoreHistory, Snapshot, Try
+from searchbench.domain.scoring import case_mean
 from searchbench.jobs import retention, worker
 from searchbench.jobs.models import CaseSchedule, Job, JobChunk, JobResult
 from searchbench.web.logging import get_logger
@@ -215,20 +215,6 @@ class _FinishedRun:
         return self._per_query
 
 
-def _unrated(job: Job, rule: str) -> set[str]:
-    """The case's queries with no rating now, as the loop keys them; read only when the case's
-    rule leaves them out of its score (else they count 0 like any other query)."""
-    if rule != UNRATED_LEAVE_OUT:
-        return set()
-    rated = Rating.objects.filter(query=OuterRef("pk"))
-    return {
-        str(pk)
-        for pk in Query.objects.filter(case_id=job.case_id)
-        .filter(~Exists(rated))
-        .values_list("pk", flat=True)
-    }
-
-
 def finish_run(job_id: int) -> ScoreHistory | None:
     """Record the run in the score history, once: the job goes from active to done and its row
     is written in one transaction; whoever comes second changes nothing and gets None."""
@@ -244,8 +230,9 @@ def finish_run(job_id: int) -> ScoreHistory | None:
         errors = {str(q): e for q, _s, e in rows if e}
         keys = [str(q) for q, _s, _e in rows]
         rule = job.case.unrated_queries
+        unrated = {str(pk) for pk in case_services.unrated_query_ids(job.case)}
         run = _FinishedRun(
-            case_mean(per_query, keys, unrated=_unrated(job, rule), rule=rule), errors, per_query
+            case_mean(per_query, keys, unrated=unrated, rule=rule), errors, per_query
         )
         scorer = job.scorer or job.case.scorer
         trigger = ScoreHistory.Trigger.SCHEDULE if job.scheduled else ScoreHistory.Trigger.RUN

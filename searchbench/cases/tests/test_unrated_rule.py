@@ -195,3 +195,27 @@ def test_a_settings_post_without_the_rule_keeps_it_and_does_not_rescore(world):
     said = [m.text for m in parse(response.content).select("ul.messages li")]
     assert said == ["Case settings saved. Run the case to score it with them."]
     assert not world.case.score_history.exists()
+
+
+@pytest.mark.django_db
+def test_the_compare_page_and_api_pair_the_queries_the_case_score_counts(world, socks):
+    # Two snapshots of a case that leaves its unrated query out: the compare page's and the API's
+    # means are the case score (two rated queries), not a mean with the unrated one as 0.
+    from searchbench.cases import services
+    from searchbench.cases.models import Case
+
+    Case.objects.filter(pk=world.case.pk).update(unrated_queries="leave_out")
+    world.case.refresh_from_db()
+    services.run_case(world.case)
+    first = services.take_snapshot(world.case, "first")
+    second = services.take_snapshot(world.case, "second")
+    api = services.compare_snapshots(first, [second])
+    assert api["queries"] == 2
+    assert api["snapshots"][0]["mean"] == pytest.approx(first.score)
+    page = client_for(world.owner).get(
+        reverse("cases:compare", args=[world.case.pk]),
+        {"a": f"snapshot-{first.pk}", "b": f"snapshot-{second.pk}"},
+    )
+    assert page.status_code == 200
+    keys = [tr.attrs["data-key"] for tr in parse(page.content).select("tr.compare-query")]
+    assert sorted(keys) == sorted(f"q{q.pk}" for q in (world.q_boots, world.q_tent))
