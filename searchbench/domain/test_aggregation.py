@@ -28,11 +28,11 @@ SCALE = [0, 1, 2, 3]
         ([0, 0, 0, 0, 3], 0),  # top three 3, 0, 0 -> 0
     ],
 )
-def test_quepid_rule(ratings, expected):
+def test_quepid_rule(ratings: list[float], expected: float | None) -> None:
     assert aggregate("quepid", ratings, SCALE) == expected
 
 
-def test_quepid_rule_mean_of_two_unrounded_before_scale():
+def test_quepid_rule_mean_of_two_unrounded_before_scale() -> None:
     assert RULES["quepid"]([1, 2]) == 1.5
     assert RULES["quepid"]([3, 2, 2, 1]) == 2  # top three 3, 2, 2 -> 2
 
@@ -49,7 +49,7 @@ def test_quepid_rule_mean_of_two_unrounded_before_scale():
         ([3, 0, 0, 0], 0),
     ],
 )
-def test_median(ratings, expected):
+def test_median(ratings: list[float], expected: float | None) -> None:
     assert aggregate("median", ratings, SCALE) == expected
 
 
@@ -64,7 +64,7 @@ def test_median(ratings, expected):
         ([3, 1, 1, 2], 1),
     ],
 )
-def test_majority(ratings, expected):
+def test_majority(ratings: list[float], expected: float | None) -> None:
     assert aggregate("majority", ratings, SCALE) == expected
 
 
@@ -79,19 +79,19 @@ def test_majority(ratings, expected):
         ([3, 3, 3, 0], 2),  # 2.25 -> 2
     ],
 )
-def test_mean(ratings, expected):
+def test_mean(ratings: list[float], expected: float | None) -> None:
     assert aggregate("mean", ratings, SCALE) == expected
 
 
 @pytest.mark.parametrize("rule", list(RULES))
-def test_no_rating_no_aggregate_and_the_order_does_not_matter(rule):
+def test_no_rating_no_aggregate_and_the_order_does_not_matter(rule: str) -> None:
     assert aggregate(rule, [], SCALE) is None
     ratings = [3, 0, 2, 2, 1]
     results = {aggregate(rule, list(p), SCALE) for p in itertools.permutations(ratings)}
     assert len(results) == 1
 
 
-def test_unknown_rule():
+def test_unknown_rule() -> None:
     with pytest.raises(ValueError, match="unknown aggregation rule 'vote': one of quepid"):
         aggregate("vote", [1], SCALE)
 
@@ -100,12 +100,12 @@ def test_unknown_rule():
     "value, expected",
     [(0.5, 1), (1.5, 2), (2.5, 3), (2.4999, 2), (-0.5, -1), (-1.5, -2), (0.0, 0), (-0.2, 0)],
 )
-def test_round_half_away_from_zero(value, expected):
+def test_round_half_away_from_zero(value: float, expected: float) -> None:
     assert round_half_away(value) == expected
     assert str(round_half_away(-0.2)) == "0.0"  # not -0.0
 
 
-def test_a_scale_of_fractions_takes_the_nearest_grade():
+def test_a_scale_of_fractions_takes_the_nearest_grade() -> None:
     scale = [0, 0.5, 1]
     assert to_scale(0.7, scale) == 0.5
     assert to_scale(0.75, scale) == 1  # a tie goes away from zero
@@ -114,7 +114,7 @@ def test_a_scale_of_fractions_takes_the_nearest_grade():
     assert to_scale(1.5) == 2  # no scale: whole numbers
 
 
-def test_a_whole_number_scale_with_gaps_gives_one_of_its_grades():
+def test_a_whole_number_scale_with_gaps_gives_one_of_its_grades() -> None:
     # 0, 1, 3: the mean of 1 and 3 rounds to 2, which the scale does not have (a sync would write
     # a rating the case's scorer refuses). The nearest grade wins; a tie goes away from zero.
     scale = [0, 1, 3]

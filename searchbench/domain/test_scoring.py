@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from searchbench.domain.scoring import (
+    UNRATED_COUNT_ZERO,
+    UNRATED_LEAVE_OUT,
     InvalidScorerError,
     ScorerRef,
     UnknownScorerError,
-    UNRATED_COUNT_ZERO,
-    UNRATED_LEAVE_OUT,
     case_mean,
     case_mean_from_total,
     check_scorer,

@@ -227,7 +227,8 @@ def describe(job: Job, eta: int | None = None) -> str:
 
 
 def _describe_judging(job: Job, eta: int | None) -> str:
-    """"40 of 100 pairs · 2 failed · 3 can't rate · 12,345 tokens · about 1 min left"."""
+    """The progress line of a judging job: 40 of 100 pairs · 2 failed · 3 can't rate · 12,345
+    tokens · about 1 min left."""
     parts = [f"{job.done} of {job.total} pair{'' if job.total == 1 else 's'}"]
     if job.failed:
         parts.append(f"{job.failed} failed")

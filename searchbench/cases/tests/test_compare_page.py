@@ -251,7 +251,9 @@ def test_the_doc_lists_escape_titles_and_ids_as_a_template_would():
     side = services.CompareSide("snapshot-1", "snapshot “<b>”", "P@10", {})
     docs = [services.ShownDoc('a&"b', 1, "<script>x</script>"), services.ShownDoc("c/d", 2, "C")]
     _left, right = movements(["c/d"], [d.id for d in docs])
-    html = str(side_docs(SideDocs(side, list(zip(docs, right)), [], "/m?a=x&b=y"), False))
+    html = str(
+        side_docs(SideDocs(side, list(zip(docs, right, strict=True)), [], "/m?a=x&b=y"), False)
+    )
     page = parse(html)
     assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     items = page.select("ol.docs-b li")
