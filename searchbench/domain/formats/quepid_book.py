@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from typing import IO, Any
 
 from searchbench.domain import safejson
@@ -44,7 +45,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 def read(source: IO[bytes], name: str) -> BookData:
     problems = Problems(name)
-    data = read_json(_unzipped(source, problems), problems)
+    stream = _unzipped(source, problems)
+    problems.raise_if_any()  # a broken zip is the one problem, not also "not JSON"
+    data = read_json(stream, problems)
     problems.raise_if_any()
     if not isinstance(data, dict) or "query_doc_pairs" not in data:
         problems.add("$", "expected a JSON object with query_doc_pairs (a Quepid book export)")
@@ -99,7 +102,11 @@ def _unzipped(source: IO[bytes], problems: Problems) -> IO[bytes]:
             return io.BytesIO(b"")
         with archive.open(names[0]) as member:
             text = member.read(MAX_JSON_CHARS + 1)
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:  # RuntimeError: encrypted
+    # RuntimeError: encrypted; zlib.error, EOFError: damaged or cut compressed data;
+    # NotImplementedError: a compression method zipfile lacks.
+    except (
+        zipfile.BadZipFile, OSError, RuntimeError, zlib.error, EOFError, NotImplementedError
+    ) as exc:  # fmt: skip
         problems.add("file", f"a broken zip ({exc})")
         return io.BytesIO(b"")
     if len(text) > MAX_JSON_CHARS:

@@ -216,6 +216,26 @@ def test_a_zip_must_hold_one_json_file() -> None:
         quepid_book.read(io.BytesIO(buffer.getvalue()), "two.zip")
 
 
+def test_a_zip_with_damaged_data_is_a_problem_not_a_crash() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("book.json", '{"name": "x", "query_doc_pairs": []}' * 50)
+    damaged = bytearray(buffer.getvalue())
+    start = 30 + len("book.json")  # the member's compressed data, after its local header
+    for i in range(start, start + 20):
+        damaged[i] ^= 0xFF
+    with pytest.raises(FormatError) as caught:
+        quepid_book.read(io.BytesIO(bytes(damaged)), "book.json.zip")
+    assert caught.value.problems == [("file", caught.value.problems[0][1])]
+    assert "a broken zip" in caught.value.problems[0][1]
+
+
+def test_a_cut_zip_is_one_problem() -> None:
+    with pytest.raises(FormatError) as caught:
+        quepid_book.read(io.BytesIO(b"PK\x03\x04broken"), "x.zip")
+    assert [where for where, _why in caught.value.problems] == ["file"]
+
+
 def test_the_judgements_csv_reads_into_pairs_and_writes_back() -> None:
     text = (
         "query,docid,rater,rating,explanation\n"
