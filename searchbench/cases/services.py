@@ -989,8 +989,9 @@ def reorder_queries(case: Case, order: Sequence[int]) -> None:
 def move_query(query: Query, step: int) -> bool:
     """Move ``query`` one place up (``step`` -1) or down (+1) in its case's order: its position
     and its neighbour's are swapped, two rows whatever the size of the case. False when it is
-    first or last already. Positions that tie (the order then falls back on ids) are spread
-    once, the case's queries numbered 1, 2, … in their order, so that a swap moves it."""
+    first or last already. Positions that tie (the order then falls back on ids) with either
+    of the two are spread once, the case's queries numbered 1, 2, … in their order, so that a
+    swap moves the two and no other query changes place."""
     if step not in (-1, 1):
         raise ServiceError("a query moves one place up (-1) or down (+1)")
     with transaction.atomic():
@@ -1002,7 +1003,10 @@ def move_query(query: Query, step: int) -> bool:
         if other_id is None:
             return False
         other = Query.objects.only("pk", "position").get(pk=other_id)
-        if other.position == query.position:
+        # Tied, a swap changes nothing; a third query on either position would change place
+        # against the one swapped onto it.
+        at = {query.position, other.position}
+        if len(at) < 2 or Query.objects.filter(case_id=query.case_id, position__in=at).count() > 2:
             order = Query.objects.filter(case_id=query.case_id).order_by("position", "pk")
             reorder_queries(query.case, list(order.values_list("pk", flat=True)))
             query.refresh_from_db(fields=["position"])

@@ -135,6 +135,26 @@ def test_tied_positions_are_spread_once_so_a_move_moves(world):
 
 
 @pytest.mark.django_db
+def test_a_move_past_a_tie_on_the_other_side_keeps_the_rest_in_order(world):
+    # socks (1), then red boots and tent tied at 2 (by id). Moving red boots up used to swap its
+    # position with socks' alone: socks landed on 2 beside tent, and the tie, broken by id (socks
+    # is the newest), put tent before socks.
+    from searchbench.cases import services
+    from searchbench.cases.models import Query
+
+    services.add_queries(world.case, [{"text": "socks"}])
+    Query.objects.filter(case=world.case).update(position=2)
+    Query.objects.filter(case=world.case, text="socks").update(position=1)
+    assert order(world) == ["socks", "red boots", "tent"]
+    client = client_for(world.owner)
+    move = reverse("cases:query_move", args=[world.case.pk, world.q_boots.pk])
+    client.post(move, {"direction": "up"})
+    assert order(world) == ["red boots", "socks", "tent"]
+    client.post(move, {"direction": "down"})
+    assert order(world) == ["socks", "red boots", "tent"]
+
+
+@pytest.mark.django_db
 def test_a_move_updates_two_rows_whatever_the_case_size(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
