@@ -87,7 +87,10 @@ def book_detail(request: HttpRequest, book_id: int) -> HttpResponse:
             "cases": cases,
             "hidden_cases": book.cases.count() - len(cases),
             "syncable": {c.pk for c in sync.syncable_cases(book, request.user)},
-            "syncs": book.syncs.select_related("case", "synced_by")[:10],
+            # The sync history names cases too: only those the reader may see.
+            "syncs": book.syncs.filter(case__in=[c.pk for c in cases]).select_related(
+                "case", "synced_by"
+            )[:10],
             "populate_form": PopulateForm(user=request.user),
             "scale": _scale(book),
             "book_formats": list(BOOK_FORMATS),

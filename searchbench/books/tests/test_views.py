@@ -198,6 +198,18 @@ def test_the_book_page_names_only_the_cases_the_rater_may_see(world, book):
     assert "1 linked case you may not change left as they are." in response.content.decode()
 
 
+def test_the_sync_history_names_only_the_cases_the_rater_may_see(world, book):
+    from searchbench.cases.models import Case
+
+    book.cases.add(Case.objects.create(name="Secret", owner=world.owner, scorer=world.case.scorer))
+    client_for(world.owner).post(reverse("books:sync", args=[book.pk]))
+    owners = client_for(world.owner).get(reverse("books:detail", args=[book.pk])).content.decode()
+    assert "Secret" in parse(owners).one("#sync-history").text
+    html = client_for(world.teammate).get(reverse("books:detail", args=[book.pk])).content.decode()
+    assert "Secret" not in html
+    assert world.case.name in parse(html).one("#sync-history").text
+
+
 def test_populate_from_stored_results_on_the_page(world):
     from searchbench.cases import services as case_services
 
