@@ -115,3 +115,25 @@ def test_sides_of_another_case_or_malformed_are_404_and_outsiders_see_nothing(wo
     assert _get(client, world, a="try-x", b="try-1").status_code == 404
     assert _get(client, world, a="try-1").status_code == 404
     assert _get(client_for(world.outsider), world, a="try-1", b="try-1").status_code == 404
+
+
+def test_a_public_cases_reader_sees_snapshots_and_never_searches_the_owners_endpoint(
+    world, monkeypatch
+):
+    from searchbench.cases.models import Case
+    from searchbench.explain import sources
+
+    snapshot = services.take_snapshot(world.case, "base", explain=True)
+    Case.objects.filter(pk=world.case.pk).update(public=True)
+
+    def no_search(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a public case's reader searched the owner's endpoint")
+
+    monkeypatch.setattr(sources, "live", no_search)
+    reader = client_for(world.outsider)
+    page = parse(_get(reader, world, a=f"snapshot-{snapshot.pk}", b="try-1").content)
+    assert page.select("ol.docs-a li[data-doc-id]")  # the snapshot's stored docs
+    assert "only the case's owner and teammates" in page.one("#moved-b .error").text
+    doc = page.select("ol.docs-a li[data-doc-id]")[0].attrs["data-doc-id"]
+    page = parse(_get(reader, world, a=f"snapshot-{snapshot.pk}", b="try-1", doc=doc).content)
+    assert "is not among the results of try 1" in page.one("#moved-problem").text
