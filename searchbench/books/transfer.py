@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from searchbench.books import services
@@ -192,26 +192,59 @@ class _Applier:
         keys: dict[int, tuple[str, str]] = {}
         rows = _Rows(Pair, ["book", "query_text", "doc_id", *PAIR_FIELDS])
         changed: list[Pair] = []
-        for index, item in enumerate(self.data.pairs):
-            fits = [
-                self._fits(Pair, "query_text", item.query_text, item.where),
-                self._fits(Pair, "doc_id", item.doc_id, item.where),
-            ]
-            if not all(fits):
-                continue
-            key = keys[index] = (item.query_text, item.doc_id)
-            pair = stored.get(key)
-            if pair is None:
-                values = [item.position, item.doc_fields, item.information_need, item.notes,
-                          item.options]  # fmt: skip
-                rows.add(book.pk, *key, *map(rows.prepared, PAIR_FIELDS, values))
-            elif _update_pair(pair, item):
-                changed.append(pair)
-        rows.flush()
+        new: list[PairData] = []
+        try:
+            with transaction.atomic():
+                for index, item in enumerate(self.data.pairs):
+                    fits = [
+                        self._fits(Pair, "query_text", item.query_text, item.where),
+                        self._fits(Pair, "doc_id", item.doc_id, item.where),
+                    ]
+                    if not all(fits):
+                        continue
+                    key = keys[index] = (item.query_text, item.doc_id)
+                    pair = stored.get(key)
+                    if pair is None:
+                        values = [item.position, item.doc_fields, item.information_need,
+                                  item.notes, item.options]  # fmt: skip
+                        rows.add(book.pk, *key, *map(rows.prepared, PAIR_FIELDS, values))
+                        new.append(item)
+                    elif _update_pair(pair, item):
+                        changed.append(pair)
+                rows.flush()
+        except IntegrityError:
+            # Keys apart in Python but one to the database: its collation compares text without
+            # case, accents or trailing spaces (MariaDB's default). Each such pair is named.
+            if not self._same_to_the_database(book, new):
+                raise  # not a clash of keys after all: the database's own error
+            return {}
         Pair.objects.bulk_update(changed, PAIR_FIELDS, batch_size=BATCH)
         report.pairs_added, report.pairs_updated = rows.count, len(changed)
         ids = {(q, d): pk for pk, q, d in book.pairs.values_list("pk", "query_text", "doc_id")}
         return {index: ids[key] for index, key in keys.items()}
+
+    def _same_to_the_database(self, book: Book, new: list[PairData]) -> int:
+        """A problem for each new pair the database holds as the same as another (the file's
+        or the book's); how many. Pair by pair, each in a savepoint: only after a bulk insert
+        failed so."""
+        found = 0
+        for item in new:
+            try:
+                with transaction.atomic():
+                    Pair.objects.create(book=book, query_text=item.query_text, doc_id=item.doc_id)
+            except IntegrityError:
+                other = book.pairs.filter(query_text=item.query_text, doc_id=item.doc_id).first()
+                same = f" as query {other.query_text!r} doc {other.doc_id!r}" if other else ""
+                self.problems.append(
+                    (
+                        item.where,
+                        f"query {item.query_text!r} doc {item.doc_id!r} is the same pair{same} "
+                        "to the database, which compares text without case, accents or "
+                        "trailing spaces; make them one",
+                    )
+                )
+                found += 1
+        return found
 
     def _judgements(self, book: Book, pairs: dict[int, int], report: BookImportReport) -> None:
         """New judgements as ready rows, a batch at a time (model instances for 200,000 of them
