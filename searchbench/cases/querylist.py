@@ -57,6 +57,12 @@ class Listing:
             page=page,
         )
 
+    @property
+    def movable(self) -> bool:
+        """Whether the rows shown are the case's order with nothing left out, so that moving a
+        query past its neighbour on the page is moving it past its neighbour in the case."""
+        return self.sort == "position" and self.show == "all" and not self.text
+
     def params(self, **changed: Any) -> dict[str, Any]:
         """The query-string values of this listing with ``changed`` applied (defaults left out)."""
         values = {"sort": self.sort, "show": self.show, "q": self.text, "page": self.page}
