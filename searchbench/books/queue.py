@@ -12,7 +12,8 @@ needs judgements (``Pair.judged`` below the book's target), in this order:
    integer arithmetic every database does alike), so two raters starting at once do not walk the
    pairs in the same order.
 
-Pairs the rater put off ("later") come back only when no other pair needs them. Opening a pair
+Pairs the rater put off ("later") come back only when no other pair needs them, fewest judgements
+first, then the one put off longest ago (so "later" again moves on to the next one). Opening a pair
 marks it (``opened_by``, ``opened_at``): one UPDATE, no lock.
 """
 
@@ -32,6 +33,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -76,7 +78,14 @@ def next_pair(book: Book, key: str, *, skip: int | None = None) -> Pair | None:
     if fresh is not None:
         return fresh
     later = mine.filter(state=Judgement.State.LATER)
-    return open_pairs.filter(Exists(later)).order_by("judged", "pk").first()
+    # The one put off longest ago first: "later" again sends a pair behind the rater's others.
+    put_off = Subquery(later.values("judged_at")[:1])
+    return (
+        open_pairs.filter(Exists(later))
+        .annotate(put_off=put_off)
+        .order_by("judged", "put_off", "pk")
+        .first()
+    )
 
 
 def open_pair(pair: Pair, key: str) -> None:

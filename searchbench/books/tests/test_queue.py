@@ -90,6 +90,19 @@ def test_later_pairs_come_back_after_the_others(world):
     assert queue.next_pair(book, key(world.owner)) is None
 
 
+def test_later_again_moves_on_to_the_raters_other_later_pair(world):
+    book = many_pairs(world.owner, n=3)
+    a, b, c = book.pairs.order_by("pk")
+    services.record_judgement(a, rater=world.owner, state=State.LATER)
+    services.record_judgement(b, rater=world.owner, state=State.LATER)
+    services.record_judgement(c, rater=world.owner, rating=1)
+    assert queue.next_pair(book, key(world.owner)) == a  # put off first
+    services.record_judgement(a, rater=world.owner, state=State.LATER)
+    assert queue.next_pair(book, key(world.owner)) == b  # not a again and again
+    services.record_judgement(b, rater=world.owner, state=State.LATER)
+    assert queue.next_pair(book, key(world.owner)) == a
+
+
 def test_previous_judgement_walks_back_through_the_raters_own(world):
     book = many_pairs(world.owner, n=3)
     order = []
