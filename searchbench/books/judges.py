@@ -315,7 +315,9 @@ def _judge_round(
     messages: dict[str, list[dict[str, Any]]] = {}
     for pair in pairs:
         sent = messages_for(judge, pair, book)
-        digest = judging.prompt_hash(config.model, config.temperature, sent)
+        digest = judging.prompt_hash(
+            config.model, config.temperature, sent, scale=scale, labels=labels
+        )
         by_hash.setdefault(digest, []).append(pair)
         messages[digest] = sent
     known = {

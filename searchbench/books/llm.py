@@ -205,7 +205,9 @@ def judge(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome:
     """Ask the model about one pair and read its answer (CallFailed when no answer came)."""
-    digest = judging.prompt_hash(config.model, config.temperature, messages)
+    digest = judging.prompt_hash(
+        config.model, config.temperature, messages, scale=scale, labels=labels
+    )
     reply = complete(config, messages, sleep=sleep)
     verdict = judging.read_reply(reply.content, scale, labels, refusal=reply.refusal)
     return Outcome(

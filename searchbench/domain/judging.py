@@ -180,11 +180,27 @@ def build_messages(
     ]
 
 
-def prompt_hash(model: str, temperature: float, messages: Sequence[Mapping[str, Any]]) -> str:
-    """The identity of a request: the same model, temperature and messages give the same answer
-    (as far as anything does), so a judge never sends one twice."""
+def prompt_hash(
+    model: str,
+    temperature: float,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    scale: Sequence[float],
+    labels: Mapping[str, str] | None,
+) -> str:
+    """The identity of a request and of the reading of its answer: the same model, temperature
+    and messages give the same answer (as far as anything does), and the same scale and labels
+    read it as the same verdict, so a judge never sends one twice. The scale and labels count
+    apart from the messages because a template need not show them (without ``{{scale}}`` two
+    books on 0-3 and 0-1 send the very same prompt, and a 3 is a grade of only one of them)."""
     canonical = json.dumps(
-        {"model": model, "temperature": float(temperature), "messages": list(messages)},
+        {
+            "model": model,
+            "temperature": float(temperature),
+            "messages": list(messages),
+            "scale": [float(g) for g in scale],
+            "labels": dict(labels or {}),
+        },
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

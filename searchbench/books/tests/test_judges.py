@@ -196,6 +196,30 @@ def test_identical_prompts_are_sent_once_and_answered_from_the_judgement_that_ha
     assert len(server.calls) == 4
 
 
+def test_an_answer_is_not_reused_for_a_book_that_reads_it_on_another_scale(world, server) -> None:
+    # A template without {{scale}} sends the very same prompt for a 0-3 book and a 0-1 book; the
+    # 3 the judge gave the first is no grade of the second, so it is asked again (and its 3
+    # read as off the scale), not copied over (which failed the whole job).
+    judge = make_judge(world.owner, server)
+    judge.prompt_template = "{{query}}\n{{doc}}"
+    judge.save()
+    first = make_book(world.owner, pairs=0, name="Four grades")
+    Pair.objects.create(book=first, query_text="q", doc_id="d3", doc_fields={"title": "grade:3"})
+    judging.start_judging(first, judge, user=world.owner)
+    assert answers(first, judge)[3].rating == 3.0
+    second = make_book(world.owner, pairs=0, name="Two grades")
+    second.scale, second.labels = [0, 1], {}
+    second.save()
+    Pair.objects.create(book=second, query_text="q", doc_id="d3", doc_fields={"title": "grade:3"})
+    job = judging.start_judging(second, judge, user=world.owner)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.result["reused"]) == ("done", 1, 0), job.error
+    got = answers(second, judge)[3]
+    assert (got.state, got.rating) == ("cant_rate", None)
+    assert got.explanation.startswith("judgment 3 is not a grade of the scale (0, 1)")
+    assert len(server.calls) == 2
+
+
 def test_the_pairs_budget_stops_the_job_cleanly_saying_so(world, server) -> None:
     judge = make_judge(world.owner, server)
     book = make_book(world.owner, pairs=20)

@@ -41,7 +41,11 @@ def test_a_normal_reply_is_a_grade_with_its_cost_and_the_request_is_the_protocol
     assert outcome.latency_ms is not None and outcome.latency_ms >= 0
     assert outcome.attempts == 1 and waits == []
     assert outcome.prompt_hash == judging.prompt_hash(
-        "tiny", 0.0, [{"role": "user", "content": "q shape:normal grade:2"}]
+        "tiny",
+        0.0,
+        [{"role": "user", "content": "q shape:normal grade:2"}],
+        scale=SCALE,
+        labels=None,
     )
     [call] = server.calls
     assert call.method == "POST" and call.headers["Authorization"] == f"Bearer {API_KEY}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from searchbench.domain import judging
@@ -62,12 +64,26 @@ def test_the_thumbnail_is_an_image_part_only_for_a_vision_model() -> None:
 
 def test_the_prompt_hash_changes_with_the_model_the_temperature_and_the_messages() -> None:
     messages = judging.build_messages("{{query}}", PAIR)
-    same = judging.prompt_hash("m", 0, messages)
-    assert same == judging.prompt_hash("m", 0.0, [dict(m) for m in messages])
+    scale, labels = [0.0, 1.0, 2.0, 3.0], {"3": "Perfect"}
+
+    def digest(model: str, temperature: float, sent: list[dict[str, Any]]) -> str:
+        return judging.prompt_hash(model, temperature, sent, scale=scale, labels=labels)
+
+    same = digest("m", 0, messages)
+    assert same == digest("m", 0.0, [dict(m) for m in messages])
     assert len(same) == 64
-    assert same != judging.prompt_hash("m2", 0, messages)
-    assert same != judging.prompt_hash("m", 0.5, messages)
-    assert same != judging.prompt_hash("m", 0, [{"role": "user", "content": "other"}])
+    assert same != digest("m2", 0, messages)
+    assert same != digest("m", 0.5, messages)
+    assert same != digest("m", 0, [{"role": "user", "content": "other"}])
+
+
+def test_the_prompt_hash_changes_with_the_scale_and_labels_the_answer_is_read_on() -> None:
+    # A template without {{scale}} sends the same prompt for books on different scales: the
+    # answer's reading differs (3 is a grade of 0-3, not of 0-1), so the identity does too.
+    messages = judging.build_messages("{{query}}", PAIR)
+    same = judging.prompt_hash("m", 0, messages, scale=[0, 1, 2, 3], labels={})
+    assert same != judging.prompt_hash("m", 0, messages, scale=[0, 1], labels={})
+    assert same != judging.prompt_hash("m", 0, messages, scale=[0, 1, 2, 3], labels={"3": "Top"})
 
 
 @pytest.mark.parametrize(
