@@ -178,7 +178,9 @@ def judge_pair(request: HttpRequest, book_id: int, pair_id: int) -> HttpResponse
         raise Http404("No such pair")
     key = _key(request)
     mine = pair.judgements.filter(rater_key=key).first()
-    form = JudgementForm(request.POST or None, book=book)
+    # A revision starts from the rater's explanation: an answer posts the box as it stands.
+    initial = {"explanation": mine.explanation} if mine is not None else None
+    form = JudgementForm(request.POST or None, book=book, initial=initial)
     if request.method == "POST":
         if form.is_valid():
             try:

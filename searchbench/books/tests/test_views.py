@@ -150,6 +150,25 @@ def test_a_rater_revises_their_own_judgement(world, book):
     assert Pair.objects.get(pk=pair.pk).judged == 1
 
 
+def test_a_revision_starts_from_the_raters_explanation(world, book):
+    client = client_for(world.owner)
+    pair = book.pairs.first()
+    url = reverse("books:judge_pair", args=[book.pk, pair.pk])
+    client.post(url, {"answer": "1", "explanation": "too short"})
+    page = client.get(url).content.decode()
+    assert parse(page).one("#id_explanation").text.strip() == "too short"
+    assert (
+        parse(
+            client.get(
+                reverse("books:judge_pair", args=[book.pk, book.pairs.last().pk])
+            ).content.decode()
+        )
+        .one("#id_explanation")
+        .text.strip()
+        == ""
+    )
+
+
 def test_others_judgements_are_hidden_unless_the_book_shows_them(world, book):
     pair = book.pairs.first()
     client_for(world.teammate).post(
