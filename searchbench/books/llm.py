@@ -146,7 +146,21 @@ def complete(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Reply:
     """Send one chat-completions request (tried again on transient failures); CallFailed when
-    no answer came."""
+    no answer came. Its message never holds the key, even when the server's error echoes the
+    key it was sent (it becomes the job's error, the log's and the test button's message)."""
+    try:
+        return _complete(config, messages, sleep)
+    except CallFailed as exc:
+        if config.api_key and config.api_key in str(exc):
+            raise CallFailed(str(exc).replace(config.api_key, http.MASK), fatal=exc.fatal) from None
+        raise
+
+
+def _complete(
+    config: ClientConfig,
+    messages: Sequence[Mapping[str, Any]],
+    sleep: Callable[[float], None],
+) -> Reply:
     headers = {"Content-Type": "application/json"}
     if config.api_key:
         headers["Authorization"] = f"Bearer {config.api_key}"

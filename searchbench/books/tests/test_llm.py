@@ -133,6 +133,19 @@ def test_the_key_is_masked_in_what_the_seam_records(server) -> None:
     assert API_KEY not in str(shown)
 
 
+@pytest.mark.parametrize("status", [401, 500])
+def test_a_server_echoing_the_key_does_not_put_it_in_the_error(server, status) -> None:
+    def echo(request):
+        said = request.headers.get("Authorization")
+        return status, {"Content-Type": "application/json"}, {"error": {"message": f"{said}?"}}
+
+    server.http.route("POST", "/v1/chat/completions", echo)
+    with pytest.raises(llm.CallFailed) as err:
+        ask(server, "x", retries=1)
+    assert API_KEY not in str(err.value) and "Bearer ***?" in str(err.value)
+    assert err.value.fatal == (status == 401)
+
+
 @pytest.mark.parametrize(
     ("value", "seconds"),
     [
