@@ -224,9 +224,17 @@ def _doc(pair: Pair) -> dict[str, Any]:
     fields = pair.doc_fields or {}
     return {
         "title": fields.get("title") or pair.doc_id,
-        "thumb": image_src(fields.get("thumb")) or image_src(fields.get("image")),
+        "thumb": image_src(_text(fields.get("thumb"))) or image_src(_text(fields.get("image"))),
         "fields": [(k, v) for k, v in fields.items() if k not in MEDIA_FIELDS],
     }
+
+
+def _text(value: Any) -> str | None:
+    """An imported doc's field as one text: its first value when it is a list (a multi-valued
+    field), None when it is not a text (a number, an object)."""
+    if isinstance(value, list) and value:
+        value = value[0]
+    return value if isinstance(value, str) else None
 
 
 def _scale(book: Book) -> list[tuple[str, str, int]]:

@@ -169,6 +169,25 @@ def test_a_revision_starts_from_the_raters_explanation(world, book):
     )
 
 
+@pytest.mark.parametrize(
+    "fields, src",
+    [
+        (
+            {"thumb": ["https://img.example/a.png", "https://img.example/b.png"]},
+            "https://img.example/a.png",
+        ),
+        ({"thumb": 7, "image": {"url": "https://img.example/c.png"}}, None),
+        ({"thumb": "javascript:alert(1)"}, None),
+    ],
+)
+def test_an_imported_docs_thumbnail_is_a_text_url_or_none(world, book, fields, src):
+    pair = Pair.objects.create(book=book, query_text="q", doc_id="d", doc_fields=fields)
+    page = client_for(world.owner).get(reverse("books:judge_pair", args=[book.pk, pair.pk]))
+    assert page.status_code == 200
+    imgs = parse(page.content.decode()).select("#pair-doc img")
+    assert [i.attrs["src"] for i in imgs] == ([src] if src else [])
+
+
 def test_others_judgements_are_hidden_unless_the_book_shows_them(world, book):
     pair = book.pairs.first()
     client_for(world.teammate).post(
