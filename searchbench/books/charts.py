@@ -133,7 +133,8 @@ def effect_chart(tries: Sequence[TryEffect]) -> EffectChart | None:
     values = [v for t in tries for v in (t.human, t.judge)]
     low, high = min(values), max(values)
     pad = (high - low) * 0.1 or 0.05
-    low, high = max(0.0, low - pad), high + pad
+    # padded down to 0 at most, unless a score is below it (a scale with negative grades)
+    low, high = (low - pad if low < 0 else max(0.0, low - pad)), high + pad
     span = high - low
     right = WIDTH - 20
 

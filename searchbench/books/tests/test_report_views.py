@@ -99,6 +99,18 @@ def test_the_effect_chart_ticks_are_told_apart_at_any_span() -> None:
     assert charts.effect_chart([]) is None
 
 
+def test_the_effect_chart_draws_negative_scores_within_its_axis() -> None:
+    # A scale with negative grades gives negative DCG-like scores: the axis was clamped at 0
+    # above them (a negative span, and a math domain error drawing the ticks: a 500).
+    from searchbench.domain.calibration import TryEffect
+
+    below = [TryEffect("a", -1.0, -0.5, {}, (0, 0)), TryEffect("b", -2.0, -1.5, {}, (0, 0))]
+    chart = charts.effect_chart(below)
+    assert chart is not None and chart.low < -2.0 < -0.5 < chart.high
+    xs = [float(v) for r in chart.rows for v in (r.x_human, r.x_judge)]
+    assert all(chart.left <= x <= chart.right for x in xs)
+
+
 def test_the_calibration_page_leaves_out_the_cases_the_reader_may_not_read(world, book) -> None:
     # tom reads the book (its team) but not the case once olive stops sharing it: the page must
     # not name the case nor show its tries' scores to him (the book page counts such cases only).
