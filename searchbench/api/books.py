@@ -231,8 +231,8 @@ def create_book(request: HttpRequest, payload: BookIn) -> Status:
 def _import(request: HttpRequest, fmt: str, target: Book | str | None, background: bool) -> Status:
     """Import the body into ``target`` in the request, or queue a job for a worker (asked for,
     or a file over INLINE_MAX_BYTES): 201/200 and the report, or 202 and the job."""
-    _format(fmt)
-    with body_file(request) as body:
+    found = _format(fmt)
+    with body_file(request, zip_ok=found.reads_zip) as body:
         done = import_or_queue(fmt, body, user=request.user, book=target, background=background)
     if isinstance(done, Job):
         return Status(202, job_out(done))

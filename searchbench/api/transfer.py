@@ -17,6 +17,7 @@ from searchbench.api.errors import ApiError
 from searchbench.api.jobs import JobOut, job_out
 from searchbench.cases import transfer
 from searchbench.cases.models import Case
+from searchbench.domain.formats.quepid_book import ZIP_MAGIC
 from searchbench.domain.formats.registry import BOOK_FORMATS, FORMATS, IMPORT_MAX_BYTES
 from searchbench.jobs.imports import INLINE_MAX_BYTES, import_or_queue
 from searchbench.jobs.models import Job
@@ -77,16 +78,19 @@ def _format(name: str, *, reading: bool = False) -> Any:
 
 
 @contextmanager
-def body_file(request: HttpRequest) -> Iterator[IO[bytes]]:
+def body_file(request: HttpRequest, *, zip_ok: bool = False) -> Iterator[IO[bytes]]:
     """The request body as a file, read in chunks (never whole into memory); also the books'
-    imports'."""
+    imports'. A text file with NUL is refused; ``zip_ok``: a zip (its bytes hold NUL) is taken,
+    for a format that reads one."""
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         size = 0
+        zipped = False
         while chunk := request.read(CHUNK):
+            zipped = zipped or (zip_ok and size == 0 and chunk.startswith(ZIP_MAGIC))
             size += len(chunk)
             if size > IMPORT_MAX_BYTES:
                 raise ApiError(413, f"the file is over {IMPORT_MAX_BYTES} bytes")
-            if b"\x00" in chunk:
+            if b"\x00" in chunk and not zipped:
                 raise ApiError(422, "the file contains the NUL character: it is not a text file")
             spool.write(chunk)
         if size == 0:

@@ -124,6 +124,7 @@ class BookFormat:
     suffix: str
     media_type: str
     whole_book: bool = False  # carries a book's name and scale (import may make a new book)
+    reads_zip: bool = False  # takes its file zipped too (the API's body may then hold NUL)
 
 
 BOOK_FORMATS: dict[str, BookFormat] = {
@@ -138,6 +139,7 @@ BOOK_FORMATS: dict[str, BookFormat] = {
             ".json",
             "application/json",
             whole_book=True,
+            reads_zip=True,
         ),
         BookFormat(
             "judgements-csv",
