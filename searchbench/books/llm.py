@@ -111,7 +111,8 @@ def _reply_of(body: Any, resp: http.HttpResponse, attempts: int) -> Reply:
         raise CallFailed(f"HTTP {resp.status} from {resp.url}: the first choice has no message")
     content = message.get("content")
     if isinstance(content, list):  # content parts: keep the text ones
-        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        texts = (p.get("text") for p in content if isinstance(p, dict))
+        content = "".join(t for t in texts if isinstance(t, str))
     refusal = message.get("refusal")
     usage = body.get("usage")
     if not isinstance(usage, dict):

@@ -133,6 +133,24 @@ def test_the_key_is_masked_in_what_the_seam_records(server) -> None:
     assert API_KEY not in str(shown)
 
 
+def test_content_parts_that_are_not_text_are_left_out_not_a_crash(server) -> None:
+    # A server's content parts are read for their text; a part whose "text" is no string (a
+    # number, null) raised TypeError, which failed the whole judging job (not a CallFailed).
+    def parts(request):
+        status, headers, body = server.answer(request)
+        body["choices"][0]["message"]["content"] = [
+            {"type": "text", "text": '{"judgment": 2, '},
+            {"type": "text", "text": 5},
+            {"type": "text", "text": None},
+            {"type": "text", "text": '"explanation": "ok"}'},
+        ]
+        return status, headers, body
+
+    server.http.route("POST", "/v1/chat/completions", parts)
+    outcome, _ = ask(server, "x")
+    assert outcome.verdict == judging.Verdict(2.0, "ok")
+
+
 @pytest.mark.parametrize("status", [401, 500])
 def test_a_server_echoing_the_key_does_not_put_it_in_the_error(server, status) -> None:
     def echo(request):
