@@ -13,6 +13,7 @@ and raise one :class:`FormatError` at the end, so nothing is applied from a bad 
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -57,6 +58,28 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise FormatError(self.source, self.items)
+
+
+class FieldReader:
+    """Typed access to a JSON object's fields (Quepid's case and book files) that records a
+    problem, with its JSON path, instead of raising."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+
+    def get(self, obj: dict[str, Any], key: str, at: str, kinds: Any, default: Any) -> Any:
+        """``obj[key]`` if it is of ``kinds`` (a type or a tuple; a bool only where bool is
+        named), ``default`` when absent or null, else a problem at ``{at}{key}`` and
+        ``default``."""
+        value = obj.get(key)
+        if value is None:
+            return default
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = "/".join(k.__name__ for k in kinds)
+            self.problems.add(f"{at}{key}", f"expected {names}, found {json.dumps(value)[:40]}")
+            return default
+        return value
 
 
 # --- the data ----------------------------------------------------------------------------------

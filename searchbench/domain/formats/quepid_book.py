@@ -38,7 +38,12 @@ from searchbench.domain.formats.bookdata import (
     grade_text,
     scale_of,
 )
-from searchbench.domain.formats.interchange import MAX_JSON_CHARS, Problems, read_json
+from searchbench.domain.formats.interchange import (
+    MAX_JSON_CHARS,
+    FieldReader,
+    Problems,
+    read_json,
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -52,7 +57,7 @@ def read(source: IO[bytes], name: str) -> BookData:
     if not isinstance(data, dict) or "query_doc_pairs" not in data:
         problems.add("$", "expected a JSON object with query_doc_pairs (a Quepid book export)")
         problems.raise_if_any()
-    r = _Reader(problems)
+    r = FieldReader(problems)
     book = BookData(name=r.get(data, "name", "", str, None))
     if not (book.name or "").strip():
         problems.add("name", "the book has no name")
@@ -115,25 +120,7 @@ def _unzipped(source: IO[bytes], problems: Problems) -> IO[bytes]:
     return io.BytesIO(text)
 
 
-class _Reader:
-    """Typed field access that records a problem (with its JSON path) instead of raising."""
-
-    def __init__(self, problems: Problems) -> None:
-        self.problems = problems
-
-    def get(self, obj: dict[str, Any], key: str, at: str, kinds: Any, default: Any) -> Any:
-        value = obj.get(key)
-        if value is None:
-            return default
-        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            names = "/".join(k.__name__ for k in kinds)
-            self.problems.add(f"{at}{key}", f"expected {names}, found {json.dumps(value)[:40]}")
-            return default
-        return value
-
-
-def _scale(r: _Reader, obj: dict[str, Any], at: str) -> list[float] | None:
+def _scale(r: FieldReader, obj: dict[str, Any], at: str) -> list[float] | None:
     raw = r.get(obj, "scale", at, list, None)
     if raw is None:
         return None
@@ -147,7 +134,7 @@ def _scale(r: _Reader, obj: dict[str, Any], at: str) -> list[float] | None:
     return sorted(float(v) for v in grades)
 
 
-def _labels(r: _Reader, obj: dict[str, Any], at: str) -> dict[str, str]:
+def _labels(r: FieldReader, obj: dict[str, Any], at: str) -> dict[str, str]:
     raw = r.get(obj, "scale_with_labels", at, dict, {})
     labels: dict[str, str] = {}
     for key, label in raw.items():
@@ -180,7 +167,7 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _pair(r: _Reader, item: Any, at: str) -> PairData | None:
+def _pair(r: FieldReader, item: Any, at: str) -> PairData | None:
     if not isinstance(item, dict):
         r.problems.add(at, "expected an object (a query–doc pair)")
         return None
@@ -205,7 +192,7 @@ def _pair(r: _Reader, item: Any, at: str) -> PairData | None:
     return PairData(query, doc_id, position, fields, need, notes, options, judgements, at)
 
 
-def _fields(r: _Reader, raw: Any, at: str) -> dict[str, Any]:
+def _fields(r: FieldReader, raw: Any, at: str) -> dict[str, Any]:
     if raw is None or raw == "":
         return {}
     value = raw
@@ -221,7 +208,7 @@ def _fields(r: _Reader, raw: Any, at: str) -> dict[str, Any]:
     return value
 
 
-def _judgement(r: _Reader, raw: Any, at: str) -> JudgementData | None:
+def _judgement(r: FieldReader, raw: Any, at: str) -> JudgementData | None:
     if not isinstance(raw, dict):
         r.problems.add(at, "expected an object (a judgement)")
         return None

@@ -19,6 +19,7 @@ from searchbench.domain import safejson
 from searchbench.domain.formats.interchange import (
     CaseData,
     EndpointData,
+    FieldReader,
     Problems,
     QueryData,
     RatingData,
@@ -39,25 +40,6 @@ ENGINES = {
 QUEPID_ENGINE = {ours: theirs for theirs, ours in ENGINES.items()}
 
 
-class _Reader:
-    def __init__(self, problems: Problems) -> None:
-        self.problems = problems
-
-    def get(self, obj: dict[str, Any], key: str, where: str, kinds: Any, default: Any) -> Any:
-        value = obj.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _tuple(kinds)):
-            names = "/".join(k.__name__ for k in _tuple(kinds))
-            self.problems.add(f"{where}{key}", f"expected {names}, found {json.dumps(value)[:40]}")
-            return default
-        return value
-
-
-def _tuple(kinds: Any) -> tuple[type, ...]:
-    return kinds if isinstance(kinds, tuple) else (kinds,)
-
-
 def read(source: IO[bytes], name: str) -> CaseData:
     problems = Problems(name)
     data = read_json(source, problems)
@@ -65,7 +47,7 @@ def read(source: IO[bytes], name: str) -> CaseData:
     if not isinstance(data, dict):
         problems.add("$", "expected a JSON object (a Quepid case export)")
         problems.raise_if_any()
-    r = _Reader(problems)
+    r = FieldReader(problems)
     case = CaseData(
         name=r.get(data, "case_name", "", str, None),
         options=r.get(data, "options", "", dict, None),
@@ -105,7 +87,7 @@ def read(source: IO[bytes], name: str) -> CaseData:
     return case
 
 
-def _query(r: _Reader, item: dict[str, Any], at: str) -> QueryData | None:
+def _query(r: FieldReader, item: dict[str, Any], at: str) -> QueryData | None:
     text = r.get(item, "query_text", f"{at}.", str, "").strip()
     if not text:
         r.problems.add(f"{at}.query_text", "the query has no text")
@@ -141,7 +123,7 @@ def _query(r: _Reader, item: dict[str, Any], at: str) -> QueryData | None:
     return query
 
 
-def _try(r: _Reader, item: dict[str, Any]) -> TryData:
+def _try(r: FieldReader, item: dict[str, Any]) -> TryData:
     variables: dict[str, Any] = {}
     for k, var in enumerate(r.get(item, "curator_variables", "try.", list, [])):
         at = f"try.curator_variables[{k}]"
@@ -163,7 +145,7 @@ def _try(r: _Reader, item: dict[str, Any]) -> TryData:
     return found
 
 
-def _endpoint(r: _Reader, item: dict[str, Any]) -> EndpointData | None:
+def _endpoint(r: FieldReader, item: dict[str, Any]) -> EndpointData | None:
     at = "try.search_endpoint."
     engine = r.get(item, "search_engine", at, str, "")
     kind = ENGINES.get(engine)
