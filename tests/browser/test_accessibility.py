@@ -30,7 +30,12 @@ def _screens(case_id: int) -> dict[str, str]:
         snapshot_query__snapshot=snapshot, snapshot_query__query=query
     )
     first, second = (d.doc_id for d in docs.order_by("position")[:2])
-    scorer = Scorer.objects.filter(owner__isnull=False).first() or Scorer.objects.first()
+    # A custom scorer of the demo's user, so that its edit page is checked (the demo has none:
+    # falling back to the new-scorer page checked that page twice and the edit page never).
+    scorer, _ = Scorer.objects.get_or_create(
+        name="a11y custom",
+        defaults={"owner": case.owner, "scale": [0, 1], "code": "setScore(1);"},
+    )
     index = LocalIndex.objects.first()
     at = f"/cases/{case.pk}"
     on_query = f"/explain/cases/{case.pk}/queries/{query.pk}"
@@ -49,7 +54,7 @@ def _screens(case_id: int) -> dict[str, str]:
         "moved": f"{on_query}/moved?a=snapshot-{snapshot.pk}&b=try-1&doc={quote(first)}",
         "scorers": "/scorers/",
         "scorer-new": "/scorers/new",
-        "scorer-edit": f"/scorers/{scorer.pk}/edit" if scorer.owner_id else "/scorers/new",
+        "scorer-edit": f"/scorers/{scorer.pk}/edit",
         "endpoints": "/endpoints/",
         "indexes": "/indexes/",
         "index": f"/indexes/{index.pk}/" if index else "/indexes/",
