@@ -8,8 +8,9 @@ minute budget (shared by the workers) and masking as a search endpoint. No Djang
 
 429 and 5xx answers, timeouts and refused connections are tried again up to ``retries`` times,
 waiting what ``Retry-After`` says (seconds or an HTTP date, at most ``MAX_RETRY_AFTER``) or else
-``backoff`` × 2ⁿ seconds. Any other error status is :class:`CallFailed` with ``fatal`` set: the
-judge is misconfigured (a wrong key, model or URL) and asking again would only cost.
+``backoff`` × 2ⁿ seconds. Any other error status is :class:`CallFailed`, with ``fatal`` set for
+401, 403, 404 and a redirect: the judge is misconfigured (a wrong key, model or URL, such as
+http:// for an https:// server) and asking again would only cost.
 """
 
 from __future__ import annotations
@@ -187,6 +188,8 @@ def _complete(
                 requests_per_minute=config.requests_per_minute,
                 limiter_key=config.limiter_key,
             )
+        except http.Redirected as exc:  # the same URL redirects again: a wrong base URL
+            raise CallFailed(str(exc), fatal=True) from None
         except (http.Timeout, http.ConnectFailed, http.BadResponse) as exc:
             problem = str(exc)
         except http.HttpError as exc:  # a URL the policy refuses, a bad header …

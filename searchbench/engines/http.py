@@ -123,6 +123,11 @@ class BadResponse(HttpError):
     kind = "bad-response"
 
 
+class Redirected(BadResponse):
+    """A 3xx answer: redirects are not followed (one could lead past the URL policy), and asking
+    the same URL again gets the same redirect."""
+
+
 _UTF8 = frozenset({"utf-8", "utf8", "utf_8"})
 
 
@@ -681,7 +686,7 @@ def _send(
     )
     if 300 <= resp.status_code < 400:
         where = mask_url(resp.headers.get("location", "?"))
-        raise BadResponse(
+        raise Redirected(
             f"HTTP {resp.status_code} from {shown}: redirects are not followed (to {where}); "
             "use the final URL as the endpoint",
             record,

@@ -151,6 +151,18 @@ def test_content_parts_that_are_not_text_are_left_out_not_a_crash(server) -> Non
     assert outcome.verdict == judging.Verdict(2.0, "ok")
 
 
+def test_a_redirect_is_a_wrong_base_url_not_asked_again(server) -> None:
+    # http:// for an https:// server answers 301 every time: retrying cost four calls and the
+    # backoff on every pair of a book, and the job went on pair after pair instead of failing.
+    def moved(request):
+        return 301, {"Location": "https://elsewhere.example/v1/chat/completions"}, ""
+
+    server.http.route("POST", "/v1/chat/completions", moved)
+    with pytest.raises(llm.CallFailed, match="redirects are not followed") as err:
+        ask(server, "x")
+    assert err.value.fatal and len(server.calls) == 1
+
+
 @pytest.mark.parametrize("status", [401, 500])
 def test_a_server_echoing_the_key_does_not_put_it_in_the_error(server, status) -> None:
     def echo(request):
