@@ -33,6 +33,7 @@ from searchbench.engines.base import build_doc
 
 MAX_QUERIES = 2000
 MAX_DEPTH = 100
+DOC_ID_MAX = Pair._meta.get_field("doc_id").max_length or 0
 
 
 @dataclass
@@ -91,6 +92,10 @@ def populate_from_case(
         found = [(doc.id, n, doc_fields(doc)) for n, doc in enumerate(result.docs[:depth], 1)]
         found += [(doc_id, None, {}) for doc_id in rated.get(query.pk, [])]
         for doc_id, position, fields in found:
+            if len(doc_id) > DOC_ID_MAX:
+                # Never stored cut short (a conflict-ignoring insert would on MariaDB).
+                outcome.errors.setdefault(query.text, f"doc id {doc_id[:40]!r}… is too long")
+                continue
             rows.setdefault(
                 (text, doc_id),
                 Pair(
@@ -105,10 +110,14 @@ def populate_from_case(
     with transaction.atomic():
         Book.objects.select_for_update().only("pk").get(pk=book.pk)  # one populate at a time
         have = set(book.pairs.values_list("query_text", "doc_id"))
+        before = len(have)
         new = [pair for key, pair in rows.items() if key not in have]
-        Pair.objects.bulk_create(new, batch_size=500)
+        # Keys apart in Python may be one pair to the database (MariaDB's collation compares
+        # text without case, accents or trailing spaces): the pair it has is kept, as any other.
+        Pair.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+        outcome.added = book.pairs.count() - before
         book.cases.add(case)
-    outcome.added, outcome.kept = len(new), len(rows) - len(new)
+    outcome.kept = len(rows) - outcome.added
     return outcome
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from searchbench.books import services, sync
-from searchbench.books.models import Book, BookSync, Judgement
+from searchbench.books.models import Book, BookSync, Judgement, Pair
 from searchbench.books.populate import MAX_DEPTH, populate_from_case
 from searchbench.books.services import BookError
 from searchbench.cases.models import Rating, ScoreHistory
@@ -44,6 +45,25 @@ def test_populate_adds_rated_docs_outside_the_top_n_without_fields(world, empty_
     populate_from_case(empty_book, world.case, depth=1)
     extra = empty_book.pairs.get(query_text="tent", doc_id="not-returned")
     assert (extra.position, extra.doc_fields) == (None, {})
+
+
+def test_populate_keeps_a_pair_the_database_holds_as_the_same(world, empty_book):
+    """On MariaDB "RED BOOTS" and "red boots" are one key to the unique constraint (its
+    collation ignores case): populate kept the pair instead of failing with an IntegrityError."""
+    Pair.objects.create(book=empty_book, query_text="RED BOOTS", doc_id="b1")
+    done = populate_from_case(empty_book, world.case, depth=2)
+    assert empty_book.pairs.count() == 1 + done.added
+    assert done.added + done.kept >= 3  # b1, b2, t1 at least; b1 kept or added, per database
+    assert done.errors == {}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite stores such a rating")
+def test_populate_leaves_out_a_doc_id_too_long_to_store(world, empty_book):
+    long_id = "x" * 300
+    Rating.objects.create(query=world.q_tent, doc_id=long_id, rating=0)
+    done = populate_from_case(empty_book, world.case, depth=1)
+    assert not empty_book.pairs.filter(doc_id__startswith="xxx").exists()
+    assert "too long" in done.errors["tent"]
 
 
 def test_populate_refuses_bad_depth_and_a_case_without_try(world, empty_book):
