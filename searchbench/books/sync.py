@@ -60,9 +60,13 @@ def _folded(text: str) -> str:
     return " ".join(text.split())
 
 
-def sync_case(book: Book, case: Case, *, user: Any = None) -> Synced:
-    """Write the book's aggregated ratings into ``case`` and queue its re-scoring."""
-    values = aggregated(book)
+def sync_case(
+    book: Book, case: Case, *, user: Any = None, values: dict[tuple[str, str], float] | None = None
+) -> Synced:
+    """Write the book's aggregated ratings (``values``: ``aggregated(book)``, read when not
+    given) into ``case`` and queue its re-scoring."""
+    if values is None:
+        values = aggregated(book)
     queries = {_folded(q.text): q for q in case.queries.all()}
     current = {
         (query_id, doc_id): value
@@ -96,7 +100,9 @@ def sync_case(book: Book, case: Case, *, user: Any = None) -> Synced:
 def sync_book(book: Book, *, user: Any = None) -> list[Synced]:
     """``sync_case`` for every case linked to the book that ``user`` may change (every one when
     no user is given: the operator's command line)."""
-    return [sync_case(book, case, user=user) for case in syncable_cases(book, user)]
+    cases = list(syncable_cases(book, user))
+    values = aggregated(book) if cases else {}  # read once for every case
+    return [sync_case(book, case, user=user, values=values) for case in cases]
 
 
 def syncable_cases(book: Book, user: Any = None) -> QuerySet[Case]:
