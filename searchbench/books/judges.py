@@ -37,12 +37,12 @@ from searchbench.books.models import Book, Judge, Judgement, Pair
 from searchbench.domain import judging
 from searchbench.jobs import worker
 from searchbench.jobs.models import Job
+from searchbench.jobs.tasks import TIME_BUDGET_SHARE  # then the job is handed back
 from searchbench.web import crypto
 from searchbench.web.logging import get_logger
 
 RUN_JUDGING = "searchbench.books.judges.run_judging"
 BACKOFF = 1.0  # seconds before the first retry of a call (then 2, 4 …)
-TIME_BUDGET_SHARE = 0.8  # of the task timeout: then the job is handed back to the queue
 MAX_ERRORS_KEPT = 20  # failed pairs' messages kept in the job's result
 log = get_logger("searchbench.jobs")
 
@@ -70,10 +70,6 @@ def can_edit(user: AnyUser, judge: Judge) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # One call
-
-
-def rater_key(judge: Judge) -> str:
-    return book_services.rater_key(judge=judge)
 
 
 def client_config(judge: Judge) -> llm.ClientConfig:
@@ -152,7 +148,9 @@ def _no_wait(seconds: float) -> None:
 
 def pairs_to_judge(book: Book, judge: Judge) -> QuerySet[Pair]:
     """The book's pairs the judge has no judgement of yet, in a fixed order."""
-    done = Judgement.objects.filter(pair__book=book, rater_key=rater_key(judge)).values("pair_id")
+    done = Judgement.objects.filter(
+        pair__book=book, rater_key=book_services.rater_key(judge=judge)
+    ).values("pair_id")
     return book.pairs.exclude(pk__in=done).order_by("pk")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from searchbench.books import services
 from searchbench.books.models import Book, Judge, Judgement
 from searchbench.cases.models import Case, Snapshot, SnapshotDoc, SnapshotQuery, Try
 from searchbench.domain import agreement as agreement_numbers
@@ -103,12 +104,10 @@ class Calibration:
     cases: list[CaseEffect]
 
 
-def judge_key(judge: Judge) -> str:
-    return f"j{judge.pk}"
-
-
 def has_judged(book: Book, judge: Judge) -> bool:
-    return Judgement.objects.filter(pair__book=book, rater_key=judge_key(judge)).exists()
+    return Judgement.objects.filter(
+        pair__book=book, rater_key=services.rater_key(judge=judge)
+    ).exists()
 
 
 def judge_calibration(book: Book, judge: Judge, cases: Iterable[Case] | None = None) -> Calibration:
@@ -116,7 +115,7 @@ def judge_calibration(book: Book, judge: Judge, cases: Iterable[Case] | None = N
     case of the book; a page passes those its reader may read)."""
     rows = _rows(book)
     names = rater_names(book)
-    mine = judge_key(judge)
+    mine = services.rater_key(judge=judge)
     human = [((q, d), names[key], r) for q, d, key, r in rows if not key.startswith("j")]
     judged = {(q, d): r for q, d, key, r in rows if key == mine}
     compared = calibration.agreement(human, judged, rule=book.aggregation, scale=book_scale(book))
