@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from searchbench.books.models import Judge
-from searchbench.cases.forms import user_teams
+from searchbench.cases.forms import url_policy_problem, user_teams
 from searchbench.domain import judging
 
 
@@ -67,8 +67,6 @@ class JudgeForm(forms.ModelForm):
     def clean_base_url(self) -> str:
         from urllib.parse import urlsplit
 
-        from searchbench.engines.http import BadUrl, ConnectFailed, UrlDenied, check_url
-
         url = str(self.cleaned_data["base_url"]).strip().rstrip("/")
         try:
             has_userinfo = urlsplit(url).username is not None
@@ -78,12 +76,9 @@ class JudgeForm(forms.ModelForm):
             self.data = self.data.copy()
             self.data["base_url"] = ""  # never echo credentials back
             raise forms.ValidationError("do not put credentials in the URL: use the API key")
-        try:
-            check_url(url)  # the engines' outbound policy, named here rather than at run time
-        except (UrlDenied, BadUrl) as exc:
-            raise forms.ValidationError(str(exc)) from None
-        except ConnectFailed:
-            pass  # a server not up yet may be saved; every call checks again
+        problem = url_policy_problem(url)  # the engines' outbound policy
+        if problem:
+            raise forms.ValidationError(problem)
         return url
 
     def clean_prompt_template(self) -> str:

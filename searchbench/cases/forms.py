@@ -369,17 +369,9 @@ class EndpointForm(forms.ModelForm):
             self.add_error("url", f"index {name!r} is not built yet; see it on the Indexes page")
 
     def _check_url_policy(self, url: str) -> None:
-        """The outbound-URL policy, checked on save so a denied host is named on the form rather
-        than failing every query at run time."""
-        from searchbench.engines.http import BadUrl, ConnectFailed, UrlDenied, check_url
-
-        try:
-            check_url(url)
-        except (UrlDenied, BadUrl) as exc:
-            self.add_error("url", str(exc))
-        except ConnectFailed:
-            # An engine that is down or not yet in DNS may still be saved; runs check again.
-            pass
+        problem = url_policy_problem(url)
+        if problem:
+            self.add_error("url", problem)
 
     def _clean_static(self, cleaned: dict[str, Any], url: str, upload: Any) -> None:
         """A static endpoint names a set the user may use (own or their team's), or uploads one
@@ -479,6 +471,21 @@ class EndpointForm(forms.ModelForm):
             endpoint.save()
             self.save_m2m()
         return endpoint
+
+
+def url_policy_problem(url: str) -> str:
+    """What the outbound-URL policy says against ``url`` ("" when it lets it through), checked
+    on save so a denied host is named on the form rather than failing every call at run time.
+    A server that is down or not yet in DNS may still be saved: every call checks again."""
+    from searchbench.engines.http import BadUrl, ConnectFailed, UrlDenied, check_url
+
+    try:
+        check_url(url)
+    except (UrlDenied, BadUrl) as exc:
+        return str(exc)
+    except ConnectFailed:
+        pass
+    return ""
 
 
 class ScaleForm(forms.ModelForm):
