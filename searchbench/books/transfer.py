@@ -157,7 +157,7 @@ class _Applier:
         else:
             book, created = self._new_book(target), True
         report = BookImportReport(self.fmt.name, book, created, warnings=list(self.data.warnings))
-        if not book.scale:  # an existing book without a scale takes the file's
+        if not created and not book.scale:  # an existing book without a scale takes the file's
             book.scale = [_grade(v) for v in self._file_scale()]
             book.save(update_fields=["scale", "updated_at"])
         pairs = self._pairs(book, report)
@@ -168,9 +168,13 @@ class _Applier:
     def _file_scale(self) -> list[float]:
         if self.data.scale:
             return list(self.data.scale)
-        return scale_of(
-            [j.rating for p in self.data.pairs for j in p.judgements if j.rating is not None]
-        )
+        try:
+            return scale_of(
+                [j.rating for p in self.data.pairs for j in p.judgements if j.rating is not None]
+            )
+        except ValueError as exc:
+            self.problems.append(("scale", str(exc)))
+            return []
 
     def _new_book(self, name: str | None) -> Book:
         name = (name or self.data.name or "").strip()

@@ -209,3 +209,14 @@ def test_raters_are_named_by_user_name_e_mail_or_judge(world: World) -> None:
         "q,d,Someone@X.org,2,",
         "q,d,judge:gpt,3,",
     ]
+
+
+def test_ratings_implying_a_scale_too_big_are_a_problem_not_a_hang(world: World) -> None:
+    """A new book takes the scale its ratings imply: every integer up to the highest. A rating
+    of 1e12 once made a trillion grades; now it is the file's problem and nothing is stored."""
+    count = Book.objects.count()
+    text = "query,docid,rater,rating\nq,d,ann@x.org,1000000000000\n"
+    with pytest.raises(transfer.TransferError) as caught:
+        transfer.import_book("judgements-csv", _file(text), user=world.owner, book="new")
+    assert [where for where, _why in caught.value.problems] == ["scale"]
+    assert Book.objects.count() == count

@@ -53,13 +53,29 @@ class BookData:
     warnings: list[str] = field(default_factory=list)
 
 
+MAX_GRADES = 11  # a book's scale has 2 to 11 grades (the book form's rule)
+
+
 def scale_of(ratings: list[float]) -> list[float]:
     """The scale a file without one implies: every integer from the lowest grade (0 at most) to
-    the highest, and any other grade seen; 0–3 (Quepid's default) when nothing is rated."""
+    the highest, and any other grade seen; 0–3 (Quepid's default) when nothing is rated.
+    ValueError when that is more than MAX_GRADES grades (ratings 0 to 100 are no such scale)."""
     if not ratings:
         return [0.0, 1.0, 2.0, 3.0]
     low, high = int(min(0.0, min(ratings)) // 1), int(-(-max(ratings) // 1))
-    return sorted({float(v) for v in range(low, high + 1)} | {float(r) for r in ratings})
+    if high - low + 1 > MAX_GRADES:  # counted before any is made: a rating may be 1e300
+        raise ValueError(
+            f"the ratings run from {grade_text(min(0.0, min(ratings)))} to "
+            f"{grade_text(max(ratings))}: more than the {MAX_GRADES} grades a book's scale may "
+            "have; make the book with its scale first, and import into it"
+        )
+    scale = sorted({float(v) for v in range(low, high + 1)} | {float(r) for r in ratings})
+    if len(scale) > MAX_GRADES:
+        raise ValueError(
+            f"the ratings make {len(scale)} grades: more than the {MAX_GRADES} a book's scale "
+            "may have; make the book with its scale first, and import into it"
+        )
+    return scale
 
 
 def grade_text(value: float) -> str:

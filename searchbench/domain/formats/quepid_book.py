@@ -41,11 +41,13 @@ from searchbench.domain.formats.bookdata import (
 from searchbench.domain.formats.interchange import (
     MAX_JSON_CHARS,
     FieldReader,
+    FormatError,
     Problems,
     read_json,
 )
 
 ZIP_MAGIC = b"PK\x03\x04"
+MAX_POSITION = 2**31 - 1  # a pair's rank (what a database's integer column holds)
 
 
 def read(source: IO[bytes], name: str) -> BookData:
@@ -82,10 +84,13 @@ def read(source: IO[bytes], name: str) -> BookData:
     problems.raise_if_any()
     if book.scale is None:
         ratings = [j.rating for p in book.pairs for j in p.judgements if j.rating is not None]
-        book.scale = scale_of(ratings)
+        try:
+            book.scale = implied = scale_of(ratings)
+        except ValueError as exc:
+            raise FormatError(name, [("scale", str(exc))]) from None
         book.warnings.append(
             "the file names no scale (Quepid's older book shape); used "
-            + ",".join(grade_text(v) for v in book.scale)
+            + ",".join(grade_text(v) for v in implied)
             + " from its ratings"
         )
     return book
@@ -178,6 +183,9 @@ def _pair(r: FieldReader, item: Any, at: str) -> PairData | None:
     if not doc_id:
         r.problems.add(f"{at}.doc_id", "the pair has no doc id (a text)")
     position = r.get(item, "position", f"{at}.", int, None)
+    if position is not None and not 0 <= position <= MAX_POSITION:
+        r.problems.add(f"{at}.position", f"{position}: a rank from 0 to {MAX_POSITION}")
+        position = None
     fields = _fields(r, item.get("document_fields"), f"{at}.document_fields")
     need = r.get(item, "information_need", f"{at}.", str, "")
     notes = r.get(item, "notes", f"{at}.", str, "")

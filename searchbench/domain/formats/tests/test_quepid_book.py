@@ -259,3 +259,35 @@ def test_the_implied_scale_runs_from_zero_to_the_highest_grade() -> None:
     assert bookdata.scale_of([]) == [0, 1, 2, 3]
     assert bookdata.scale_of([2.0, 4.0]) == [0, 1, 2, 3, 4]
     assert bookdata.scale_of([1.5]) == [0, 1, 1.5, 2]
+
+
+def test_an_implied_scale_past_eleven_grades_is_refused_before_it_is_made() -> None:
+    """A rating of 1e300 once made a scale of every integer up to it (the process ran out of
+    memory); a scale has at most 11 grades."""
+    assert bookdata.scale_of([10.0]) == [float(v) for v in range(11)]
+    for ratings in ([1e300], [11.0], [-5.0, 5.5], [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]):
+        with pytest.raises(ValueError, match="more than"):
+            bookdata.scale_of(ratings)
+    older = {
+        "name": "b",
+        "query_doc_pairs": [
+            {"query_text": "q", "doc_id": "d",
+             "judgements": [{"user_email": "a@x.org", "rating": 1e12}]}
+        ],
+    }  # fmt: skip
+    [(where, why)] = _problems(older)
+    assert where == "scale"
+    assert "more than the 11 grades" in why
+
+
+def test_a_position_is_a_rank_a_database_holds() -> None:
+    pair = {"query_text": "q", "doc_id": "d"}
+    document = {
+        "name": "b",
+        "scale": [0, 1],
+        "query_doc_pairs": [{**pair, "position": 10**20}, {**pair, "doc_id": "e", "position": -1}],
+    }
+    assert [where for where, _why in _problems(document)] == [
+        "query_doc_pairs[0].position",
+        "query_doc_pairs[1].position",
+    ]
