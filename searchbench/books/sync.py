@@ -10,7 +10,8 @@ The rule, in one place:
 - a pair without a rating, a doc the book has no pair for, and a query the book does not know
   leave the case's rating as it is: a sync never removes a rating;
 - a pair whose query text no query of the case has is skipped (a sync adds no queries), and so is
-  an aggregate that is not on the case scorer's scale (the book's scale and the scorer's differ);
+  an aggregate that is not on the case scorer's scale (the book's scale and the scorer's differ)
+  and a pair with a rating off the book's own scale (given before the scale was changed);
 - the ratings written have no rater (``rated_by`` None); a ``BookSync`` row per case records the
   book, the rule, who synced and the counts;
 - the case is then run once (a queued run of its current try, joined by any already queued:
@@ -42,9 +43,9 @@ class Synced:
     job: Job | None  # the run that re-scores the case; None when the case has no try
 
 
-def aggregated(book: Book) -> dict[tuple[str, str], float]:
+def aggregated(book: Book) -> dict[tuple[str, str], float | None]:
     """Each pair's rating by the book's rule, keyed by (query text, doc id); pairs without a
-    rating are absent."""
+    rating are absent, a pair with a rating off the book's scale is None."""
     ratings: dict[tuple[str, str], list[float]] = defaultdict(list)
     rows = Judgement.objects.filter(
         pair__book=book, state=Judgement.State.RATED, rating__isnull=False
@@ -52,8 +53,13 @@ def aggregated(book: Book) -> dict[tuple[str, str], float]:
     for text, doc_id, rating in rows.iterator(chunk_size=2000):
         ratings[(_folded(text), doc_id)].append(rating)
     scale = [float(g) for g in book.scale or []]
-    values = {key: aggregate(book.aggregation, found, scale) for key, found in ratings.items()}
-    return {key: value for key, value in values.items() if value is not None}
+    # A rating off the scale (given before the scale changed) is no grade to aggregate: the
+    # pair has no value (None), and a sync skips it rather than move it to a grade it lacks.
+    off = {key for key, found in ratings.items() if scale and not set(found) <= set(scale)}
+    return {
+        key: None if key in off else aggregate(book.aggregation, found, scale)
+        for key, found in ratings.items()
+    }
 
 
 def _folded(text: str) -> str:
@@ -61,7 +67,11 @@ def _folded(text: str) -> str:
 
 
 def sync_case(
-    book: Book, case: Case, *, user: Any = None, values: dict[tuple[str, str], float] | None = None
+    book: Book,
+    case: Case,
+    *,
+    user: Any = None,
+    values: dict[tuple[str, str], float | None] | None = None,
 ) -> Synced:
     """Write the book's aggregated ratings (``values``: ``aggregated(book)``, read when not
     given) into ``case`` and queue its re-scoring."""
@@ -77,7 +87,7 @@ def sync_case(
     record = BookSync(book=book, case=case, rule=book.aggregation, synced_by=_user(user))
     for (text, doc_id), value in values.items():
         query = queries.get(text)
-        if query is None:
+        if query is None or value is None:
             record.skipped += 1
             continue
         try:

@@ -125,6 +125,19 @@ def test_sync_skips_unknown_queries_and_off_scale_values(world, book):
     assert done.record.synced_by is None
 
 
+def test_sync_skips_a_pair_rated_off_the_books_changed_scale(world, book):
+    b1 = book.pairs.get(doc_id="b1")
+    services.record_judgement(b1, rater=world.owner, rating=3)  # on 0-3
+    services.record_judgement(b1, rater=world.teammate, rating=1)
+    book.scale = [0, 1]  # changed since: the 3 is on no grade now
+    book.save()
+    Rating.objects.update_or_create(query=world.q_boots, doc_id="b1", defaults={"rating": 0})
+    [done] = sync.sync_book(book)
+    assert sync.aggregated(book) == {("red boots", "b1"): None}
+    assert (done.record.written, done.record.skipped) == (0, 1)
+    assert Rating.objects.get(query=world.q_boots, doc_id="b1").rating == 0  # not moved to 1
+
+
 def test_aggregated_uses_the_books_rule(world, book):
     b1 = book.pairs.get(doc_id="b1")
     for user, value in [(world.owner, 3), (world.teammate, 1)]:
