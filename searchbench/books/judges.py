@@ -19,6 +19,7 @@ a call the server refuses for good (wrong key, model or URL) fails the job with 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -125,21 +126,16 @@ SAMPLE = judging.PromptInput(
 def test_judge(judge: Judge) -> tuple[llm.Outcome | None, str]:
     """Ask the judge about one sample pair (the "Test" button): the outcome, or None and why."""
     messages = judging.build_messages(judge.prompt_template, SAMPLE, vision=judge.vision)
+    # A web request does not sit through retries: one call, which answers or says why.
+    once = dataclasses.replace(client_config(judge), retries=0)
     try:
-        outcome = llm.judge(
-            client_config(judge), messages, SAMPLE.scale, SAMPLE.labels, sleep=_no_wait
-        )
+        outcome = llm.judge(once, messages, SAMPLE.scale, SAMPLE.labels)
     except llm.CallFailed as exc:
         return None, str(exc)
     return outcome, ""
 
 
 test_judge.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-
-
-def _no_wait(seconds: float) -> None:
-    """A web request does not sit through backoff: a test either answers or says why."""
-    raise llm.CallFailed(f"the server asks to wait {seconds:g} s; try again later")
 
 
 # ---------------------------------------------------------------------------------------------

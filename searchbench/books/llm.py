@@ -210,7 +210,7 @@ def _complete(
                 raise CallFailed(problem, fatal=resp.status in (401, 403, 404))
             wait = retry_after(resp.headers.get("retry-after"))
         if attempts > config.retries:
-            raise CallFailed(f"{problem} (after {attempts} attempts)")
+            raise CallFailed(f"{problem} (after {attempts} attempts)" if attempts > 1 else problem)
         sleep(wait if wait is not None else config.backoff * 2 ** (attempts - 1))
 
 

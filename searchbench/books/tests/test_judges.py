@@ -339,6 +339,24 @@ def test_the_test_button_asks_about_one_sample_pair(world, server) -> None:
     assert outcome is None and "HTTP 404" in error
 
 
+@pytest.mark.parametrize("status", [500, 429])
+def test_the_test_button_says_what_went_wrong_not_that_the_server_asks_to_wait(
+    world, server, status
+) -> None:
+    # A transient failure made the button say "the server asks to wait 1 s; try again later"
+    # (its backoff refused), hiding the server's own message: a server down said nothing more.
+    def failing(request):
+        body = {"error": {"message": "The engine is overloaded.", "type": "server_error"}}
+        return status, {"Content-Type": "application/json", "Retry-After": "7"}, body
+
+    judge = make_judge(world.owner, server)
+    server.http.route("POST", "/v1/chat/completions", failing)
+    outcome, error = judging.test_judge(judge)
+    assert outcome is None and len(server.calls) == 1
+    assert error.startswith(f"HTTP {status} from http://127.0.0.1:")
+    assert error.endswith("/v1/chat/completions: The engine is overloaded.")
+
+
 def test_a_judge_is_its_owners_and_its_teams(world, server) -> None:
     judge = make_judge(world.owner, server)
     assert list(judging.usable_judges(world.teammate)) == []
