@@ -67,13 +67,11 @@ def _ordered(pairs: QuerySet[Pair], key: str) -> QuerySet[Pair]:
     ).order_by("taken", "judged", "shuffle", "pk")
 
 
-def next_pair(book: Book, key: str, *, skip: int | None = None) -> Pair | None:
+def next_pair(book: Book, key: str) -> Pair | None:
     """The pair rater ``key`` should judge next (see the module's docstring), None when the book
-    needs nothing more of them. ``skip``: a pair to pass over (the one just shown)."""
+    needs nothing more of them."""
     mine = Judgement.objects.filter(pair=OuterRef("pk"), rater_key=key)
     open_pairs = book.pairs.filter(judged__lt=book.target_judgements)
-    if skip is not None:
-        open_pairs = open_pairs.exclude(pk=skip)
     fresh = _ordered(open_pairs.filter(~Exists(mine)), key).first()
     if fresh is not None:
         return fresh

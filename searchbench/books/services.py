@@ -168,11 +168,6 @@ def recount_judged(pairs: QuerySet[Pair]) -> int:
     return pairs.values_list("judged", flat=True).first() or 0
 
 
-def judgements_of(book: Book, key: str) -> QuerySet[Judgement]:
-    """One rater's judgements of the book."""
-    return Judgement.objects.filter(pair__book=book, rater_key=key)
-
-
 def pairs_needing(book: Book) -> QuerySet[Pair]:
     """The book's pairs below its target number of judgements."""
     return book.pairs.filter(judged__lt=book.target_judgements)
