@@ -128,6 +128,8 @@ def run_import(job_id: int) -> str:
     """The worker's task: import the job's file, end the job, drop the stored pieces."""
     job = Job.objects.select_related("case", "created_by").filter(pk=job_id).first()
     if job is None or not job.active:
+        if job is not None:  # cancelled while queued: nobody reads its file any more
+            ImportUpload.objects.filter(job=job).delete()
         return "nothing to do"
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
     stream = io.BufferedReader(_Pieces(job), PIECE)  # its name is the file's, for messages
@@ -150,6 +152,16 @@ def run_import(job_id: int) -> str:
         )
         log.warning("import_failed", job_id=job.pk, problems=len(exc.problems))
         return "refused"
+    except Exception:
+        # A fault of the server, or a starter whose account is gone: the job ends (it stayed
+        # running for ever), its words stay in the log (they may name the server's files).
+        log.exception("import_crashed", job_id=job.pk)
+        Job.objects.filter(pk=job.pk, status__in=Job.ACTIVE).update(
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error="the import failed on the server; the server log has the details",
+        )
+        return "failed"
     finally:
         ImportUpload.objects.filter(job=job).delete()
     return "done"

@@ -87,3 +87,34 @@ def test_a_job_delivered_again_after_its_import_committed_does_nothing(
     before = counts()
     assert imports.run_import(job.pk) == "nothing to do"
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_an_import_that_cannot_finish_ends_its_job_and_drops_its_file(
+    owner: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A queued book import whose starter's account is deleted meanwhile raised past the task
+    (a new book needs its owner), leaving the job running for ever; a job cancelled while queued
+    kept its file until the job itself was deleted."""
+    from django.contrib.auth import get_user_model
+
+    from searchbench.books.models import Book
+    from searchbench.jobs import imports, services
+
+    source = io.BytesIO(b"query,docid,rater,rating\nq,d,a@x.org,1\n")
+    source.name = "j.csv"
+    gone = get_user_model().objects.create_user("gone", "g@example.com", "pw")
+    job = imports.start_import("judgements-csv", source, user=gone, book="later")
+    gone.delete()
+    assert imports.run_import(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "server log" in job.error
+    assert not ImportUpload.objects.filter(job=job).exists()
+    assert not Book.objects.filter(name="later").exists()
+
+    source.seek(0)
+    queued = imports.start_import("judgements-csv", source, user=owner, book="later")
+    services.cancel(queued)
+    assert ImportUpload.objects.filter(job=queued).exists()
+    assert imports.run_import(queued.pk) == "nothing to do"
+    assert not ImportUpload.objects.filter(job=queued).exists()
