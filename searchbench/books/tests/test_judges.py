@@ -166,6 +166,22 @@ def test_a_wrong_key_fails_the_job_with_the_servers_message(world, server) -> No
     assert "sk-wrong" not in job.error
 
 
+def test_a_base_url_the_policy_refuses_fails_the_job_and_the_test_without_a_call(
+    world, server, monkeypatch
+) -> None:
+    # Saved while private addresses were allowed; the policy now refuses them: every door
+    # that calls the judge (the job, the test button) meets the engines' URL policy.
+    judge = make_judge(world.owner, server)
+    book = make_book(world.owner, pairs=5)
+    monkeypatch.setenv("SEARCHBENCH_ALLOW_PRIVATE_URLS", "0")
+    job = judging.start_judging(book, judge, user=world.owner)
+    job.refresh_from_db()
+    assert job.status == "failed" and "loopback/private" in job.error
+    outcome, error = judging.test_judge(judge)
+    assert outcome is None and "loopback/private" in error
+    assert server.calls == [] and not answers(book, judge)
+
+
 def test_identical_prompts_are_sent_once_and_answered_from_the_judgement_that_has_them(
     world, server
 ) -> None:
