@@ -9,6 +9,9 @@ it runs, so nothing here needs a process of its own:
   ended, with their chunks; the score history and snapshots they made stay;
 - an index upload left waiting for its fields (the Indexes page's second step) for a day is
   cancelled and its file deleted;
+- the stored file of a job ended a day ago goes (an import's or an index build's: their tasks
+  delete it, but a job cancelled before its task ran — an index upload waiting for its fields
+  has none — kept it until the job itself went);
 - django-q2's records of failed tasks go after as many days (it keeps every failure; its
   successful ones are capped by ``save_limit`` in the settings).
 """
@@ -22,7 +25,7 @@ from django.utils import timezone
 from django_q.models import Failure
 
 from searchbench.indexes.services import drop_staged, stale_uploads
-from searchbench.jobs.models import Job, JobResult
+from searchbench.jobs.models import ImportUpload, Job, JobResult
 
 ENDED = (Job.Status.DONE, Job.Status.FAILED, Job.Status.CANCELLED)
 
@@ -39,6 +42,9 @@ def prune(now: datetime | None = None) -> dict[str, int]:
         "failed_tasks": 0,
         "index_uploads": drop_staged(stale_uploads(now - timedelta(days=1))),
     }
+    gone["uploads"] = ImportUpload.objects.filter(
+        job__status__in=ENDED, job__finished_at__lt=now - timedelta(days=1)
+    ).delete()[0]
     keep_days: int = settings.SEARCHBENCH_JOBS_KEEP_DAYS
     if keep_days:
         cutoff = now - timedelta(days=keep_days)

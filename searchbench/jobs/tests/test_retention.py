@@ -13,7 +13,7 @@ from searchbench.cases.models import ScoreHistory
 from searchbench.cases.tests.conftest import World
 from searchbench.jobs import retention, tasks
 from searchbench.jobs import services as jobs
-from searchbench.jobs.models import Job, JobChunk
+from searchbench.jobs.models import ImportUpload, Job, JobChunk
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_finished_jobs_and_failed_task_records_go_after_the_kept_days(world: Wor
 
     gone = retention.prune(NOW)
 
-    assert gone == {"results": 0, "jobs": 3, "failed_tasks": 1, "index_uploads": 0}
+    assert gone == {"results": 0, "jobs": 3, "failed_tasks": 1, "index_uploads": 0, "uploads": 0}
     assert not Job.objects.filter(pk__in=[job.pk for job in old]).exists()
     assert not JobChunk.objects.filter(job_id__in=[job.pk for job in old]).exists()
     assert Job.objects.filter(pk__in=[recent.pk, running.pk]).count() == 2
@@ -71,5 +71,21 @@ def test_zero_days_keeps_jobs_for_ever(world: World, settings) -> None:
     settings.SEARCHBENCH_JOBS_KEEP_DAYS = 0
     job = _ended(world, "done", 3650)
     _task("old-failure", False, 3650)
-    assert retention.prune(NOW) == {"results": 0, "jobs": 0, "failed_tasks": 0, "index_uploads": 0}
+    assert retention.prune(NOW) == {
+        "results": 0, "jobs": 0, "failed_tasks": 0, "index_uploads": 0, "uploads": 0,
+    }  # fmt: skip
     assert Job.objects.filter(pk=job.pk).exists() and Failure.objects.exists()
+
+
+def test_an_ended_jobs_stored_file_goes_after_a_day(world: World, settings) -> None:
+    """An index upload waiting for its fields, cancelled through the jobs' cancel (the API's or
+    the page's), has no task to drop its file: it stayed until the job went (30 days)."""
+    settings.SEARCHBENCH_JOBS_KEEP_DAYS = 30
+    staged = Job.objects.create(
+        kind=Job.Kind.INDEX, params={"index_id": 0, "staged": True}, created_by=world.owner
+    )
+    ImportUpload.objects.create(job=staged, number=0, data=b"{}")
+    jobs.cancel(staged)
+    assert retention.prune(NOW)["uploads"] == 0  # not a day ago yet
+    assert retention.prune(NOW + timedelta(days=1, minutes=1))["uploads"] == 1
+    assert Job.objects.filter(pk=staged.pk).exists()  # the job stays its kept days
