@@ -33,11 +33,15 @@ def index_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def index_new(request: HttpRequest) -> HttpResponse:
+    name = request.GET.get("name", "")[:64]
+    # A rebuild of one's own index keeps its teams unless unticked (the form sets them).
+    rebuilt = LocalIndex.objects.filter(name=name, owner=request.user.pk).first()
+    teams = list(rebuilt.teams.all()) if rebuilt is not None and rebuilt.name == name else []
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
         user=request.user,
-        initial={"name": request.GET.get("name", "")[:64]},
+        initial={"name": name, "teams": teams},
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -314,3 +314,21 @@ def test_the_owner_shares_it_with_a_team_and_stops(world, data_dir) -> None:
     other = Team.objects.create(name="not olive's")
     response = client.post(reverse("indexes:teams", args=[row.pk]), {"teams": [other.pk]})
     assert response.status_code == 302 and list(row.teams.all()) == []
+
+
+def test_a_rebuild_from_the_index_page_keeps_its_teams(build, world, data_dir: Path) -> None:
+    """The page's 'Rebuild from a new file' opened the upload form with no team ticked, and the
+    upload set the index's teams to the form's: a rebuild unshared the index."""
+    client = client_for(world.owner)
+    upload(client, "shop", JSONL, teams=[world.team.pk])
+    row = LocalIndex.objects.get(name="shop")
+    build(client, row.pk)
+    detail = parse(client.get(reverse("indexes:detail", args=[row.pk])).content)
+    form = parse(client.get(detail.one("#index-rebuild").attrs["href"]).content)
+    ticked = [i.attrs["value"] for i in form.select("input[name=teams][checked]")]
+    assert ticked == [str(world.team.pk)]
+    upload(client, "shop", JSONL, teams=ticked)
+    assert list(row.teams.all()) == [world.team]
+    # a new name offers no team ticked
+    blank = parse(client.get(reverse("indexes:new") + "?name=other").content)
+    assert blank.select("input[name=teams][checked]") == []
