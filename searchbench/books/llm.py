@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from searchbench.domain import judging
 from searchbench.engines import http
@@ -74,7 +75,14 @@ class CallFailed(Exception):
 
 
 def completions_url(base_url: str) -> str:
-    return base_url.rstrip("/") + "/chat/completions"
+    """``/chat/completions`` added to the base URL's path; its query string (an
+    ``?api-version=`` some gateways ask for) stays a query string, after the path."""
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:  # the URL policy names the problem when the request is sent
+        return base_url.rstrip("/") + "/chat/completions"
+    path = parts.path.rstrip("/") + "/chat/completions"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 def retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -163,6 +163,23 @@ def test_a_redirect_is_a_wrong_base_url_not_asked_again(server) -> None:
     assert err.value.fatal and len(server.calls) == 1
 
 
+@pytest.mark.parametrize(
+    ("base", "url"),
+    [
+        ("https://api.example/v1", "https://api.example/v1/chat/completions"),
+        ("https://api.example/v1/", "https://api.example/v1/chat/completions"),
+        ("http://h:8080", "http://h:8080/chat/completions"),
+        # The path is extended, the query string kept as one (it was glued after the query).
+        (
+            "https://gw.example/v1?api-version=2024-06",
+            "https://gw.example/v1/chat/completions?api-version=2024-06",
+        ),
+    ],
+)
+def test_the_completions_url_extends_the_base_urls_path(base, url) -> None:
+    assert llm.completions_url(base) == url
+
+
 @pytest.mark.parametrize("status", [401, 500])
 def test_a_server_echoing_the_key_does_not_put_it_in_the_error(server, status) -> None:
     def echo(request):
