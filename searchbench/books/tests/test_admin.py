@@ -53,7 +53,7 @@ def test_moving_a_judgement_to_another_pair_in_the_admin_recounts_both(world, bo
             "explanation": "",
             "rater_email": "",
             "prompt_hash": "",
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert (Pair.objects.get(pk=a.pk).judged, Pair.objects.get(pk=b.pk).judged) == (0, 1)
