@@ -28,6 +28,7 @@ from searchbench.cases import services as case_services
 from searchbench.cases.models import SearchEndpoint
 from searchbench.engines.local import index as engine
 from searchbench.indexes.models import LocalIndex
+from searchbench.jobs import services as jobs
 from searchbench.jobs.imports import PIECE
 from searchbench.jobs.models import ImportUpload, Job
 
@@ -266,6 +267,13 @@ def start_build(
         )
         if claimed != 1:
             raise IndexProblem("this upload was built or replaced already; upload the file again")
+        # An earlier build of the index still queued or running is cancelled: two at once
+        # would swap in whichever ended last, maybe the older file.
+        earlier = Job.objects.filter(
+            kind=Job.Kind.INDEX, params__index_id=job.params["index_id"], status__in=Job.ACTIVE
+        ).exclude(pk=job.pk)
+        for other in earlier:
+            jobs.cancel(other)
         transaction.on_commit(
             lambda: async_task(RUN_BUILD, job.pk, task_name=f"job-{job.pk}-index")
         )

@@ -332,3 +332,20 @@ def test_a_rebuild_from_the_index_page_keeps_its_teams(build, world, data_dir: P
     # a new name offers no team ticked
     blank = parse(client.get(reverse("indexes:new") + "?name=other").content)
     assert blank.select("input[name=teams][checked]") == []
+
+
+def test_a_new_build_cancels_one_still_waiting_for_a_worker(world, data_dir: Path) -> None:
+    """Two builds of one index at once would swap in whichever ended last (maybe the older
+    file): the newer build cancels the one still queued or running."""
+    client = client_for(world.owner)
+    fields = {"id_field": "sku", "fields": ["name"], "analyzer": "en_stem"}
+    upload(client, "shop", JSONL)
+    row = LocalIndex.objects.get(name="shop")
+    client.post(reverse("indexes:fields", args=[row.pk]), fields)  # queued: no worker ran it
+    first = Job.objects.get(kind=Job.Kind.INDEX)
+    upload(client, "shop", CSV, filename="products.csv")
+    client.post(reverse("indexes:fields", args=[row.pk]), fields)
+    first.refresh_from_db()
+    assert first.status == Job.Status.CANCELLED
+    second = Job.objects.filter(kind=Job.Kind.INDEX).exclude(pk=first.pk).get()
+    assert second.status == Job.Status.QUEUED and second.params["file"] == "products.csv"
