@@ -46,7 +46,21 @@ def test_every_page_carries_the_policy(demo):
     token = tokens.create_token(case.owner, "csp", "read", None).token
     team = teams.create_team(case.owner, "csp team")
     invitation = teams.invite(case.owner, team, "csp@example.com", site_url="http://t/")
+    from searchbench.books.models import Book, Judge, Pair
+    from searchbench.indexes.models import LocalIndex
+
+    book = Book.objects.create(name="csp book", owner=case.owner, scale=[0, 1, 2, 3])
+    book.cases.add(case)
+    pair = Pair.objects.create(book=book, query_text="q", doc_id="d1", doc_fields={"title": "t"})
+    judge = Judge.objects.create(
+        name="csp judge", owner=case.owner, base_url="http://127.0.0.1:9/v1", model="m",
+        prompt_template="{{query}}",
+    )  # fmt: skip
     ids = {
+        "book_id": book.pk,
+        "pair_id": pair.pk,
+        "judge_id": judge.pk,
+        "index_id": LocalIndex.objects.get(owner=case.owner).pk,
         "team_id": team.pk,
         "user_id": case.owner.pk,
         "invitation_id": invitation.pk,
@@ -82,6 +96,9 @@ def test_every_page_carries_the_policy(demo):
     assert statuses[f"/teams/{team.pk}/"] == 200
     assert statuses[f"/cases/{case.pk}/queries/{ids['query_id']}/"] == 200
     assert statuses[f"/explain/cases/{case.pk}/queries/{ids['query_id']}/"] == 200
+    assert statuses[f"/books/{book.pk}/"] == 200
+    assert statuses[f"/books/{book.pk}/judge/{pair.pk}"] == 200
+    assert statuses[f"/indexes/{ids['index_id']}/"] == 200
 
 
 def test_the_policy_allows_no_inline_code_and_only_web_images():
