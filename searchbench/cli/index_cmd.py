@@ -139,8 +139,11 @@ def _create(args: argparse.Namespace) -> int:
     if args.team and args.owner is None:
         raise LocalIndexError("--team shares an index with an owner: give --owner too")
     if args.owner is not None:  # checked before any work: nothing is built for a wrong name
-        index_name(args.name)
+        name = index_name(args.name)
         owner, teams, problems = _owner_and_teams(args)
+        from searchbench.indexes.services import name_clash
+
+        problems += [clash] if (clash := name_clash(name)) else []
         if problems:
             raise LocalIndexError("; ".join(problems))
     if args.quiet:

@@ -68,10 +68,27 @@ def own_index(user: User, index_id: int) -> LocalIndex | None:
     return found if found is not None and found.owner_id == user.pk else None
 
 
+def name_clash(name: str) -> str | None:
+    """Why index NAME cannot be recorded on this database: another index's name differing only
+    in case or accents, which MariaDB's collation holds as the same (None: no such one)."""
+    other = next(
+        (n for n in LocalIndex.objects.filter(name=name).values_list("name", flat=True)
+         if n != name),
+        None,
+    )  # fmt: skip
+    if other is None:
+        return None
+    return f"local://{other} holds that name on this database (it compares names without case)"
+
+
 def assign(name: str, owner: Any, teams: Iterable[Any] = ()) -> LocalIndex:
     """The operator's door (``searchbench index create --owner``): index NAME becomes
-    ``owner``'s, shared with ``teams``, whoever had it."""
+    ``owner``'s, shared with ``teams``, whoever had it. IndexProblem when another index's name
+    is the same to the database (``name_clash``): that row is not NAME's to give."""
     with transaction.atomic():
+        clash = name_clash(name)
+        if clash:
+            raise IndexProblem(clash, "name")
         row, _made = LocalIndex.objects.select_for_update().get_or_create(
             name=name, defaults={"owner": owner}
         )

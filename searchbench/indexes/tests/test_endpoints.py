@@ -176,3 +176,28 @@ def test_a_name_differing_in_case_is_another_index(world, data_dir: Path) -> Non
         reverse("cases:endpoint_new"), endpoint_post("local://TINY")
     )
     assert url_errors(response)[0].startswith("no built-in index named 'TINY'")
+
+
+def test_the_cli_gives_no_index_whose_name_differs_only_in_case(
+    world, data_dir: Path, capsys
+) -> None:
+    """On MariaDB 'shop' finds olive's 'SHOP': ``index create shop --owner oscar`` gave oscar
+    olive's row (and so her index's docs). Refused before anything is built."""
+    from searchbench.engines.local import index_exists
+    from searchbench.indexes import services
+
+    LocalIndex.objects.create(name="SHOP", owner=world.owner)
+    source = data_dir / "docs.jsonl"
+    source.write_text(json.dumps({"id": "a", "title": "alpha"}) + "\n")
+    args = ["index", "create", "shop", "--from", str(source), "--fields", "title", "--quiet"]
+    code = main([*args, "--owner", "oscar"])
+    if services.name_clash("shop") is None:  # a database that tells the names apart
+        assert code == 0
+        assert LocalIndex.objects.get(name="shop").owner == world.outsider
+    else:
+        assert code == 2
+        assert "local://SHOP holds that name" in capsys.readouterr().err
+        assert not index_exists("shop")
+        with pytest.raises(services.IndexProblem, match="SHOP"):
+            services.assign("shop", world.outsider)
+    assert LocalIndex.objects.get(name="SHOP").owner == world.owner
