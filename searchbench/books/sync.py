@@ -13,7 +13,8 @@ The rule, in one place:
   an aggregate that is not on the case scorer's scale (the book's scale and the scorer's differ)
   and a pair with a rating off the book's own scale (given before the scale was changed);
 - the ratings written have no rater (``rated_by`` None); a ``BookSync`` row per case records the
-  book, the rule, who synced and the counts;
+  book, the rule, who synced and the counts; a case's ratings and its row are written in one
+  transaction (all or none);
 - the case is then run once (a queued run of its current try, joined by any already queued:
   ``jobs.services.run_soon``), so its score and history follow;
 - a person syncs only into the linked cases they may change (``cases.services.can_write``): a
@@ -26,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from searchbench.accounts.services import own_or_shared
@@ -85,23 +87,26 @@ def sync_case(
         )
     }
     record = BookSync(book=book, case=case, rule=book.aggregation, synced_by=_user(user))
-    for (text, doc_id), value in values.items():
-        query = queries.get(text)
-        if query is None or value is None:
-            record.skipped += 1
-            continue
-        try:
-            case_services.check_rating(case.scorer, value)
-        except case_services.ServiceError:
-            record.skipped += 1
-            continue
-        if current.get((query.pk, doc_id)) == value:
-            record.unchanged += 1
-            continue
-        query.case = case  # rate_doc reads the scorer through it
-        case_services.rate_doc(query, doc_id, value)
-        record.written += 1
-    record.save()
+    # All of a case's ratings and its record, or none: a failure half way leaves the case as it
+    # was, not part-synced with no record saying so.
+    with transaction.atomic():
+        for (text, doc_id), value in values.items():
+            query = queries.get(text)
+            if query is None or value is None:
+                record.skipped += 1
+                continue
+            try:
+                case_services.check_rating(case.scorer, value)
+            except case_services.ServiceError:
+                record.skipped += 1
+                continue
+            if current.get((query.pk, doc_id)) == value:
+                record.unchanged += 1
+                continue
+            query.case = case  # rate_doc reads the scorer through it
+            case_services.rate_doc(query, doc_id, value)
+            record.written += 1
+        record.save()
     chosen = case.current_try()
     job = jobs.run_soon(case, chosen, user=user) if chosen is not None else None
     return Synced(record, job)

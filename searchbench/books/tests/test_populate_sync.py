@@ -211,3 +211,29 @@ def test_a_query_added_after_the_snapshot_is_reported(world, empty_book):
     case_services.add_query(world.case, "socks")
     done = populate_from_case(empty_book, world.case, depth=1, stored=True)
     assert done.errors == {"socks": "not in snapshot 's'"}
+
+
+def test_a_sync_that_fails_half_way_writes_nothing(world, book, monkeypatch):
+    # Two ratings to write; the second write fails: the first is rolled back with it and no
+    # BookSync row claims a sync that did not happen.
+    book.scale = [0, 1]
+    book.save()
+    services.record_judgement(book.pairs.get(doc_id="b1"), rater=world.owner, rating=0)
+    services.record_judgement(book.pairs.get(doc_id="b3"), rater=world.owner, rating=1)
+    before = dict(Rating.objects.filter(query__case=world.case).values_list("doc_id", "rating"))
+    real = sync.case_services.rate_doc
+    calls = []
+
+    def failing(query, doc_id, value):
+        calls.append(doc_id)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real(query, doc_id, value)
+
+    monkeypatch.setattr(sync.case_services, "rate_doc", failing)
+    with pytest.raises(RuntimeError):
+        sync.sync_book(book, user=world.owner)
+    assert len(calls) == 2
+    after = dict(Rating.objects.filter(query__case=world.case).values_list("doc_id", "rating"))
+    assert after == before
+    assert not BookSync.objects.exists()
