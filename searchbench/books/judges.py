@@ -174,6 +174,8 @@ def start_judging(
     if not book.scale:
         raise JudgingError("the book has no scale to judge on")
     with transaction.atomic():
+        # Starts of the same book wait for each other here, so the second sees the first's job.
+        Book.objects.select_for_update().filter(pk=book.pk).first()
         going = active_jobs(book).filter(params__judge=judge.pk).first()
         if going is not None:
             return going

@@ -416,3 +416,38 @@ def test_a_judges_calls_take_from_its_own_requests_per_minute_budget(world, serv
     finally:
         http.share_buckets(None)
     assert taken == [(f"judge:{judge.pk}", 600)] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_starts_at_the_same_moment_queue_one_judging(world, server, queued) -> None:
+    """A double click (or two teammates at once) on "judge this book": one job, not two paying
+    for every pair twice."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs a server database")
+    book = make_book(world.owner, pairs=5, faults=False)
+    judge = make_judge(world.owner, server)
+    barrier = threading.Barrier(6)
+    started: list[int] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            barrier.wait()
+            started.append(judging.start_judging(book, judge, user=world.owner).pk)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Job.objects.filter(kind=Job.Kind.JUDGE).count() == 1
+    assert len(set(started)) == 1
