@@ -726,6 +726,11 @@ def store_static_set(
 
     with transaction.atomic():
         row = StaticResultSet.objects.select_for_update().filter(name=name).first()
+        if row is not None and row.name != name:  # MariaDB's collation: another set's row
+            raise ServiceError(
+                f"static://{row.name} holds that name on this database (it compares names "
+                "without case)"
+            )
         problem = None if operator else data_name_taken(owner, "static", name)
         if problem:
             raise ServiceError(problem)

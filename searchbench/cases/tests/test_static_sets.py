@@ -201,3 +201,21 @@ def test_a_served_snapshot_is_a_set_owned_by_whoever_served_it(world, data_dir):
     assert second.url != endpoint.url
     frozen.refresh_from_db()
     assert frozen.owner == world.teammate
+
+
+@pytest.mark.django_db
+def test_the_operator_gives_no_set_whose_name_differs_only_in_case(world, data_dir, tmp_path):
+    """On MariaDB 'frozen' finds olive's 'FROZEN': the operator's import-static --owner oscar
+    gave oscar olive's row (so her set's rows), and wrote its file under another name."""
+    from searchbench.cases.models import StaticResultSet
+
+    upload_set(world.owner, "FROZEN")
+    code = import_as_operator(tmp_path, data_dir, "frozen", "--owner", "oscar")
+    assert StaticResultSet.objects.get(name="FROZEN").owner == world.owner
+    found = list(StaticResultSet.objects.filter(name="frozen").values_list("name", flat=True))
+    if found == ["FROZEN"]:  # a database that holds the names as one
+        assert code == 2
+        assert not (data_dir / "static" / "frozen.sqlite").exists()
+    else:
+        assert code == 0
+        assert StaticResultSet.objects.get(name="frozen").owner == world.outsider
