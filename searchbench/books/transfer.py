@@ -238,15 +238,19 @@ class _Applier:
                     Pair.objects.create(book=book, query_text=item.query_text, doc_id=item.doc_id)
             except IntegrityError:
                 other = book.pairs.filter(query_text=item.query_text, doc_id=item.doc_id).first()
-                same = f" as query {other.query_text!r} doc {other.doc_id!r}" if other else ""
-                self.problems.append(
-                    (
-                        item.where,
-                        f"query {item.query_text!r} doc {item.doc_id!r} is the same pair{same} "
-                        "to the database, which compares text without case, accents or "
-                        "trailing spaces; make them one",
+                pair = f"query {item.query_text!r} doc {item.doc_id!r}"
+                if other is not None and (other.query_text, other.doc_id) == (
+                    item.query_text,
+                    item.doc_id,
+                ):  # not in the book when the import read it: another import added it since
+                    why = f"{pair} was added to the book meanwhile; import the file again"
+                else:
+                    same = f" as query {other.query_text!r} doc {other.doc_id!r}" if other else ""
+                    why = (
+                        f"{pair} is the same pair{same} to the database, which compares text "
+                        "without case, accents or trailing spaces; make them one"
                     )
-                )
+                self.problems.append((item.where, why))
                 found += 1
         return found
 

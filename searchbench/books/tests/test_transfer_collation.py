@@ -36,3 +36,18 @@ def test_pairs_the_database_cannot_tell_apart_are_refused_or_kept_apart(world: W
         assert sorted(book.pairs.values_list("query_text", flat=True)) == [
             "Red Boots", "red boots", "tent",
         ]  # fmt: skip
+
+
+def test_a_pair_another_import_added_meanwhile_is_named_so(world: World) -> None:
+    """Two imports of one file at once: the later one's insert meets the pair the first added
+    after it read the book; that is no clash of names (the message said so before)."""
+    from searchbench.books.transfer import _Applier
+    from searchbench.domain.formats.bookdata import BookData, PairData
+
+    book = Book.objects.create(name="b", owner=world.owner, scale=[0, 1])
+    Pair.objects.create(book=book, query_text="tent", doc_id="t1")  # the other import's
+    applier = _Applier(transfer.get_book_format("judgements-csv"), BookData(), world.owner)
+    assert applier._same_to_the_database(book, [PairData("tent", "t1", where="line 3")]) == 1
+    assert applier.problems == [
+        ("line 3", "query 'tent' doc 't1' was added to the book meanwhile; import the file again")
+    ]
