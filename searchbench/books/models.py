@@ -67,8 +67,9 @@ class Pair(models.Model):
     doc_fields = models.JSONField(default=dict, blank=True)
     # The doc's rank in the try it came from (1 = top), None when it came from a rating or a file.
     position = models.PositiveIntegerField(null=True, blank=True)
-    # Judgements with a rating or "can't rate" (not "later"), kept up to date by the services:
-    # the judging page picks the next pair below the book's target without counting rows.
+    # People's judgements with a rating or "can't rate" (not "later", not an LLM judge's), kept
+    # up to date by the services: the judging page picks the next pair below the book's target
+    # without counting rows.
     judged = models.PositiveSmallIntegerField(default=0)
     # Who opened the pair on the judging page last, and when: for a few minutes the page offers
     # it to other raters only when nothing else is left (books.queue.next_pair).

@@ -41,6 +41,7 @@ from django.db.models.functions import Cast, Mod
 from django.utils import timezone
 
 from searchbench.books.models import Book, Judge, Judgement, Pair
+from searchbench.books.services import JUDGE_KEY_PREFIX
 
 CLAIM_MINUTES = 5
 _SHUFFLE_MODULUS = 1_000_003  # a prime: x -> x * m mod p permutes the ids for any m in 1..p-1
@@ -179,7 +180,7 @@ def rater_names(book: Book) -> dict[str, str]:
     users = [int(k[1:]) for k in keys if k.startswith("u")]
     for pk, username in get_user_model().objects.filter(pk__in=users).values_list("pk", "username"):
         names[f"u{pk}"] = username
-    judges = [int(k[1:]) for k in keys if k.startswith("j")]
+    judges = [int(k[1:]) for k in keys if k.startswith(JUDGE_KEY_PREFIX)]
     for pk, name in Judge.objects.filter(pk__in=judges).values_list("pk", "name"):
         names[f"j{pk}"] = f"{name} (LLM)"
     return names

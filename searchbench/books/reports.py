@@ -75,7 +75,9 @@ def book_agreement(book: Book) -> BookAgreement:
     matrix = RatingMatrix.from_ratings(
         (((q, d), names[key], rating) for q, d, key, rating in rows), book_scale(book)
     )
-    judge_ids = sorted({int(key[1:]) for _, _, key, _ in rows if key.startswith("j")})
+    judge_ids = sorted(
+        {int(key[1:]) for _, _, key, _ in rows if key.startswith(services.JUDGE_KEY_PREFIX)}
+    )
     return BookAgreement(
         numbers=agreement_numbers.agreement(matrix),
         keys={name: key for key, name in names.items()},
@@ -116,7 +118,11 @@ def judge_calibration(book: Book, judge: Judge, cases: Iterable[Case] | None = N
     rows = _rows(book)
     names = rater_names(book)
     mine = services.rater_key(judge=judge)
-    human = [((q, d), names[key], r) for q, d, key, r in rows if not key.startswith("j")]
+    human = [
+        ((q, d), names[key], r)
+        for q, d, key, r in rows
+        if not key.startswith(services.JUDGE_KEY_PREFIX)
+    ]
     judged = {(q, d): r for q, d, key, r in rows if key == mine}
     compared = calibration.agreement(human, judged, rule=book.aggregation, scale=book_scale(book))
     return Calibration(

@@ -6,8 +6,9 @@ its teams' members'; there are no public books. Whoever may read a book may judg
 it (as a case's teammates may rate and edit it).
 
 A judgement is written by ``record_judgement`` only: one row per (pair, rater) — a later answer
-replaces the earlier one — and ``Pair.judged`` (ratings and "can't rate", not "later") is
-recounted from the rows in the same transaction, under a lock on the pair, so it is right after
+replaces the earlier one — and ``Pair.judged`` (people's ratings and "can't rate", not "later",
+not an LLM judge's: the target is of people, whom a judge's answers must not spare a pair that
+calibration needs them on) is recounted from the rows in the same transaction, under a lock on the pair, so it is right after
 any order of writes from any number of raters.
 """
 
@@ -70,6 +71,9 @@ def readable_cases_of(book: Book, user: AnyUser) -> QuerySet[Case]:
 # Judgements
 
 
+JUDGE_KEY_PREFIX = "j"  # an LLM judge's rater key: j<judge id>
+
+
 def rater_key(
     *, rater: AnyUser | None = None, judge: Judge | None = None, rater_email: str = ""
 ) -> str:
@@ -79,7 +83,7 @@ def rater_key(
     if len(given) != 1:
         raise BookError("a judgement needs exactly one rater: a user, a judge or an e-mail")
     if judge is not None:
-        return f"j{judge.pk}"
+        return f"{JUDGE_KEY_PREFIX}{judge.pk}"
     if rater is not None:
         if not rater.is_authenticated:
             raise BookError("an anonymous user cannot judge")
@@ -159,6 +163,7 @@ def recount_judged(pairs: QuerySet[Pair]) -> int:
     a single pair), 0 when there is none."""
     counted = (
         Judgement.objects.filter(pair=OuterRef("pk"), state__in=COUNTED)
+        .exclude(rater_key__startswith=JUDGE_KEY_PREFIX)
         .order_by()
         .values("pair")
         .annotate(n=Count("pk"))

@@ -115,8 +115,8 @@ def test_a_judge_judges_a_100_pair_book_as_a_job_through_every_fault_shape(world
         "judgment 7 is not a grade of the scale (0, 1, 2, 3): very very relevant"
     )
     assert got[0].explanation == "the doc fits the query (grade 0)"  # read from the fence
-    # Every pair's judged count, kept by record_judgement.
-    assert set(book.pairs.values_list("judged", flat=True)) == {1}
+    # The pairs' judged counts are of people: the judge's answers leave every pair to them.
+    assert set(book.pairs.values_list("judged", flat=True)) == {0}
     # One successful call a pair; the transient faults were asked again once each.
     # (At least once: on a busy machine any call may time out and be asked again.)
     prompts = Counter(c.json()["messages"][0]["content"] for c in server.calls)

@@ -94,7 +94,7 @@ def test_raters_are_users_judges_or_emails(world, book):
     assert by_mail.rater_key == "e:ann@example.org"
     assert by_mail.rater_email == "Ann@Example.org"
     assert services.record_judgement(pair, rater_email="ann@example.org", rating=2).pk == by_mail.pk
-    assert Pair.objects.get(pk=pair.pk).judged == 2
+    assert Pair.objects.get(pk=pair.pk).judged == 1  # the person; the LLM judge is not counted
 
 
 @pytest.mark.parametrize(
@@ -179,3 +179,24 @@ def test_concurrent_raters_keep_the_count(world, book):
         t.join()
     assert errors == []
     assert Pair.objects.get(pk=pair.pk).judged == 6
+
+
+def test_an_llm_judges_answer_does_not_count_towards_the_peoples_target(world, book):
+    """The target is of people: a judge that answered every pair first must not leave them none
+    to judge (calibration needs people on the pairs the judge answered)."""
+    from searchbench.books.models import Judge
+
+    judge = Judge.objects.create(
+        name="j", owner=world.owner, base_url="http://127.0.0.1:9/v1", model="m",
+        prompt_template="{{query}}",
+    )  # fmt: skip
+    book.target_judgements = 1
+    book.save()
+    pair = _pair(book)
+    services.record_judgement(pair, judge=judge, rating=1)
+    pair.refresh_from_db()
+    assert pair.judged == 0 and pair in services.pairs_needing(book)
+    services.record_judgement(pair, rater=world.teammate, rating=2)
+    pair.refresh_from_db()
+    assert pair.judged == 1 and pair not in services.pairs_needing(book)
+    assert services.recount_judged(Pair.objects.filter(pk=pair.pk)) == 1
