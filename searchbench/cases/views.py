@@ -217,20 +217,26 @@ def _run_message(job: Job) -> str:
     return f"Ran try {number}: {scorer} = {job.result['score']:.3f}{note}"
 
 
+def _query_add_refused(request: HttpRequest, case: Case, errors: list[str]) -> HttpResponse:
+    """The case page again with the add form's errors beside it and the pasted text kept (a
+    redirect would drop what the person pasted)."""
+    context = _case_context(request, case)
+    context.update(query_add_errors=errors, query_add_text=request.POST.get("text", ""))
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
 @login_required
 @require_POST
 def query_add(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_for(request, case_id, write=True)
     form = QueryForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("cases:detail", case_id=case.pk)
+        return _query_add_refused(request, case, [e for errs in form.errors.values() for e in errs])
     try:
         pasted = services.paste_queries(case, form.cleaned_data["lines"])
         added = services.add_queries(case, [{"text": t} for t in pasted.texts])
     except services.ServiceError as exc:
-        messages.error(request, f"Nothing added: {exc}")
-        return redirect("cases:detail", case_id=case.pk)
+        return _query_add_refused(request, case, [f"Nothing added: {exc}"])
     if len(added) == 1:
         messages.success(request, f"Added “{added[0].text}”.")
     elif added:

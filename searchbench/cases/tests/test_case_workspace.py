@@ -20,6 +20,12 @@ def texts(case) -> list[str]:
     return list(case.queries.order_by("position").values_list("text", flat=True))
 
 
+def add_errors(response) -> str:
+    """The add form's errors, shown beside it (status 400), as one text."""
+    assert response.status_code == 400
+    return " ".join(li.text for li in parse(response.content).select("#query-add-errors li"))
+
+
 def messages_of(response) -> list[str]:
     return [m.text for m in parse(response.content).select("ul.messages li")]
 
@@ -47,24 +53,29 @@ def test_it_adds_the_lines_of_a_file(world):
 @pytest.mark.django_db
 def test_a_file_that_is_not_text_adds_nothing_and_says_so(world):
     upload = SimpleUploadedFile("q.bin", b"ok\n\xff\xfe\x00bad")
-    response = client_for(world.owner).post(add_url(world.case), {"file": upload}, follow=True)
+    response = client_for(world.owner).post(add_url(world.case), {"file": upload})
     assert texts(world.case) == ["red boots", "tent"]
-    assert any("q.bin: not UTF-8 text" in m for m in messages_of(response))
+    assert "q.bin: not UTF-8 text" in add_errors(response)
 
 
 @pytest.mark.django_db
 def test_a_line_too_long_adds_nothing_and_names_the_line(world):
     pasted = "fine\n" + "x" * 501 + "\nalso fine"
-    response = client_for(world.owner).post(add_url(world.case), {"text": pasted}, follow=True)
+    response = client_for(world.owner).post(add_url(world.case), {"text": pasted})
     assert texts(world.case) == ["red boots", "tent"]
-    assert any("Nothing added: line 2:" in m for m in messages_of(response))
+    assert "Nothing added: line 2:" in add_errors(response)
+    # Beside the field, which keeps what was pasted: nothing to paste again after the fix.
+    page = parse(response.content)
+    area = page.one("#query-add textarea[name=text]")
+    assert area.attrs["aria-describedby"] == "query-add-errors"
+    assert area.text.split() == pasted.split()  # (the parser folds the newlines)
 
 
 @pytest.mark.django_db
 def test_only_blank_lines_is_an_error(world):
-    response = client_for(world.owner).post(add_url(world.case), {"text": "\n \n"}, follow=True)
+    response = client_for(world.owner).post(add_url(world.case), {"text": "\n \n"})
     assert texts(world.case) == ["red boots", "tent"]
-    assert any("Type or paste a query" in m for m in messages_of(response))
+    assert "Type or paste a query" in add_errors(response)
 
 
 @pytest.mark.django_db
@@ -279,6 +290,6 @@ def test_more_than_10000_new_queries_at_once_adds_nothing(world):
     from searchbench.cases import services
 
     pasted = "\n".join(f"q{i}" for i in range(services.QUERIES_AT_ONCE + 1))
-    response = client_for(world.owner).post(add_url(world.case), {"text": pasted}, follow=True)
+    response = client_for(world.owner).post(add_url(world.case), {"text": pasted})
     assert texts(world.case) == ["red boots", "tent"]
-    assert any("10,001 queries: at most 10,000 at once" in m for m in messages_of(response))
+    assert "10,001 queries: at most 10,000 at once" in add_errors(response)
