@@ -784,6 +784,8 @@ POST_DATA = {  # form fields some pages need to do their work
     "cases/<id:case_id>/queries/<id:query_id>/rate": {"doc_id": "b2", "rating": "1"},
     "books/<id:book_id>/judge/<id:pair_id>": {"answer": "1"},
     "cases/<id:case_id>/queries/<id:query_id>/move": {"direction": "up"},
+    # An empty add is refused beside the form (400); a line is what a person posts.
+    "cases/<id:case_id>/queries/add": {"text": "matrix query"},
 }
 JUDGEMENTS = "query,docid,rater,rating\ntent,t1,ann@example.com,1\n"  # a book import's file
 QUERY = {  # query strings some routes need to do their work
