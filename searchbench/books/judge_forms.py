@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 
+from searchbench.accounts.services import my_teams
 from searchbench.books.models import Judge
-from searchbench.cases.forms import url_policy_problem, user_teams
+from searchbench.cases.forms import url_policy_problem
 from searchbench.domain import judging
 
 
@@ -60,7 +61,7 @@ class JudgeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = user_teams(user)
+        self.fields["teams"].queryset = my_teams(user)
         if not self.instance.pk and not self.is_bound:
             self.initial["prompt_template"] = judging.DEFAULT_PROMPT_TEMPLATE
 

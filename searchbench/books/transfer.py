@@ -40,10 +40,9 @@ from searchbench.domain.formats.bookdata import (
     BookData,
     JudgementData,
     PairData,
-    grade_text,
     scale_of,
 )
-from searchbench.domain.formats.interchange import FormatError
+from searchbench.domain.formats.interchange import FormatError, number_text
 from searchbench.domain.formats.registry import BOOK_FORMATS, BookFormat
 
 BATCH = 1000
@@ -314,11 +313,11 @@ class _Applier:
             return False
         rating = judgement.rating
         if judgement.state == RATED and scale and rating is not None and rating not in scale:
-            allowed = ", ".join(grade_text(v) for v in sorted(scale))
+            allowed = ", ".join(number_text(v) for v in sorted(scale))
             self.problems.append(
                 (
                     judgement.where,
-                    f"rating {grade_text(rating)} is not on the book's scale ({allowed})",
+                    f"rating {number_text(rating)} is not on the book's scale ({allowed})",
                 )
             )
             return False

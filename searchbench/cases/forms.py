@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from searchbench.accounts.models import Team
+from searchbench.accounts.services import my_teams
 from searchbench.cases import services
 from searchbench.cases.models import Case, Query, Scorer, SearchEndpoint, Try
 from searchbench.cases.services import usable_endpoints
@@ -46,10 +47,6 @@ class JSONObjectField(forms.CharField):
         return parsed
 
 
-def user_teams(user: Any) -> QuerySet[Team]:
-    return Team.objects.filter(memberships__user=user).distinct()
-
-
 def template_examples() -> str:
     """One example template per engine kind, from the engines registry."""
     from searchbench.engines import ENGINES
@@ -73,7 +70,7 @@ class CaseCreateForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = user_teams(user)
+        self.fields["teams"].queryset = my_teams(user)
         self.fields["endpoint"].queryset = usable_endpoints(user)
         self.fields["scorer"].queryset = services.usable_scorers(user)
         self.fields["scorer"].initial = Scorer.objects.filter(name="nDCG@10").first()
@@ -112,7 +109,7 @@ class CaseSettingsForm(forms.ModelForm):
         # Keep teams the case already has even when the editor is not in them.
         current = self.instance.teams.values("pk") if self.instance.pk else Team.objects.none()
         self.fields["teams"].queryset = Team.objects.filter(
-            Q(pk__in=user_teams(user).values("pk")) | Q(pk__in=current)
+            Q(pk__in=my_teams(user).values("pk")) | Q(pk__in=current)
         )
         self.fields["unrated_queries"].required = False
         # The case's scorer stays pickable for a teammate who may not use it otherwise.
@@ -287,7 +284,7 @@ class EndpointForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["teams"].queryset = user_teams(user)
+        self.fields["teams"].queryset = my_teams(user)
         self.static_results: Any = None  # a validated CSV upload, stored by store_static()
         if self.instance.pk and not self.is_bound:
             from searchbench.engines.http import mask_url
@@ -546,7 +543,7 @@ class ScorerForm(ScaleForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = user_teams(user)
+        self.fields["teams"].queryset = my_teams(user)
         self.fields["code"].required = True
 
     def clean_name(self) -> str:

@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from searchbench.domain.formats.interchange import number_text
+
 DEFAULT_PROMPT_TEMPLATE = """\
 You are judging how relevant a search result is to a search query.
 
@@ -105,11 +107,6 @@ def _braced(name: str) -> str:
     return "{{" + name + "}}"
 
 
-def grade_text(grade: float) -> str:
-    """3.0 → "3", 0.5 → "0.5": how a grade is written to the model and keyed in labels."""
-    return str(int(grade)) if float(grade).is_integer() else repr(float(grade))
-
-
 def _value_text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -122,9 +119,9 @@ def render_prompt(template: str, inp: PromptInput) -> str:
     """The template with its placeholders filled in from ``inp``."""
     check_template(template)
     scale = "\n".join(
-        f"{grade_text(g)} = {inp.labels[grade_text(g)]}"
-        if inp.labels.get(grade_text(g))
-        else grade_text(g)
+        f"{number_text(g)} = {inp.labels[number_text(g)]}"
+        if inp.labels.get(number_text(g))
+        else number_text(g)
         for g in inp.scale
     )
     doc = "\n".join(
@@ -243,7 +240,7 @@ def _as_grade(value: Any, scale: Sequence[float], labels: Mapping[str, str]) -> 
         except ValueError:
             # Exactly a grade's label ("Perfect") names that grade; anything else does not.
             named = [
-                g for g in scale if labels.get(grade_text(g), "").casefold() == text.casefold()
+                g for g in scale if labels.get(number_text(g), "").casefold() == text.casefold()
             ]
             return float(named[0]) if len(named) == 1 and text else None
     else:
@@ -281,7 +278,7 @@ def read_reply(
         return Verdict(None, explanation, "the model could not judge it")
     grade = _as_grade(value, scale, labels)
     if grade is None:
-        grades = ", ".join(grade_text(g) for g in scale)
+        grades = ", ".join(number_text(g) for g in scale)
         return Verdict(
             None,
             explanation,

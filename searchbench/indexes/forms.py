@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from searchbench.cases.forms import user_teams
+from searchbench.accounts.services import my_teams
 from searchbench.engines.local import index as engine
 
 
@@ -31,7 +31,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = user_teams(user)
+        self.fields["teams"].queryset = my_teams(user)
 
     def clean_file(self) -> Any:
         """A file over the limit is refused before any of it is stored (the upload step checks
@@ -76,4 +76,4 @@ class TeamsForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = user_teams(user)
+        self.fields["teams"].queryset = my_teams(user)

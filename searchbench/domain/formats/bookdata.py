@@ -65,8 +65,8 @@ def scale_of(ratings: list[float]) -> list[float]:
     low, high = int(min(0.0, min(ratings)) // 1), int(-(-max(ratings) // 1))
     if high - low + 1 > MAX_GRADES:  # counted before any is made: a rating may be 1e300
         raise ValueError(
-            f"the ratings run from {grade_text(min(0.0, min(ratings)))} to "
-            f"{grade_text(max(ratings))}: more than the {MAX_GRADES} grades a book's scale may "
+            f"the ratings run from {number_text(min(0.0, min(ratings)))} to "
+            f"{number_text(max(ratings))}: more than the {MAX_GRADES} grades a book's scale may "
             "have; make the book with its scale first, and import into it"
         )
     scale = sorted({float(v) for v in range(low, high + 1)} | {float(r) for r in ratings})
@@ -76,10 +76,6 @@ def scale_of(ratings: list[float]) -> list[float]:
             "may have; make the book with its scale first, and import into it"
         )
     return scale
-
-
-def grade_text(value: float) -> str:
-    return number_text(value)
 
 
 # --- the judgements CSV -------------------------------------------------------------------------

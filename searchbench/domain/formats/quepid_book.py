@@ -35,7 +35,6 @@ from searchbench.domain.formats.bookdata import (
     BookData,
     JudgementData,
     PairData,
-    grade_text,
     scale_of,
 )
 from searchbench.domain.formats.interchange import (
@@ -43,6 +42,7 @@ from searchbench.domain.formats.interchange import (
     FieldReader,
     FormatError,
     Problems,
+    number_text,
     read_json,
 )
 
@@ -90,7 +90,7 @@ def read(source: IO[bytes], name: str) -> BookData:
             raise FormatError(name, [("scale", str(exc))]) from None
         book.warnings.append(
             "the file names no scale (Quepid's older book shape); used "
-            + ",".join(grade_text(v) for v in implied)
+            + ",".join(number_text(v) for v in implied)
             + " from its ratings"
         )
     return book
@@ -151,7 +151,7 @@ def _labels(r: FieldReader, obj: dict[str, Any], at: str) -> dict[str, str]:
             r.problems.add(f"{at}scale_with_labels.{key}", "expected a grade (a number) as key")
             continue
         if label:
-            labels[grade_text(number)] = label
+            labels[number_text(number)] = label
     return labels
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from searchbench.domain import judging
+from searchbench.domain.formats.interchange import number_text
 from searchbench.domain.judging import PromptInput, Verdict, read_reply
 
 SCALE = [0, 1, 2, 3]
@@ -144,5 +145,5 @@ def test_a_long_reply_is_cut_in_the_reason() -> None:
 
 
 def test_grades_that_are_not_integers_are_written_as_they_are() -> None:
-    assert [judging.grade_text(g) for g in (0, 1.0, 0.5, 2.25)] == ["0", "1", "0.5", "2.25"]
+    assert [number_text(g) for g in (0, 1.0, 0.5, 2.25)] == ["0", "1", "0.5", "2.25"]
     assert read_reply('{"judgment": 0.5}', [0, 0.5, 1]).rating == 0.5
